@@ -127,6 +127,9 @@ function readBody(message: IncomingMessage, limit: number): Promise<Buffer> {
         : resolve(Buffer.concat(chunks)),
     );
     message.on('error', reject);
+    message.on('close', () => {
+      if (!message.complete) reject(new Error('client closed the request'));
+    });
   });
 }
 
