@@ -2,8 +2,7 @@
  * The emulator kit: what every vendor emulator in `src/emulators/<system>/` is built from.
  * See README.md in this folder for how the parts fit together.
  */
-export { createAdminRoutes } from './admin-routes.ts';
-export type { AdminContext, EmulatorAdmin } from './admin-routes.ts';
+export type { EmulatorAdmin } from './admin-routes.ts';
 export { createClock } from './clock.ts';
 export type { Clock, ClockOptions } from './clock.ts';
 export { createConcurrencyLimiter } from './concurrency-limiter.ts';
