@@ -272,7 +272,7 @@ describe('allocate', () => {
       const weights: (number | bigint)[] = Array.from({ length: 1 + int(12) }, () =>
         random() < 0.15 ? 0 : int([3, 100, 1e9][int(3)] ?? 3),
       );
-      if (weights.every((w) => w === 0)) weights.push(1);
+      if (!weights.some((w) => w !== 0)) weights.push(1);
       if (random() < 0.2) weights[0] = BigInt(weights[0] ?? 0);
       const total = money(amount, 'USD');
       const parts = allocate(total, weights);
