@@ -80,6 +80,7 @@ describe('parseEnvelope', () => {
         message: 'attribute names must be 1–20 lowercase letters or digits',
       },
     ]);
+    expect(details({ ...minimal, subject: undefined })).toEqual([]);
     expect(details({ ...minimal, tenant: { id: 1 } })).toEqual([
       { path: 'tenant', message: 'must be a string, integer or boolean' },
     ]);

@@ -46,7 +46,7 @@ export const EventEnvelopeSchema = z.looseObject(attributes).superRefine((event,
     });
   }
   for (const [name, value] of Object.entries(event)) {
-    if (NON_ATTRIBUTE_MEMBERS.has(name)) continue;
+    if (NON_ATTRIBUTE_MEMBERS.has(name) || value === undefined) continue;
     if (!ATTRIBUTE_NAME.test(name)) {
       ctx.addIssue({
         code: 'custom',

@@ -148,10 +148,11 @@ export const InvoiceV1 = z
       report(ctx, ['amountDue'], 'must be zero when status is paid');
     }
     if (invoice.status !== 'draft') {
-      if (invoice.number === undefined)
-        report(ctx, ['number'], `is required when status is ${invoice.status}`);
-      if (invoice.issuedAt === undefined)
-        report(ctx, ['issuedAt'], `is required when status is ${invoice.status}`);
+      for (const field of ['number', 'issuedAt'] as const) {
+        if (invoice[field] === undefined) {
+          report(ctx, [field], `is required when status is ${invoice.status}`);
+        }
+      }
     }
     if (invoice.issuedAt !== undefined && invoice.dueAt !== undefined) {
       checkOrder(ctx, invoice.issuedAt, invoice.dueAt, ['dueAt'], false);
