@@ -1,0 +1,13 @@
+export * from './currency.ts';
+export * from './decimal.ts';
+export * from './entities/index.ts';
+export { exampleEntities } from './entities/examples.ts';
+export * from './errors.ts';
+export * from './event-envelope.ts';
+export * from './ids.ts';
+export * from './money.ts';
+export * from './revenue.ts';
+export * from './rounding.ts';
+export * from './schema-export.ts';
+export * from './seeded-random.ts';
+export { formatPath, toValidationIssues } from './validation.ts';
