@@ -1,3 +1,5 @@
+import { RevsyncError } from './revsync-error.ts';
+
 /**
  * Stable codes for the errors the canonical model throws. They follow the project's
  * snake_case error-code convention so the API can surface them unchanged.
@@ -22,22 +24,19 @@ export interface ValidationIssue {
 
 /**
  * Base class of every error thrown by `src/model`. Model errors describe bad input or a broken
- * invariant, so they are never retryable.
+ * invariant, so they are never retryable. They are {@link RevsyncError}s, so the engine and the
+ * API classify them like any other failure.
  */
-export class ModelError extends Error {
-  readonly code: ModelErrorCode;
-  readonly retryable = false;
-  readonly details: readonly ValidationIssue[] | undefined;
+export class ModelError extends RevsyncError {
+  declare readonly code: ModelErrorCode;
+  declare readonly details: readonly ValidationIssue[] | undefined;
 
   constructor(
     code: ModelErrorCode,
     message: string,
     options: { cause?: unknown; details?: readonly ValidationIssue[] } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.details = options.details;
+    super(code, message, false, options);
   }
 }
 

@@ -9,5 +9,7 @@ export * from './money.ts';
 export * from './revenue.ts';
 export * from './rounding.ts';
 export * from './schema-export.ts';
+export * from './revsync-error.ts';
 export * from './seeded-random.ts';
+export * from './states.ts';
 export { formatPath, toValidationIssues } from './validation.ts';

@@ -1,0 +1,448 @@
+import type { Logger } from 'pino';
+import {
+  LeaseLostError,
+  TimeoutError,
+  ValidationError,
+  WaitTimedOutError,
+  coerceError,
+  type RevsyncError,
+} from '../model/revsync-error.ts';
+import { newId } from '../model/ids.ts';
+import type { RunRecord } from '../store/run-repository.ts';
+import type { StepRecord } from '../store/step-repository.ts';
+import type { Store } from '../store/store.ts';
+import type { Clock } from './clock.ts';
+import type { EngineEvents } from './engine-events.ts';
+import type { Flow, FlowContext, StepContext, StepOptions } from './flow.ts';
+import { stepIdempotencyKey } from './idempotency-key.ts';
+import { decideRetry } from './retry-policy.ts';
+import { traceparent } from './trace-context.ts';
+import type { TypedEvents } from './typed-events.ts';
+
+/** What the executor needs from the engine. */
+export interface ExecutorEnv {
+  store: Store;
+  clock: Clock;
+  owner: string;
+  leaseMs: number;
+  log: Logger;
+  random: () => number;
+  events: TypedEvents<EngineEvents>;
+  stepTimeoutMs: number;
+}
+
+/** How one execution of a run ended. */
+export type ExecutionOutcome =
+  | { kind: 'completed'; output: unknown }
+  | {
+      kind: 'retry';
+      step: string;
+      error: RevsyncError;
+      delayMs: number;
+      attempt: number;
+      durationMs: number;
+    }
+  | { kind: 'defer'; step: string; error: RevsyncError; delayMs: number }
+  | { kind: 'park'; step: string | null; error: RevsyncError; attempts: number; durationMs: number }
+  | { kind: 'wait'; step: string; key: string; deadline: number }
+  | { kind: 'sleep'; step: string; position: number; wakeAt: number; idempotencyKey: string }
+  /** The lease went to another worker (or the store failed); the run is left for its new owner. */
+  | { kind: 'abandoned'; reason: string };
+
+/** Thrown through the flow body to unwind it once the execution's outcome is known. */
+class Suspend {
+  readonly revsyncSuspend = true;
+}
+
+/**
+ * Executes one claimed run: replays its checkpointed steps, runs the first unfinished one, and so
+ * on until the flow returns or must stop (retry later, wait, sleep, park). The outcome is then
+ * applied in one transaction, guarded by the lease.
+ */
+export async function executeRun(
+  env: ExecutorEnv,
+  flow: Flow,
+  run: RunRecord,
+  lease: AbortSignal,
+): Promise<ExecutionOutcome> {
+  const { store, clock } = env;
+  const log = env.log.child({
+    runId: run.id,
+    flow: run.flow,
+    entityKey: run.entityKey,
+    correlationId: run.correlationId,
+    causationId: run.causationId,
+  });
+  const recorded = new Map<string, StepRecord>(
+    (await store.steps.listForRun(store.db, run.id)).map((s) => [s.name, s]),
+  );
+  const seen = new Set<string>();
+  let position = 0;
+  let outcome: ExecutionOutcome | undefined;
+  const stop = (o: ExecutionOutcome): never => {
+    outcome ??= o;
+    throw new Suspend();
+  };
+  const claimName = (name: string): number => {
+    if (outcome) throw new Suspend();
+    if (lease.aborted) stop({ kind: 'abandoned', reason: 'lease lost' });
+    if (seen.has(name)) {
+      stop({
+        kind: 'park',
+        step: name,
+        error: new ValidationError(`step name "${name}" is used twice in flow ${flow.name}`),
+        attempts: 1,
+        durationMs: 0,
+      });
+    }
+    seen.add(name);
+    return position++;
+  };
+  const checkpoint = async (
+    step: string,
+    pos: number,
+    result: unknown,
+    attempts: number,
+    startedAt: number,
+  ) => {
+    const at = clock.now();
+    try {
+      await store.grouped(async (trx) => {
+        const held = await store.runs.touch(trx, run.seq, env.owner, {
+          at,
+          attempt: 0,
+          currentStep: null,
+          leaseExpiresAt: at + env.leaseMs,
+        });
+        if (!held) throw new LeaseLostError(`run ${run.id} is no longer leased by ${env.owner}`);
+        await store.steps.complete(trx, {
+          runId: run.id,
+          name: step,
+          position: pos,
+          result,
+          attempts,
+          idempotencyKey: stepIdempotencyKey(run.id, step, run.inputRevision),
+          startedAt,
+          completedAt: at,
+        });
+      });
+    } catch (caught) {
+      stop({ kind: 'abandoned', reason: coerceError(caught).message });
+    }
+    env.events.emit('step.completed', { run, step, attempt: attempts, durationMs: at - startedAt });
+  };
+
+  const ctx: FlowContext = {
+    runId: run.id,
+    flow: run.flow,
+    entityKey: run.entityKey,
+    correlationId: run.correlationId,
+    log,
+
+    async step<T>(name: string, fn: (s: StepContext) => Promise<T> | T, options: StepOptions = {}) {
+      const pos = claimName(name);
+      const done = recorded.get(name);
+      if (done?.status === 'completed') return done.result as T;
+      const attempt = (run.currentStep === name ? run.attempt : 0) + 1;
+      const startedAt = clock.now();
+      const attemptAbort = new AbortController();
+      const onLeaseLost = () => attemptAbort.abort(new LeaseLostError('lease lost'));
+      lease.addEventListener('abort', onLeaseLost, { once: true });
+      const timeoutMs = options.timeoutMs ?? env.stepTimeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      const stepCtx: StepContext = {
+        idempotencyKey: stepIdempotencyKey(run.id, name, run.inputRevision),
+        attempt,
+        runId: run.id,
+        stepName: name,
+        entityKey: run.entityKey,
+        correlationId: run.correlationId,
+        causationId: run.id,
+        traceparent: traceparent(run.correlationId),
+        log: log.child({ step: name, attempt }),
+        signal: attemptAbort.signal,
+      };
+      let result: unknown;
+      try {
+        result = await Promise.race([
+          Promise.resolve().then(() => fn(stepCtx)),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              const error = new TimeoutError(`step ${name} took longer than ${timeoutMs} ms`);
+              attemptAbort.abort(error);
+              reject(error);
+            }, timeoutMs);
+            attemptAbort.signal.addEventListener(
+              'abort',
+              () => reject(attemptAbort.signal.reason),
+              {
+                once: true,
+              },
+            );
+          }),
+        ]);
+      } catch (caught) {
+        const error = coerceError(caught);
+        const durationMs = clock.now() - startedAt;
+        if (error.code === 'lease_lost') return stop({ kind: 'abandoned', reason: 'lease lost' });
+        env.events.emit('step.failed', { run, step: name, attempt, error, durationMs });
+        const decision = decideRetry(error, attempt, options.retry ?? flow.retry, env.random);
+        if (decision.action === 'park') {
+          return stop({ kind: 'park', step: name, error, attempts: attempt, durationMs });
+        }
+        if (decision.action === 'defer') {
+          return stop({ kind: 'defer', step: name, error, delayMs: decision.delayMs });
+        }
+        return stop({
+          kind: 'retry',
+          step: name,
+          error,
+          delayMs: decision.delayMs,
+          attempt,
+          durationMs,
+        });
+      } finally {
+        clearTimeout(timer);
+        lease.removeEventListener('abort', onLeaseLost);
+      }
+      const json = toJsonValue(result);
+      await checkpoint(name, pos, json, attempt, startedAt);
+      return json as T;
+    },
+
+    async waitForSignal<T>(key: string, options: { timeoutMs: number; name?: string }) {
+      const name = options.name ?? `wait:${key}`;
+      const pos = claimName(name);
+      const done = recorded.get(name);
+      if (done?.status === 'completed') return done.result as T;
+      const signal = await store.signals.get(store.db, key);
+      if (signal) {
+        await checkpoint(name, pos, signal.payload, 1, clock.now());
+        return signal.payload as T;
+      }
+      const waitingAlready = run.waitSignal === key && run.waitDeadline !== null;
+      const deadline = waitingAlready ? run.waitDeadline! : clock.now() + options.timeoutMs;
+      if (clock.now() >= deadline) {
+        return stop({
+          kind: 'park',
+          step: name,
+          error: new WaitTimedOutError(`no signal ${key} within ${options.timeoutMs} ms`),
+          attempts: 1,
+          durationMs: options.timeoutMs,
+        });
+      }
+      return stop({ kind: 'wait', step: name, key, deadline });
+    },
+
+    async sleep(name: string, ms: number) {
+      const pos = claimName(name);
+      const done = recorded.get(name);
+      if (done?.status === 'completed') return;
+      if (done?.status === 'sleeping' && done.wakeAt !== null && clock.now() >= done.wakeAt) {
+        await checkpoint(name, pos, null, 1, done.startedAt);
+        return;
+      }
+      stop({
+        kind: 'sleep',
+        step: name,
+        position: pos,
+        wakeAt: done?.wakeAt ?? clock.now() + ms,
+        idempotencyKey: stepIdempotencyKey(run.id, name, run.inputRevision),
+      });
+    },
+  };
+
+  const startedAt = clock.now();
+  try {
+    const output = await flow.run(ctx, run.input);
+    if (!outcome) outcome = { kind: 'completed', output: toJsonValue(output) };
+  } catch (caught) {
+    if (!(caught instanceof Suspend) && !outcome) {
+      // A failure of the flow body itself (outside any step): deterministic, so retrying the
+      // same input cannot help. Park it for a person.
+      const error = coerceError(caught);
+      outcome = {
+        kind: 'park',
+        step: null,
+        error: new ValidationError(`flow ${flow.name} failed outside a step: ${error.message}`, {
+          cause: caught,
+        }),
+        attempts: 1,
+        durationMs: clock.now() - startedAt,
+      };
+    }
+  }
+  return outcome ?? { kind: 'abandoned', reason: 'no outcome' };
+}
+
+/** Applies an execution's outcome in one transaction; false if the lease was lost meanwhile. */
+export async function applyOutcome(
+  env: ExecutorEnv,
+  run: RunRecord,
+  outcome: ExecutionOutcome,
+): Promise<boolean> {
+  const { store } = env;
+  const at = env.clock.now();
+  const guard = { leaseOwner: env.owner, from: ['running' as const] };
+  const release = { leaseOwner: null, leaseExpiresAt: null };
+  switch (outcome.kind) {
+    case 'abandoned':
+      return false;
+    case 'completed':
+      return store.grouped((trx) =>
+        store.runs.transition(
+          trx,
+          run.seq,
+          'completed',
+          {
+            at,
+            ...release,
+            output: outcome.output,
+            completedAt: at,
+            currentStep: null,
+            attempt: 0,
+            waitSignal: null,
+            waitDeadline: null,
+            error: null,
+          },
+          guard,
+        ),
+      );
+    case 'retry':
+      return store.grouped(async (trx) => {
+        const moved = await store.runs.transition(
+          trx,
+          run.seq,
+          'queued',
+          {
+            at,
+            ...release,
+            availableAt: at + outcome.delayMs,
+            attempt: outcome.attempt,
+            currentStep: outcome.step,
+            error: outcome.error.toJSON(),
+          },
+          guard,
+        );
+        if (moved) {
+          await store.steps.recordFailedAttempt(trx, {
+            runId: run.id,
+            stepName: outcome.step,
+            attempt: outcome.attempt,
+            at,
+            durationMs: outcome.durationMs,
+            error: outcome.error.toJSON(),
+          });
+        }
+        return moved;
+      });
+    case 'defer':
+      return store.grouped((trx) =>
+        store.runs.transition(
+          trx,
+          run.seq,
+          'queued',
+          {
+            at,
+            ...release,
+            availableAt: at + outcome.delayMs,
+            currentStep: outcome.step,
+            error: outcome.error.toJSON(),
+          },
+          guard,
+        ),
+      );
+    case 'park':
+      return store.grouped(async (trx) => {
+        const moved = await store.runs.transition(
+          trx,
+          run.seq,
+          'parked',
+          {
+            at,
+            ...release,
+            attempt: outcome.attempts,
+            currentStep: outcome.step,
+            waitSignal: null,
+            waitDeadline: null,
+            error: outcome.error.toJSON(),
+          },
+          guard,
+        );
+        if (!moved) return false;
+        if (outcome.step !== null) {
+          await store.steps.recordFailedAttempt(trx, {
+            runId: run.id,
+            stepName: outcome.step,
+            attempt: outcome.attempts,
+            at,
+            durationMs: outcome.durationMs,
+            error: outcome.error.toJSON(),
+          });
+        }
+        await store.exceptions.open(trx, {
+          id: newId('exc'),
+          kind: 'run',
+          runId: run.id,
+          eventSeq: null,
+          flow: run.flow,
+          entityKey: run.entityKey,
+          stepName: outcome.step,
+          error: outcome.error.toJSON(),
+          attempts: outcome.attempts,
+          lastInput: run.input,
+          correlationId: run.correlationId,
+          createdAt: at,
+        });
+        return true;
+      });
+    case 'wait':
+      return store.grouped(async (trx) => {
+        const moved = await store.runs.transition(
+          trx,
+          run.seq,
+          'waiting',
+          {
+            at,
+            ...release,
+            currentStep: outcome.step,
+            attempt: 0,
+            waitSignal: outcome.key,
+            waitDeadline: outcome.deadline,
+          },
+          guard,
+        );
+        // The signal may have been raised after the executor looked; wake the run now if so.
+        if (moved && (await store.signals.get(trx, outcome.key))) {
+          await store.runs.wakeWaiting(trx, outcome.key, at);
+        }
+        return moved;
+      });
+    case 'sleep':
+      return store.grouped(async (trx) => {
+        const moved = await store.runs.transition(
+          trx,
+          run.seq,
+          'queued',
+          { at, ...release, availableAt: outcome.wakeAt, currentStep: outcome.step, attempt: 0 },
+          guard,
+        );
+        if (moved) {
+          await store.steps.sleep(trx, {
+            runId: run.id,
+            name: outcome.step,
+            position: outcome.position,
+            idempotencyKey: outcome.idempotencyKey,
+            startedAt: at,
+            wakeAt: outcome.wakeAt,
+          });
+        }
+        return moved;
+      });
+  }
+}
+
+/** Results are stored as JSON; the flow sees exactly what a replay would return. */
+function toJsonValue(value: unknown): unknown {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}

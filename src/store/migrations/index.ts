@@ -1,0 +1,25 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import { migration0001 } from './0001_inbox.ts';
+import { migration0002 } from './0002_xrefs_entities.ts';
+import { migration0003 } from './0003_engine.ts';
+import type { DialectName, RevsyncMigration } from './migration.ts';
+
+/** Every migration, in order. Append only: a released migration is never changed. */
+export const MIGRATIONS: Record<string, RevsyncMigration> = {
+  '0001_inbox': migration0001,
+  '0002_xrefs_entities': migration0002,
+  '0003_engine': migration0003,
+};
+
+/** Hands Kysely's migrator the migrations above, bound to one dialect. */
+export function migrationProvider(dialect: DialectName): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(MIGRATIONS)) {
+        out[name] = { up: (db) => m.up(db, dialect) };
+      }
+      return out;
+    },
+  };
+}

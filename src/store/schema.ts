@@ -1,0 +1,153 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Row types of every table, exactly as stored. Timestamps are integer milliseconds since the
+ * epoch; JSON columns are text holding JSON. Repositories convert rows to domain types; nothing
+ * outside `store/` sees these.
+ */
+export interface Database {
+  inbox_events: InboxEventTable;
+  poll_cursors: PollCursorTable;
+  xrefs: XrefTable;
+  entities: EntityTable;
+  runs: RunTable;
+  steps: StepTable;
+  step_attempts: StepAttemptTable;
+  signals: SignalTable;
+  exceptions: ExceptionTable;
+  audit_log: AuditLogTable;
+}
+
+type Millis = number;
+type JsonText = string;
+
+export interface InboxEventTable {
+  seq: Generated<number>;
+  event_id: string;
+  source: string;
+  source_event_id: string;
+  type: string;
+  subject: string | null;
+  entity_key: string | null;
+  correlation_id: string;
+  causation_id: string | null;
+  envelope: JsonText;
+  status: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  error: JsonText | null;
+  received_at: Millis;
+  routed_at: Millis | null;
+}
+
+export interface PollCursorTable {
+  source: string;
+  cursor: string;
+  updated_at: Millis;
+}
+
+export interface XrefTable {
+  canonical_id: string;
+  entity_type: string;
+  system: string;
+  object_type: string;
+  external_id: string;
+  created_at: Millis;
+}
+
+export interface EntityTable {
+  id: string;
+  type: string;
+  version: number;
+  data: JsonText;
+  updated_at: Millis;
+  updated_by: string;
+}
+
+export interface RunTable {
+  seq: Generated<number>;
+  id: string;
+  flow: string;
+  flow_version: number;
+  entity_key: string;
+  status: string;
+  priority: number;
+  input: JsonText;
+  input_revision: number;
+  output: JsonText | null;
+  trigger_event_id: string | null;
+  correlation_id: string;
+  causation_id: string | null;
+  replay_of: string | null;
+  attempt: number;
+  current_step: string | null;
+  available_at: Millis;
+  lease_owner: string | null;
+  lease_expires_at: Millis | null;
+  wait_signal: string | null;
+  wait_deadline: Millis | null;
+  error: JsonText | null;
+  created_at: Millis;
+  updated_at: Millis;
+  started_at: Millis | null;
+  completed_at: Millis | null;
+}
+
+export interface StepTable {
+  run_id: string;
+  name: string;
+  position: number;
+  status: string;
+  result: JsonText | null;
+  attempts: number;
+  idempotency_key: string;
+  started_at: Millis;
+  completed_at: Millis | null;
+  wake_at: Millis | null;
+}
+
+export interface StepAttemptTable {
+  id: Generated<number>;
+  run_id: string;
+  step_name: string;
+  attempt: number;
+  at: Millis;
+  duration_ms: number;
+  error: JsonText;
+}
+
+export interface SignalTable {
+  key: string;
+  payload: JsonText;
+  created_at: Millis;
+}
+
+export interface ExceptionTable {
+  id: string;
+  kind: string;
+  run_id: string | null;
+  event_seq: number | null;
+  flow: string | null;
+  entity_key: string | null;
+  step_name: string | null;
+  error_code: string;
+  error_name: string;
+  message: string;
+  error: JsonText;
+  attempts: number;
+  last_input: JsonText | null;
+  status: string;
+  correlation_id: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+  resolution: JsonText | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Millis;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  details: JsonText;
+}

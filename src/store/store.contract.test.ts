@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, openTestStore } from '../../test/support/stores.ts';
+import { ConflictError } from '../model/revsync-error.ts';
+import { Inbox } from './inbox.ts';
+import type { Store } from './store.ts';
+
+function envelope(id: string, extra: Record<string, unknown> = {}) {
+  return {
+    specversion: '1.0',
+    id,
+    source: 'test',
+    type: 'test.happened',
+    subject: `subj_${id}`,
+    data: { n: id },
+    ...extra,
+  };
+}
+
+for (const dialect of DIALECTS) {
+  describe(`store [${dialect}]`, () => {
+    let store: Store & { dispose(): Promise<void> };
+    let inbox: Inbox;
+
+    beforeAll(async () => {
+      store = await openTestStore(dialect);
+      inbox = new Inbox(store);
+    });
+    afterAll(async () => store.dispose());
+
+    describe('inbox', () => {
+      it('appends once per (source, id) and reports duplicates', async () => {
+        const first = await inbox.append(envelope('e1'));
+        const again = await inbox.append(envelope('e1', { data: { changed: true } }));
+        expect(first.duplicate).toBe(false);
+        expect(again).toEqual({ duplicate: true, seq: first.seq, eventId: first.eventId });
+        const stored = await store.inbox.getBySeq(store.db, first.seq);
+        expect(stored?.envelope.data).toEqual({ n: 'e1' });
+        expect(stored?.status).toBe('received');
+        expect(stored?.correlationId).toBe(first.eventId);
+      });
+
+      it('refuses a malformed event before writing anything', async () => {
+        const before = await store.inbox.countByStatus(store.db);
+        await expect(inbox.append({ id: 'x', type: 'no.source' })).rejects.toMatchObject({
+          code: 'invalid_event',
+        });
+        await expect(
+          inbox.appendMany([envelope('ok-1'), { specversion: '0.3' }], {
+            source: 'p',
+            cursor: 'c1',
+          }),
+        ).rejects.toMatchObject({
+          code: 'invalid_event',
+        });
+        expect(await store.inbox.countByStatus(store.db)).toEqual(before);
+        expect(await inbox.cursor('p')).toBeUndefined();
+      });
+
+      it('commits concurrent appends together (group commit)', async () => {
+        const statsBefore = { ...store.commits.stats };
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => inbox.append(envelope(`gc-${i}`))),
+        );
+        expect(new Set(results.map((r) => r.seq)).size).toBe(200);
+        const commits = store.commits.stats.commits - statsBefore.commits;
+        expect(commits).toBeGreaterThan(0);
+        expect(commits).toBeLessThan(200);
+      });
+
+      it('saves a poll cursor in the same transaction as its events', async () => {
+        const results = await inbox.appendMany([envelope('p-1'), envelope('p-2')], {
+          source: 'poller',
+          cursor: '42',
+        });
+        expect(results.map((r) => r.duplicate)).toEqual([false, false]);
+        expect(await inbox.cursor('poller')).toBe('42');
+      });
+
+      it('follows the inbox state machine', async () => {
+        const { seq } = await inbox.append(envelope('sm-1'));
+        expect(await store.inbox.transition(store.db, seq, 'routed', { at: 1 })).toBe(true);
+        expect(await store.inbox.transition(store.db, seq, 'received', { at: 2 })).toBe(false);
+        expect(await store.inbox.transition(store.db, seq, 'failed', { at: 3 })).toBe(false);
+      });
+    });
+
+    describe('group commit', () => {
+      it('rolls back only the item that failed', async () => {
+        const ok = store.grouped((trx) => store.cursors.set(trx, 'gc-ok', 'a', 1));
+        const bad = store.grouped(async (trx) => {
+          await store.cursors.set(trx, 'gc-bad', 'b', 1);
+          throw new Error('boom');
+        });
+        await expect(ok).resolves.toBeUndefined();
+        await expect(bad).rejects.toThrow('boom');
+        expect(await store.cursors.get(store.db, 'gc-ok')).toBe('a');
+        expect(await store.cursors.get(store.db, 'gc-bad')).toBeUndefined();
+      });
+    });
+
+    describe('cross-reference map', () => {
+      it('is unique both ways and idempotent', async () => {
+        const link = {
+          canonicalId: 'cus_1',
+          entityType: 'customer',
+          system: 'stripe',
+          objectType: 'customer',
+          externalId: 'cus_S1',
+        };
+        await store.xrefs.link(store.db, link, 1);
+        await store.xrefs.link(store.db, link, 2);
+        await expect(
+          store.xrefs.link(store.db, { ...link, canonicalId: 'cus_2' }, 3),
+        ).rejects.toBeInstanceOf(ConflictError);
+        await expect(
+          store.xrefs.link(store.db, { ...link, externalId: 'cus_S2' }, 3),
+        ).rejects.toBeInstanceOf(ConflictError);
+        await store.xrefs.link(store.db, { ...link, system: 'netsuite', externalId: '901' }, 4);
+        expect(await store.xrefs.findCanonical(store.db, 'stripe', 'customer', 'cus_S1')).toBe(
+          'cus_1',
+        );
+        expect(await store.xrefs.findExternal(store.db, 'cus_1', 'netsuite', 'customer')).toBe(
+          '901',
+        );
+        expect(
+          (await store.xrefs.listForCanonical(store.db, 'cus_1')).map((x) => x.system),
+        ).toEqual(['netsuite', 'stripe']);
+      });
+    });
+
+    describe('entities', () => {
+      it('versions writes optimistically', async () => {
+        const v1 = await store.entities.put(store.db, {
+          id: 'cus_e',
+          type: 'customer',
+          data: { a: 1 },
+          updatedBy: 't',
+          at: 1,
+          expectedVersion: 0,
+        });
+        expect(v1).toBe(1);
+        await expect(
+          store.entities.put(store.db, {
+            id: 'cus_e',
+            type: 'customer',
+            data: { a: 2 },
+            updatedBy: 't',
+            at: 2,
+            expectedVersion: 0,
+          }),
+        ).rejects.toBeInstanceOf(ConflictError);
+        expect(
+          await store.entities.put(store.db, {
+            id: 'cus_e',
+            type: 'customer',
+            data: { a: 3 },
+            updatedBy: 't',
+            at: 3,
+          }),
+        ).toBe(2);
+        expect((await store.entities.get(store.db, 'cus_e'))?.data).toEqual({ a: 3 });
+      });
+    });
+
+    describe('runs', () => {
+      const newRun = (id: string, entityKey: string, at = 0) => ({
+        id,
+        flow: 'f',
+        flowVersion: 1,
+        entityKey,
+        priority: 10,
+        input: { id },
+        triggerEventId: null,
+        correlationId: `c-${id}`,
+        causationId: null,
+        availableAt: at,
+        createdAt: at,
+      });
+
+      it('claims only the head of each entity key, and holds later runs behind a parked one', async () => {
+        for (const [id, key] of [
+          ['r-a1', 'K-a'],
+          ['r-a2', 'K-a'],
+          ['r-b1', 'K-b'],
+        ] as const) {
+          await store.runs.insert(store.db, newRun(id, key));
+        }
+        const claim = (owner: string) =>
+          store.grouped((trx) =>
+            store.runs.claim(trx, store.dialect, { owner, now: 10, leaseMs: 1000, limit: 10 }),
+          );
+        const first = await claim('w1');
+        expect(first.map((r) => r.id)).toEqual(['r-a1', 'r-b1']);
+        expect(await claim('w2')).toEqual([]);
+        const a1 = first[0]!;
+        expect(
+          await store.runs.transition(store.db, a1.seq, 'parked', { at: 11 }, { leaseOwner: 'w1' }),
+        ).toBe(true);
+        expect(await claim('w2')).toEqual([]);
+        expect(await store.runs.transition(store.db, a1.seq, 'skipped', { at: 12 })).toBe(true);
+        expect((await claim('w2')).map((r) => r.id)).toEqual(['r-a2']);
+      });
+
+      it('fences writes by lease owner and lets an expired lease be taken over', async () => {
+        await store.runs.insert(store.db, newRun('r-lease', 'K-lease', 100));
+        const [run] = await store.grouped((trx) =>
+          store.runs.claim(trx, store.dialect, { owner: 'w1', now: 100, leaseMs: 50, limit: 1 }),
+        );
+        expect(run?.id).toBe('r-lease');
+        const stolen = await store.grouped((trx) =>
+          store.runs.claim(trx, store.dialect, { owner: 'w2', now: 200, leaseMs: 50, limit: 10 }),
+        );
+        expect(stolen.map((r) => [r.id, r.leaseOwner])).toContainEqual(['r-lease', 'w2']);
+        expect(
+          await store.runs.transition(
+            store.db,
+            run!.seq,
+            'completed',
+            { at: 201 },
+            { leaseOwner: 'w1' },
+          ),
+        ).toBe(false);
+        expect(
+          await store.runs.transition(
+            store.db,
+            run!.seq,
+            'completed',
+            { at: 201 },
+            { leaseOwner: 'w2' },
+          ),
+        ).toBe(true);
+        expect(await store.runs.transition(store.db, run!.seq, 'queued', { at: 202 })).toBe(false);
+      });
+    });
+  });
+}

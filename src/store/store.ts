@@ -1,0 +1,58 @@
+import type { Kysely, Transaction } from 'kysely';
+import { AuditRepository } from './audit-repository.ts';
+import { CursorRepository } from './cursor-repository.ts';
+import { EntityRepository } from './entity-repository.ts';
+import { ExceptionRepository } from './exception-repository.ts';
+import { GroupCommit, type TransactionWork } from './group-commit.ts';
+import { InboxRepository } from './inbox-repository.ts';
+import type { DialectName } from './migrations/migration.ts';
+import { RunRepository } from './run-repository.ts';
+import type { Database } from './schema.ts';
+import { SignalRepository } from './signal-repository.ts';
+import { StepRepository } from './step-repository.ts';
+import { XrefRepository } from './xref-repository.ts';
+
+/**
+ * An open database: its dialect, the group committer every acknowledged write goes through, and
+ * the repositories. Repository functions take the executor (connection or transaction) as their
+ * first argument so several of them can share one transaction.
+ */
+export class Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** Shared-transaction writer: concurrent writers share one commit (and one fsync). */
+  readonly commits: GroupCommit;
+
+  readonly inbox = InboxRepository;
+  readonly runs = RunRepository;
+  readonly steps = StepRepository;
+  readonly signals = SignalRepository;
+  readonly exceptions = ExceptionRepository;
+  readonly xrefs = XrefRepository;
+  readonly cursors = CursorRepository;
+  readonly entities = EntityRepository;
+  readonly audit = AuditRepository;
+
+  constructor(db: Kysely<Database>, dialect: DialectName) {
+    this.db = db;
+    this.dialect = dialect;
+    this.commits = new GroupCommit(db);
+  }
+
+  /** Runs `work` in its own transaction (not grouped); for operator actions and tests. */
+  transaction<T>(work: TransactionWork<T>): Promise<T> {
+    return this.db.transaction().execute(work);
+  }
+
+  /** Runs `work` in the next group commit; resolves once it is durable. */
+  grouped<T>(work: TransactionWork<T>): Promise<T> {
+    return this.commits.run(work);
+  }
+
+  async close(): Promise<void> {
+    await this.commits.drain();
+    await this.db.destroy();
+  }
+}
+
+export type { Transaction };
