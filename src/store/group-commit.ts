@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** Work that runs inside a shared transaction; it may be rolled back alone (savepoint). */
@@ -20,9 +20,14 @@ export interface GroupCommitStats {
 
 /**
  * Group commit: work submitted while a commit is in flight is gathered and committed together in
- * the next transaction, so many concurrent writers share one fsync. Each item runs under its own
- * savepoint, so one item's failure rolls back only that item. A caller's promise settles only
- * after the transaction holding its work has committed (or failed), so "resolved" means durable.
+ * the next transaction, so many concurrent writers share one fsync. A caller's promise settles
+ * only after the transaction holding its work has committed (or failed), so "resolved" means
+ * durable.
+ *
+ * Items run without savepoints (they cost two statements each). If one throws, the transaction is
+ * rolled back and the batch runs again without it, so an item never commits with a failed
+ * neighbour's half-done work. Work functions must therefore only touch the database through the
+ * transaction they are given, and may be run more than once.
  */
 export class GroupCommit {
   readonly #db: Kysely<Database>;
@@ -40,11 +45,7 @@ export class GroupCommit {
   /** Runs `work` in the next group transaction; resolves with its result once committed. */
   run<T>(work: TransactionWork<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({
-        work,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-      });
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       this.#schedule();
     });
   }
@@ -69,47 +70,52 @@ export class GroupCommit {
   async #flush(): Promise<void> {
     if (this.#flushing || this.#queue.length === 0) return;
     this.#flushing = true;
-    const batch = this.#queue.splice(0, this.#maxBatch);
+    let batch = this.#queue.splice(0, this.#maxBatch);
     try {
-      await this.#db.transaction().execute(async (trx) => {
-        if (batch.length === 1) {
-          const only = batch[0]!;
-          try {
-            only.outcome = { ok: true, value: await only.work(trx) };
-          } catch (error) {
-            only.outcome = { ok: false, error };
-            throw error;
-          }
-          return;
-        }
-        for (const item of batch) {
-          await sql`savepoint gc`.execute(trx);
-          try {
-            item.outcome = { ok: true, value: await item.work(trx) };
-            await sql`release savepoint gc`.execute(trx);
-          } catch (error) {
-            item.outcome = { ok: false, error };
-            await sql`rollback to savepoint gc`.execute(trx);
-            await sql`release savepoint gc`.execute(trx);
-          }
-        }
-      });
-      this.stats.commits += 1;
-      this.stats.items += batch.length;
-      this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
-      for (const item of batch) {
-        const outcome = item.outcome;
-        if (outcome?.ok) item.resolve(outcome.value);
-        else item.reject(outcome?.error ?? new Error('group commit item produced no outcome'));
-      }
-    } catch (error) {
-      // The transaction itself failed (or its only item did): nothing in it was committed.
-      for (const item of batch) {
-        item.reject(item.outcome && !item.outcome.ok ? item.outcome.error : error);
+      while (batch.length > 0) {
+        const failed = await this.#commit(batch);
+        if (failed === undefined) break;
+        failed.reject(
+          failed.outcome && !failed.outcome.ok
+            ? failed.outcome.error
+            : new Error('group commit failed'),
+        );
+        batch = batch.filter((item) => item !== failed);
+        for (const item of batch) delete item.outcome;
       }
     } finally {
       this.#flushing = false;
       if (this.#queue.length > 0) this.#schedule();
     }
+  }
+
+  /**
+   * Commits the batch; resolves its items and returns undefined, or returns the first item that
+   * threw (the transaction was rolled back). A failed commit rejects every item.
+   */
+  async #commit(batch: Pending[]): Promise<Pending | undefined> {
+    let failed: Pending | undefined;
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        for (const item of batch) {
+          try {
+            item.outcome = { ok: true, value: await item.work(trx) };
+          } catch (error) {
+            item.outcome = { ok: false, error };
+            failed = item;
+            throw error;
+          }
+        }
+      });
+    } catch (error) {
+      if (failed) return failed;
+      for (const item of batch) item.reject(error);
+      return undefined;
+    }
+    this.stats.commits += 1;
+    this.stats.items += batch.length;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    for (const item of batch) item.resolve(item.outcome?.ok ? item.outcome.value : undefined);
+    return undefined;
   }
 }

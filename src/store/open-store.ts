@@ -53,7 +53,9 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    });
   } else {
     const pool = new pg.Pool({
       connectionString: target,
@@ -67,6 +69,26 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   }
   if (options.migrate !== false) await migrate(db, dialect);
   return new Store(db, dialect);
+}
+
+/**
+ * Kysely prepares every query afresh; better-sqlite3 statements are reusable, and preparing is
+ * most of the cost of a small write. Cache them by SQL text (the set of distinct queries is small
+ * and fixed, since values are always bound parameters).
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        if (cache.size < 2000) cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */
