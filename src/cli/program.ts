@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { registerSchemaCommand } from './commands/schema.ts';
+import { registerStatusCommand } from './commands/status.ts';
+
+/** Builds the `revsync` command tree (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('revsync')
+    .description(
+      'revsync keeps CRM, billing and ERP in step: durable flows, exactly-once effects, exception queue, reconciliation',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerSchemaCommand(program);
+  registerStatusCommand(program);
+  return program;
+}

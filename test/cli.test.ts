@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = new URL('../bin/revsync.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'revsync-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function revsync(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, REVSYNC_STORE_URL: `sqlite:${join(dir, 'r.db')}` },
+  });
+}
+
+describe('revsync CLI', () => {
+  it('exports a valid JSON Schema per canonical entity and for the event envelope', () => {
+    const out = join(dir, 'schemas');
+    const result = revsync('schema', 'export', '--out', out, '--json');
+    expect(result.status, result.stderr).toBe(0);
+    const paths = JSON.parse(result.stdout) as string[];
+    const files = readdirSync(out).sort();
+    expect(files).toContain('customer.v1.json');
+    expect(files).toContain('invoice.v1.json');
+    expect(files).toContain('journal_entry.v1.json');
+    expect(paths).toHaveLength(files.length);
+    const ajv = new Ajv2020({ strict: false });
+    for (const f of files) {
+      const schema = JSON.parse(readFileSync(join(out, f), 'utf8')) as object;
+      expect(ajv.validateSchema(schema), f).toBe(true);
+    }
+  });
+
+  it('reports store status as JSON', () => {
+    const result = revsync('status', '--json');
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ inbox: {}, runs: {}, openExceptions: 0 });
+  });
+
+  it('exits 2 with a hint on an unknown command, and explains a bad store url', () => {
+    const unknown = revsync('frobnicate');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+    const bad = revsync('status', '--store', 'mysql://x');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('use sqlite:PATH or postgres://');
+  });
+});
