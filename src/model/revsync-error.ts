@@ -194,8 +194,13 @@ export function coerceError(caught: unknown): RevsyncError {
   if (caught instanceof RevsyncError) return caught;
   if (caught instanceof Error) {
     const code = (caught as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) {
-      return new RetryableError(`${caught.message}`, { cause: caught });
+    // fetch() reports network failures as `TypeError: fetch failed` with the socket error as cause.
+    const causeCode = (caught.cause as { code?: unknown } | undefined)?.code;
+    if (
+      (typeof code === 'string' && NETWORK_CODES.has(code)) ||
+      (typeof causeCode === 'string' && NETWORK_CODES.has(causeCode))
+    ) {
+      return new RetryableError(caught.message, { cause: caught });
     }
     if (caught.name === 'AbortError' || caught.name === 'TimeoutError') {
       return new TimeoutError(caught.message, { cause: caught });
@@ -231,4 +236,9 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_SOCKET',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
 ]);
