@@ -390,6 +390,27 @@ for (const dialect of DIALECTS) {
       expect(await e.exceptions.list({ status: 'open' })).toEqual([]);
     });
 
+    it('starts runs only for events that pass the flow filter', async () => {
+      const flow = defineFlow<{ reason: string }>({
+        name: 'renewals-only',
+        triggers: ['invoice.finalized'],
+        filter: (ev) => (ev.data as { reason?: string }).reason === 'subscription_cycle',
+        async run(ctx, input) {
+          return ctx.step('s', () => input.reason);
+        },
+      });
+      const e = engine([flow]);
+      await e.inbox.append(event('invoice.finalized', { reason: 'manual' }, { entitykey: 'k' }));
+      await e.inbox.append(
+        event('invoice.finalized', { reason: 'subscription_cycle' }, { entitykey: 'k' }),
+      );
+      await e.runUntilIdle();
+      expect(
+        (await store.runs.list(store.db, { flow: 'renewals-only' })).map((r) => r.output),
+      ).toEqual(['subscription_cycle']);
+      expect(await store.inbox.countByStatus(store.db)).toEqual({ routed: 2 });
+    });
+
     it('carries correlation and causation ids from the event into runs, steps and logs', async () => {
       const { logger, lines } = captureLogs();
       let seen: { correlationId: string; causationId: string; traceparent: string } | undefined;

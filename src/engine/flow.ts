@@ -90,6 +90,11 @@ export interface FlowDefinition<Input = unknown, Output = unknown> {
    * `entitykey`, else its `subject`. Throwing or returning '' makes the event a poison event.
    */
   entityKey?: (event: TriggerEvent) => string;
+  /**
+   * Narrows the triggers: an event of a trigger type for which this returns false starts no run
+   * of this flow (it is not an error). Default: every event of a trigger type.
+   */
+  filter?: (event: TriggerEvent) => boolean;
   /** Builds (and validates) the run's input from the event. Default: the event's `data`. */
   input?: (event: TriggerEvent) => Input;
   priority?: PriorityLane;

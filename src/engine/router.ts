@@ -76,6 +76,7 @@ export class Router {
     const planned: { flow: Flow; entityKey: string; input: unknown }[] = [];
     for (const flow of this.#byType.get(event.type) ?? []) {
       try {
+        if (flow.filter && !flow.filter(trigger)) continue;
         const entityKey = flow.entityKey
           ? flow.entityKey(trigger)
           : (trigger.entitykey ?? trigger.subject);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ModelError } from './errors.ts';
 import type { RandomSource } from './seeded-random.ts';
@@ -57,6 +58,19 @@ export function newId(prefix: string, options: NewIdOptions = {}): string {
   return `${prefix}_${encodeTime(timeOf(options.now))}${randomDigits(options.random)
     .map((d) => ALPHABET[d])
     .join('')}`;
+}
+
+/**
+ * The canonical id of something revsync first met in another system: derived from a stable key
+ * (e.g. `salesforce:Account:001…`), so the same outside object always maps to the same canonical
+ * id, whichever process or replay computes it. The ULID time part is `at` (default 0), the rest
+ * comes from a SHA-256 of the key.
+ */
+export function stableId(prefix: string, key: string, at: number | Date = 0): string {
+  checkPrefix(prefix);
+  const digest = createHash('sha256').update(key).digest();
+  const digits = Array.from(digest.subarray(0, RANDOM_LENGTH), (b) => b & 31);
+  return `${prefix}_${encodeTime(timeOf(at))}${digits.map((d) => ALPHABET[d]).join('')}`;
 }
 
 /**

@@ -1,0 +1,453 @@
+/**
+ * The ports flows use to reach outside systems, in canonical terms (Money, ISO dates, canonical
+ * ids). Each connector implements one of them for its vendor; flows import only these types.
+ * A capability a system lacks is an optional member, never a method that throws.
+ *
+ * Conventions every implementation keeps:
+ * - every write takes {@link WriteOptions}; its `idempotencyKey` (or the business external id the
+ *   method documents) makes a repeated call converge instead of duplicating;
+ * - failures are revsync errors (`RetryableError`, `RateLimitedError` with `retryAfterMs`,
+ *   `ValidationError`, `AuthError`, `NotFoundError`, `ConflictError`), classified from the
+ *   vendor's status and error codes;
+ * - every call passes the connection's governor and circuit breaker (see `src/gateway/`), in the
+ *   lane the caller asks for, and sends `traceparent` when given.
+ */
+import type { EventEnvelope } from '../model/event-envelope.ts';
+import type { Money } from '../model/money.ts';
+import type { Lane } from '../gateway/lanes.ts';
+
+/** Options of every read. */
+export interface ReadOptions {
+  signal?: AbortSignal;
+  lane?: Lane;
+  traceparent?: string;
+}
+
+/** Options of every write. */
+export interface WriteOptions extends ReadOptions {
+  /** Deterministic per (run, step): sent as the vendor's idempotency key where it has one. */
+  idempotencyKey: string;
+}
+
+/** A postal address (ISO 3166-1 alpha-2 country). */
+export interface PostalAddress {
+  line1?: string;
+  line2?: string;
+  city?: string;
+  postalCode?: string;
+  state?: string;
+  country: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sources: how events come in
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Envelope conventions for vendor events: `source` is the system name (`stripe`, `salesforce`,
+ * `netsuite`), `id` the vendor's event id (or a stable id built from object id and modification
+ * stamp for polled changes), `type` is `<system>.<object>.<action>` in lowercase
+ * (`stripe.invoice.finalized`, `salesforce.opportunity.updated`), `subject` the vendor object's
+ * id, `time` when it happened, `data` the vendor object as the vendor sent it.
+ */
+export type VendorEvent = EventEnvelope<Record<string, unknown>>;
+
+/** Push: verifies a webhook delivery and turns it into events. */
+export interface WebhookSource {
+  /**
+   * Checks the signature against the raw body exactly as received and returns the events it
+   * carries. A bad or stale signature throws `AuthError`; a body that is not the vendor's event
+   * shape throws `ValidationError`.
+   */
+  verify(
+    rawBody: string | Buffer,
+    headers: Record<string, string | string[] | undefined>,
+  ): VendorEvent[];
+}
+
+/** What one poll read. */
+export interface PollResult {
+  events: VendorEvent[];
+  /** Where the next poll starts; saved in the same transaction as `events`. */
+  cursor: string;
+  /** More is waiting right now (poll again without delay). */
+  hasMore: boolean;
+}
+
+/** Pull: reads what changed after a cursor (event list, change events, or a modstamp query). */
+export interface PollSource {
+  /** A stable name for the cursor row, e.g. `stripe:events`. */
+  readonly cursorName: string;
+  poll(cursor: string | undefined, options?: ReadOptions & { limit?: number }): Promise<PollResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CRM (Salesforce, HubSpot)
+// ---------------------------------------------------------------------------------------------
+
+export interface CrmAccount {
+  id: string;
+  name: string;
+  /** Lowercase web domain, from the website field. */
+  domain?: string;
+  taxId?: { type: string; value: string };
+  email?: string;
+  billingAddress?: PostalAddress;
+  /** ISO 4217, when the CRM has multi-currency. */
+  currency?: string;
+  /** Sales region, e.g. `NA`, `UK`, `EU`. */
+  region?: string;
+  /** The canonical customer id revsync stored on the account, if any. */
+  revsyncId?: string;
+  modifiedAt: string;
+}
+
+export interface CrmOpportunityLine {
+  id: string;
+  productCode: string;
+  productName: string;
+  quantity: number;
+  /** Price per unit per billing interval. */
+  unitAmount: Money;
+  interval: 'month' | 'year';
+}
+
+export interface CrmOpportunity {
+  id: string;
+  accountId: string;
+  name: string;
+  stage: string;
+  isWon: boolean;
+  isClosed: boolean;
+  closeDate: string;
+  currency: string;
+  /** `New Business`, `Amendment`, `Renewal`… */
+  type?: string;
+  /** For amendments: the billing subscription this opportunity changes. */
+  subscriptionId?: string;
+  lines: CrmOpportunityLine[];
+  modifiedAt: string;
+}
+
+/** What revsync writes back to the CRM so sales sees the true billing state. */
+export interface CrmBillingStatus {
+  revsyncId?: string;
+  billingCustomerId?: string;
+  subscriptionId?: string;
+  subscriptionStatus?: string;
+  /** Monthly recurring revenue in the subscription currency. */
+  mrr?: Money;
+  paymentStatus?: string;
+  lastPaymentAt?: string;
+  churned?: boolean;
+}
+
+export interface CrmSystem {
+  readonly system: 'salesforce' | 'hubspot';
+  getAccount(id: string, options?: ReadOptions): Promise<CrmAccount>;
+  getOpportunity(id: string, options?: ReadOptions): Promise<CrmOpportunity>;
+  /** Updates the account's billing fields (a partial update). */
+  updateAccountBilling(
+    accountId: string,
+    status: CrmBillingStatus,
+    options: WriteOptions,
+  ): Promise<void>;
+  /** Updates the opportunity's billing fields (subscription id, status). */
+  updateOpportunityBilling(
+    opportunityId: string,
+    status: CrmBillingStatus,
+    options: WriteOptions,
+  ): Promise<void>;
+  /** Reads the billing fields back (reconciliation and the simulator's invariants). */
+  getAccountBilling(accountId: string, options?: ReadOptions): Promise<CrmBillingStatus>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Billing (Stripe, Chargebee)
+// ---------------------------------------------------------------------------------------------
+
+export interface BillingCustomerInput {
+  /** The canonical customer id; stored in the billing customer's metadata and used to find it. */
+  revsyncId: string;
+  name: string;
+  email?: string;
+  address?: PostalAddress;
+  taxId?: { type: string; value: string };
+  currency: string;
+  /** Test payment method or saved method to attach as default (e.g. `pm_card_visa`). */
+  paymentMethod?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface BillingPriceInput {
+  productCode: string;
+  productName: string;
+  unitAmount: Money;
+  interval: 'month' | 'year';
+}
+
+export interface BillingSubscriptionItem {
+  id: string;
+  priceId: string;
+  productCode?: string;
+  quantity: number;
+  unitAmount: Money;
+  interval: 'month' | 'year';
+}
+
+export interface BillingSubscription {
+  id: string;
+  customerId: string;
+  status: string;
+  currency: string;
+  items: BillingSubscriptionItem[];
+  currentPeriodStart: string;
+  currentPeriodEnd: string;
+  cancelAtPeriodEnd: boolean;
+  canceledAt?: string;
+  latestInvoiceId?: string;
+  metadata: Record<string, string>;
+}
+
+export interface BillingInvoiceLine {
+  id: string;
+  description: string;
+  quantity: number;
+  unitAmount?: Money;
+  amount: Money;
+  tax: Money;
+  periodStart: string;
+  periodEnd: string;
+  proration: boolean;
+  productCode?: string;
+  priceId?: string;
+  subscriptionItemId?: string;
+}
+
+export interface BillingInvoice {
+  id: string;
+  number?: string;
+  customerId: string;
+  subscriptionId?: string;
+  status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+  billingReason: string;
+  currency: string;
+  lines: BillingInvoiceLine[];
+  subtotal: Money;
+  tax: Money;
+  total: Money;
+  amountPaid: Money;
+  amountDue: Money;
+  createdAt: string;
+  finalizedAt?: string;
+  paidAt?: string;
+  periodStart?: string;
+  periodEnd?: string;
+  /** The payment (intent) that paid or tries to pay it. */
+  paymentId?: string;
+  /** Canonical customer id from the invoice's or subscription's metadata. */
+  revsyncId?: string;
+}
+
+export interface BillingPayment {
+  id: string;
+  invoiceId?: string;
+  customerId: string;
+  status: 'pending' | 'succeeded' | 'failed' | 'refunded' | 'partially_refunded';
+  amount: Money;
+  amountRefunded: Money;
+  createdAt: string;
+  failureReason?: string;
+}
+
+export interface BillingRefund {
+  id: string;
+  paymentId: string;
+  invoiceId?: string;
+  amount: Money;
+  status: string;
+  createdAt: string;
+}
+
+export interface BillingCreditNote {
+  id: string;
+  invoiceId: string;
+  customerId: string;
+  number?: string;
+  status: string;
+  total: Money;
+  lines: { description: string; amount: Money; quantity: number }[];
+  reason?: string;
+  createdAt: string;
+}
+
+export interface BillingSystem {
+  readonly system: 'stripe' | 'chargebee';
+  /** Finds the customer by `revsyncId` (metadata) or creates it (idempotently). */
+  upsertCustomer(
+    input: BillingCustomerInput,
+    options: WriteOptions,
+  ): Promise<{ id: string; created: boolean }>;
+  /** Finds the recurring price by a stable lookup key (product code, amount, currency, interval) or creates it. */
+  ensurePrice(
+    input: BillingPriceInput,
+    options: WriteOptions,
+  ): Promise<{ priceId: string; productId: string }>;
+  createSubscription(
+    input: {
+      customerId: string;
+      items: { priceId: string; quantity: number }[];
+      metadata: Record<string, string>;
+    },
+    options: WriteOptions,
+  ): Promise<BillingSubscription>;
+  /**
+   * Changes items (price and/or quantity) mid-cycle and invoices the proration at once
+   * (Stripe `proration_behavior=always_invoice`). Items not named are kept.
+   */
+  amendSubscription(
+    subscriptionId: string,
+    change: { items: { itemId?: string; priceId: string; quantity: number }[] },
+    options: WriteOptions,
+  ): Promise<BillingSubscription>;
+  cancelSubscription(
+    subscriptionId: string,
+    mode: { atPeriodEnd: boolean },
+    options: WriteOptions,
+  ): Promise<BillingSubscription>;
+  getSubscription(id: string, options?: ReadOptions): Promise<BillingSubscription>;
+  getInvoice(id: string, options?: ReadOptions): Promise<BillingInvoice>;
+  listInvoices(
+    filter: { customerId?: string; subscriptionId?: string; createdAfter?: string },
+    options?: ReadOptions,
+  ): Promise<BillingInvoice[]>;
+  getPayment(id: string, options?: ReadOptions): Promise<BillingPayment>;
+  getRefund(id: string, options?: ReadOptions): Promise<BillingRefund>;
+  getCreditNote(id: string, options?: ReadOptions): Promise<BillingCreditNote>;
+  /**
+   * Bills metered usage for one subscription item and period as a pending invoice item
+   * (quantity × the item's unit amount), picked up by the next invoice. Idempotent per
+   * `options.idempotencyKey`.
+   */
+  reportUsage?(
+    input: {
+      subscriptionId: string;
+      subscriptionItemId: string;
+      quantity: number;
+      periodStart: string;
+      periodEnd: string;
+      description: string;
+    },
+    options: WriteOptions,
+  ): Promise<{ id: string }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ERP (NetSuite, Business Central, QuickBooks)
+// ---------------------------------------------------------------------------------------------
+
+export interface ErpCustomerInput {
+  /** The canonical customer id, used as the ERP external id. */
+  externalId: string;
+  name: string;
+  email?: string;
+  subsidiary: string;
+  currency: string;
+  address?: PostalAddress;
+  taxId?: string;
+}
+
+export interface ErpInvoiceLineInput {
+  description: string;
+  /** ERP item reference (external id or code); a default service item is used when absent. */
+  item?: string;
+  quantity: number;
+  /** Net amount of the line (tax excluded); may be negative for proration credits. */
+  amount: Money;
+  revRecStart?: string;
+  revRecEnd?: string;
+}
+
+export interface ErpInvoiceInput {
+  /** The billing invoice's id (e.g. the Stripe invoice id): one ERP invoice per billing invoice. */
+  externalId: string;
+  customerExternalId: string;
+  subsidiary: string;
+  currency: string;
+  tranDate: string;
+  /** The billing invoice number, for people. */
+  memo?: string;
+  lines: ErpInvoiceLineInput[];
+  tax: Money;
+  total: Money;
+}
+
+export interface ErpInvoice {
+  id: string;
+  externalId: string;
+  customerExternalId?: string;
+  subsidiary: string;
+  currency: string;
+  subtotal: Money;
+  tax: Money;
+  total: Money;
+  amountRemaining: Money;
+  status: string;
+  lineCount: number;
+}
+
+export interface ErpPaymentInput {
+  /** The billing payment's id: one ERP payment per billing payment. */
+  externalId: string;
+  customerExternalId: string;
+  invoiceExternalId: string;
+  amount: Money;
+  date: string;
+  memo?: string;
+}
+
+export interface ErpPayment {
+  id: string;
+  externalId: string;
+  amount: Money;
+  appliedTo: { invoiceExternalId: string; amount: Money }[];
+}
+
+export interface ErpCreditMemoInput {
+  /** The billing credit note's (or refund's) id. */
+  externalId: string;
+  customerExternalId: string;
+  invoiceExternalId?: string;
+  currency: string;
+  tranDate: string;
+  memo?: string;
+  lines: ErpInvoiceLineInput[];
+  total: Money;
+}
+
+export interface ErpCreditMemo {
+  id: string;
+  externalId: string;
+  total: Money;
+  status: string;
+}
+
+export interface ErpSystem {
+  readonly system: 'netsuite' | 'business_central' | 'quickbooks';
+  /** Creates or updates the customer with `externalId` (NetSuite: `PUT customer/eid:…`). */
+  upsertCustomer(input: ErpCustomerInput, options: WriteOptions): Promise<{ id: string }>;
+  /** Creates or updates the invoice with `externalId`. */
+  upsertInvoice(input: ErpInvoiceInput, options: WriteOptions): Promise<{ id: string }>;
+  /** Creates or updates the customer payment with `externalId`, applied to the invoice. */
+  upsertPayment(input: ErpPaymentInput, options: WriteOptions): Promise<{ id: string }>;
+  /** Creates or updates the credit memo with `externalId` (credit notes and refunds). */
+  upsertCreditMemo(input: ErpCreditMemoInput, options: WriteOptions): Promise<{ id: string }>;
+  getInvoice(externalId: string, options?: ReadOptions): Promise<ErpInvoice | undefined>;
+  getPayment(externalId: string, options?: ReadOptions): Promise<ErpPayment | undefined>;
+  getCreditMemo(externalId: string, options?: ReadOptions): Promise<ErpCreditMemo | undefined>;
+  /** Every customer with this external id (more than one is a duplicate). */
+  findCustomers(
+    filter: { externalId?: string; name?: string },
+    options?: ReadOptions,
+  ): Promise<{ id: string; externalId?: string; name: string }[]>;
+}
