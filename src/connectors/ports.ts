@@ -331,7 +331,6 @@ export interface BillingSystem {
    */
   reportUsage?(
     input: {
-      subscriptionId: string;
       subscriptionItemId: string;
       quantity: number;
       periodStart: string;

@@ -16,6 +16,9 @@ export interface Database {
   signals: SignalTable;
   exceptions: ExceptionTable;
   audit_log: AuditLogTable;
+  sync_conflicts: SyncConflictTable;
+  usage_records: UsageRecordTable;
+  usage_manifests: UsageManifestTable;
 }
 
 type Millis = number;
@@ -150,4 +153,38 @@ export interface AuditLogTable {
   target_type: string;
   target_id: string;
   details: JsonText;
+}
+
+export interface SyncConflictTable {
+  id: string;
+  entity_type: string;
+  entity_id: string;
+  kind: string;
+  field: string | null;
+  values: JsonText;
+  message: string;
+  status: string;
+  correlation_id: string | null;
+  created_at: Millis;
+  resolved_at: Millis | null;
+  resolution: JsonText | null;
+}
+
+export interface UsageRecordTable {
+  source: string;
+  dedupe_key: string;
+  subscription_item_id: string;
+  quantity: number;
+  timestamp: Millis;
+  received_at: Millis;
+}
+
+export interface UsageManifestTable {
+  source: string;
+  subscription_item_id: string;
+  period_start: Millis;
+  period_end: Millis;
+  count: number;
+  sum: number;
+  closed_at: Millis;
 }

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { AuditRepository } from './audit-repository.ts';
+import { ConflictRepository } from './conflict-repository.ts';
 import { CursorRepository } from './cursor-repository.ts';
 import { EntityRepository } from './entity-repository.ts';
 import { ExceptionRepository } from './exception-repository.ts';
@@ -10,6 +11,7 @@ import { RunRepository } from './run-repository.ts';
 import type { Database } from './schema.ts';
 import { SignalRepository } from './signal-repository.ts';
 import { StepRepository } from './step-repository.ts';
+import { UsageRepository } from './usage-repository.ts';
 import { XrefRepository } from './xref-repository.ts';
 
 /**
@@ -32,6 +34,8 @@ export class Store {
   readonly cursors = CursorRepository;
   readonly entities = EntityRepository;
   readonly audit = AuditRepository;
+  readonly conflicts = ConflictRepository;
+  readonly usage = UsageRepository;
 
   constructor(db: Kysely<Database>, dialect: DialectName) {
     this.db = db;

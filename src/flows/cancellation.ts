@@ -1,0 +1,65 @@
+import { defineFlow } from '../engine/flow.ts';
+import { ValidationError } from '../model/revsync-error.ts';
+import { requireSubject } from './account-sync.ts';
+import type { FlowDeps } from './deps.ts';
+import { postInvoiceToErp } from './invoice-posting.ts';
+import { readOptions, writeOptions } from './step-options.ts';
+
+/**
+ * Cancellation: a credit note → an ERP credit memo against the invoice (external id = the credit
+ * note id). The churn flag in the CRM follows the subscription's cancellation (see the
+ * subscription-status flow).
+ */
+export function cancellationFlow(deps: FlowDeps) {
+  return defineFlow<{ creditNoteId: string }>({
+    name: 'cancellation',
+    triggers: [`${deps.billing.system}.credit_note.created`],
+    priority: 'high',
+    input: (event) => ({ creditNoteId: requireSubject(event.subject) }),
+    async run(ctx, { creditNoteId }) {
+      const note = await ctx.step('read-credit-note', (s) =>
+        deps.billing.getCreditNote(creditNoteId, readOptions(s, 'high')),
+      );
+      const posted = await postInvoiceToErp(ctx, deps, note.invoiceId);
+      const erpCreditMemoId = await ctx.step('erp-credit-memo', async (s) => {
+        if (note.lines.length === 0 && note.total.amount === 0)
+          throw new ValidationError(`credit note ${note.id} is empty`);
+        const { id } = await deps.erp.upsertCreditMemo(
+          {
+            externalId: note.id,
+            customerExternalId: posted.customerId,
+            invoiceExternalId: note.invoiceId,
+            currency: note.total.currency,
+            tranDate: note.createdAt.slice(0, 10),
+            memo: `${note.number ?? note.id}${note.reason ? ` (${note.reason})` : ''}`,
+            lines:
+              note.lines.length > 0
+                ? note.lines.map((l) => ({
+                    description: l.description,
+                    quantity: l.quantity,
+                    amount: l.amount,
+                  }))
+                : [
+                    {
+                      description: `Credit for ${posted.invoice.number ?? note.invoiceId}`,
+                      quantity: 1,
+                      amount: note.total,
+                    },
+                  ],
+            total: note.total,
+          },
+          writeOptions(s, 'high'),
+        );
+        await deps.xrefs.link({
+          canonicalId: `crn:${note.id}`,
+          entityType: 'credit_note',
+          system: deps.erp.system,
+          objectType: 'creditmemo',
+          externalId: id,
+        });
+        return id;
+      });
+      return { creditNoteId, erpCreditMemoId };
+    },
+  });
+}

@@ -1,0 +1,130 @@
+import type { CrmAccount } from '../connectors/ports.ts';
+import type { FlowRules, RegionRule } from './deps.ts';
+
+const LEGAL_SUFFIXES = new Set([
+  'inc',
+  'incorporated',
+  'llc',
+  'ltd',
+  'limited',
+  'plc',
+  'gmbh',
+  'ag',
+  'sa',
+  'sas',
+  'sarl',
+  'bv',
+  'nv',
+  'srl',
+  'spa',
+  'corp',
+  'corporation',
+  'co',
+  'company',
+  'kg',
+  'oy',
+  'ab',
+  'as',
+  'aps',
+  'pty',
+  'kk',
+]);
+
+/** `ACME, Inc.` and `Acme Inc` and `acme` all normalise to `acme`. */
+export function normalizeName(name: string): string {
+  const words = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()
+    .split(' ')
+    .filter(Boolean);
+  while (words.length > 1 && LEGAL_SUFFIXES.has(words[words.length - 1]!)) words.pop();
+  return words.join(' ');
+}
+
+/** Lowercase domain without scheme, `www.` or path. */
+export function normalizeDomain(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const host = value
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/^www\./, '')
+    .split(/[/?#]/)[0];
+  return host || undefined;
+}
+
+/** Tax ids compare without spaces, dots or dashes, uppercased. */
+export function normalizeTaxId(value: string | undefined): string | undefined {
+  const cleaned = value?.replace(/[\s.-]/g, '').toUpperCase();
+  return cleaned || undefined;
+}
+
+/** The facts match rules compare. */
+export interface MatchKey {
+  normalizedName: string;
+  domain?: string;
+  taxId?: string;
+  country?: string;
+}
+
+export function matchKeyOf(
+  account: Pick<CrmAccount, 'name' | 'domain' | 'taxId' | 'billingAddress'>,
+): MatchKey {
+  const key: MatchKey = { normalizedName: normalizeName(account.name) };
+  const domain = normalizeDomain(account.domain);
+  if (domain) key.domain = domain;
+  const taxId = normalizeTaxId(account.taxId?.value);
+  if (taxId) key.taxId = taxId;
+  if (account.billingAddress?.country) key.country = account.billingAddress.country.toUpperCase();
+  return key;
+}
+
+/** True when `a` and `b` agree on every field of at least one rule (missing fields never match). */
+export function isMatch(
+  a: MatchKey,
+  b: MatchKey,
+  rules: FlowRules['matchRules'],
+): MatchRuleHit | undefined {
+  for (const rule of rules) {
+    if (rule.every((field) => a[field] !== undefined && a[field] === b[field])) return { rule };
+  }
+  return undefined;
+}
+
+export interface MatchRuleHit {
+  rule: FlowRules['matchRules'][number];
+}
+
+/** The region of an account: its CRM region if configured, else by billing country, else the default. */
+export function regionOf(
+  account: Pick<CrmAccount, 'region' | 'billingAddress'>,
+  rules: FlowRules,
+): { code: string; rule: RegionRule } {
+  if (account.region && rules.regions[account.region]) {
+    return { code: account.region, rule: rules.regions[account.region]! };
+  }
+  const country = account.billingAddress?.country?.toUpperCase();
+  if (country) {
+    for (const [code, rule] of Object.entries(rules.regions)) {
+      if (rule.countries?.includes(country)) return { code, rule };
+    }
+  }
+  return { code: rules.defaultRegion, rule: rules.regions[rules.defaultRegion]! };
+}
+
+/** Default field ownership of a canonical customer (overridable in configuration). */
+export const DEFAULT_CUSTOMER_OWNERSHIP: Record<string, string> = {
+  name: 'salesforce',
+  legalName: 'salesforce',
+  email: 'salesforce',
+  domain: 'salesforce',
+  taxId: 'salesforce',
+  billingAddress: 'salesforce',
+  region: 'salesforce',
+  currency: 'netsuite',
+  subsidiary: 'netsuite',
+};

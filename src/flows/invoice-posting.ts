@@ -1,0 +1,140 @@
+import type { BillingInvoice, ErpInvoiceInput } from '../connectors/ports.ts';
+import type { FlowContext } from '../engine/flow.ts';
+import { stableId } from '../model/ids.ts';
+import { ValidationError } from '../model/revsync-error.ts';
+import type { CustomerState } from './customer-sync.ts';
+import type { FlowDeps } from './deps.ts';
+import { readOptions, writeOptions } from './step-options.ts';
+
+/** How long a flow waits for the billing platform to finalize an invoice. */
+export const FINALIZE_TIMEOUT_MS = 6 * 60 * 60 * 1000;
+
+export interface PostedInvoice {
+  invoice: BillingInvoice;
+  customerId: string;
+  erpInvoiceId: string;
+}
+
+/**
+ * Posts a billing invoice to the ERP exactly once: waits until it is finalized ("notify, then
+ * fetch" — the invoice is re-read, never taken from the event), resolves its canonical customer,
+ * makes sure the ERP customer exists, and upserts the ERP invoice with the billing invoice's id as
+ * its external id, so a repeated posting updates instead of duplicating. Steps are named under
+ * `prefix`, so one run can post several invoices.
+ */
+export async function postInvoiceToErp(
+  ctx: FlowContext,
+  deps: FlowDeps,
+  invoiceId: string,
+  prefix = 'invoice',
+): Promise<PostedInvoice> {
+  let invoice = await ctx.step(`${prefix}:read`, (s) =>
+    deps.billing.getInvoice(invoiceId, readOptions(s, 'high')),
+  );
+  if (invoice.status === 'draft') {
+    await ctx.waitForSignal(`${deps.billing.system}.invoice.finalized:${invoiceId}`, {
+      timeoutMs: FINALIZE_TIMEOUT_MS,
+      name: `${prefix}:wait-finalized`,
+    });
+    invoice = await ctx.step(`${prefix}:read-finalized`, (s) =>
+      deps.billing.getInvoice(invoiceId, readOptions(s, 'high')),
+    );
+  }
+
+  const customerId = await ctx.step(`${prefix}:resolve-customer`, async () => {
+    const id =
+      invoice.revsyncId ??
+      (await deps.xrefs.find(deps.billing.system, 'customer', invoice.customerId));
+    if (!id) {
+      throw new ValidationError(
+        `${deps.billing.system} invoice ${invoice.id} belongs to customer ${invoice.customerId}, which revsync does not know; sync the customer first`,
+      );
+    }
+    return id;
+  });
+
+  const customer = await ctx.step(`${prefix}:erp-customer`, async (s) => {
+    const state = (await deps.entities.get<CustomerState>(customerId))?.data;
+    if (!state) throw new ValidationError(`customer ${customerId} has no canonical record`);
+    let erpId = await deps.xrefs.findExternal(customerId, deps.erp.system, 'customer');
+    if (!erpId) {
+      erpId = (
+        await deps.erp.upsertCustomer(
+          {
+            externalId: customerId,
+            name: state.fields.name,
+            subsidiary: state.fields.subsidiary,
+            currency: state.fields.currency,
+          },
+          writeOptions(s, 'high'),
+        )
+      ).id;
+      await deps.xrefs.link({
+        canonicalId: customerId,
+        entityType: 'customer',
+        system: deps.erp.system,
+        objectType: 'customer',
+        externalId: erpId,
+      });
+    }
+    return { erpId, subsidiary: state.fields.subsidiary };
+  });
+
+  const erpInvoiceId = await ctx.step(`${prefix}:post`, async (s) => {
+    const { id } = await deps.erp.upsertInvoice(
+      toErpInvoice(invoice, customerId, customer.subsidiary),
+      writeOptions(s, 'high'),
+    );
+    const canonicalId = stableId('inv', `${deps.billing.system}:invoice:${invoice.id}`);
+    await deps.xrefs.link({
+      canonicalId,
+      entityType: 'invoice',
+      system: deps.billing.system,
+      objectType: 'invoice',
+      externalId: invoice.id,
+    });
+    await deps.xrefs.link({
+      canonicalId,
+      entityType: 'invoice',
+      system: deps.erp.system,
+      objectType: 'invoice',
+      externalId: id,
+    });
+    return id;
+  });
+  return { invoice, customerId, erpInvoiceId };
+}
+
+/** Billing invoice → ERP invoice: same lines, tax, total and currency; rev-rec dates from service periods. */
+export function toErpInvoice(
+  invoice: BillingInvoice,
+  customerId: string,
+  subsidiary: string,
+): ErpInvoiceInput {
+  return {
+    externalId: invoice.id,
+    customerExternalId: customerId,
+    subsidiary,
+    currency: invoice.currency.toUpperCase(),
+    tranDate: (invoice.finalizedAt ?? invoice.createdAt).slice(0, 10),
+    ...(invoice.number !== undefined && { memo: `${invoice.number} (${invoice.billingReason})` }),
+    lines: invoice.lines.map((line) => ({
+      description: line.description,
+      quantity: line.quantity,
+      amount: line.amount,
+      ...(line.productCode !== undefined && { item: line.productCode }),
+      revRecStart: line.periodStart.slice(0, 10),
+      revRecEnd: lastDayOf(line.periodStart, line.periodEnd),
+    })),
+    tax: invoice.tax,
+    total: invoice.total,
+  };
+}
+
+/** ERP rev-rec end dates are inclusive; service periods are half-open. */
+function lastDayOf(start: string, endExclusive: string): string {
+  const end = new Date(Date.parse(endExclusive) - 1);
+  const startDay = start.slice(0, 10);
+  const endDay = end.toISOString().slice(0, 10);
+  return endDay < startDay ? startDay : endDay;
+}

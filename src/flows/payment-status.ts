@@ -1,0 +1,217 @@
+import type { BillingPayment } from '../connectors/ports.ts';
+import { defineFlow, type FlowContext } from '../engine/flow.ts';
+import { money, subtract } from '../model/money.ts';
+import { toCurrencyCode } from '../model/currency.ts';
+import { ValidationError } from '../model/revsync-error.ts';
+import { requireSubject } from './account-sync.ts';
+import type { FlowDeps } from './deps.ts';
+import { postInvoiceToErp } from './invoice-posting.ts';
+import { readOptions, writeOptions } from './step-options.ts';
+
+/** A payment's observed statuses, oldest first (entity type `payment_history`). */
+export interface PaymentHistory {
+  paymentId: string;
+  invoiceId?: string;
+  customerId: string;
+  history: { status: BillingPayment['status']; at: string; reason?: string; eventId: string }[];
+}
+
+type PaymentEventInput =
+  | { kind: 'paid' | 'failed'; invoiceId: string; eventId: string }
+  | { kind: 'refund'; refundId: string; eventId: string };
+
+/**
+ * Payment status: paid invoices → an ERP customer payment applied to the invoice (external id =
+ * the billing payment id); failed payments and refunds recorded in the payment's status history;
+ * refunds → an ERP credit memo (external id = the refund id); the CRM shows the payment status.
+ * Runs in the `critical` lane so payments are never starved by backfills.
+ */
+export function paymentStatusFlow(deps: FlowDeps) {
+  const sys = deps.billing.system;
+  return defineFlow<PaymentEventInput>({
+    name: 'payment-status',
+    triggers: [`${sys}.invoice.paid`, `${sys}.invoice.payment_failed`, `${sys}.refund.created`],
+    priority: 'critical',
+    input: (event) =>
+      event.type.endsWith('.refund.created')
+        ? { kind: 'refund', refundId: requireSubject(event.subject), eventId: event.eventId }
+        : {
+            kind: event.type.endsWith('.invoice.paid') ? 'paid' : 'failed',
+            invoiceId: requireSubject(event.subject),
+            eventId: event.eventId,
+          },
+    async run(ctx, input) {
+      if (input.kind === 'refund') return applyRefund(ctx, deps, input.refundId, input.eventId);
+      // The invoice must be in the ERP before a payment can be applied to it; posting is an
+      // idempotent upsert, so this also covers a paid event that overtook the finalized one.
+      const posted = await postInvoiceToErp(ctx, deps, input.invoiceId);
+      const invoice = posted.invoice;
+      if (!invoice.paymentId) {
+        await ctx.step('no-payment', () => {
+          throw new ValidationError(`invoice ${invoice.id} has no payment to record`);
+        });
+      }
+      const payment = await ctx.step('read-payment', (s) =>
+        deps.billing.getPayment(invoice.paymentId!, readOptions(s, 'critical')),
+      );
+      if (
+        input.kind === 'paid' &&
+        (payment.status === 'succeeded' || payment.status.endsWith('refunded'))
+      ) {
+        await ctx.step('erp-payment', async (s) => {
+          const { id } = await deps.erp.upsertPayment(
+            {
+              externalId: payment.id,
+              customerExternalId: posted.customerId,
+              invoiceExternalId: invoice.id,
+              amount: invoice.amountPaid.amount > 0 ? invoice.amountPaid : payment.amount,
+              date: (invoice.paidAt ?? payment.createdAt).slice(0, 10),
+              memo: `payment of ${invoice.number ?? invoice.id}`,
+            },
+            writeOptions(s, 'critical'),
+          );
+          await deps.xrefs.link({
+            canonicalId: `pay:${payment.id}`,
+            entityType: 'payment',
+            system: deps.erp.system,
+            objectType: 'customerpayment',
+            externalId: id,
+          });
+          return id;
+        });
+      }
+      const status = input.kind === 'paid' ? 'succeeded' : 'failed';
+      await recordHistory(
+        ctx,
+        deps,
+        payment,
+        posted.customerId,
+        invoice.id,
+        status,
+        input.eventId,
+        payment.failureReason,
+      );
+      await ctx.step('crm-payment-status', async (s) => {
+        const accountId = await deps.xrefs.findExternal(posted.customerId, 'salesforce', 'Account');
+        if (!accountId) return null;
+        await deps.crm.updateAccountBilling(
+          accountId,
+          {
+            paymentStatus: input.kind === 'paid' ? 'paid' : 'failed',
+            ...(input.kind === 'paid' && invoice.paidAt && { lastPaymentAt: invoice.paidAt }),
+          },
+          writeOptions(s, 'critical'),
+        );
+        return accountId;
+      });
+      return { paymentId: payment.id, status };
+    },
+  });
+}
+
+async function applyRefund(ctx: FlowContext, deps: FlowDeps, refundId: string, eventId: string) {
+  const refund = await ctx.step('read-refund', (s) =>
+    deps.billing.getRefund(refundId, readOptions(s, 'critical')),
+  );
+  const payment = await ctx.step('read-payment', (s) =>
+    deps.billing.getPayment(refund.paymentId, readOptions(s, 'critical')),
+  );
+  const invoiceId = refund.invoiceId ?? payment.invoiceId;
+  if (!invoiceId) {
+    await ctx.step('no-invoice', () => {
+      throw new ValidationError(
+        `refund ${refundId} is for a payment without an invoice; record it in the ERP by hand`,
+      );
+    });
+  }
+  const posted = await postInvoiceToErp(ctx, deps, invoiceId!);
+  await ctx.step('erp-credit-memo', async (s) => {
+    const { id } = await deps.erp.upsertCreditMemo(
+      {
+        externalId: refund.id,
+        customerExternalId: posted.customerId,
+        invoiceExternalId: posted.invoice.id,
+        currency: refund.amount.currency,
+        tranDate: refund.createdAt.slice(0, 10),
+        memo: `refund ${refund.id} of ${posted.invoice.number ?? posted.invoice.id}`,
+        lines: [
+          {
+            description: `Refund of ${posted.invoice.number ?? posted.invoice.id}`,
+            quantity: 1,
+            amount: refund.amount,
+          },
+        ],
+        total: refund.amount,
+      },
+      writeOptions(s, 'critical'),
+    );
+    return id;
+  });
+  const status =
+    payment.amountRefunded.amount >= payment.amount.amount ? 'refunded' : 'partially_refunded';
+  await recordHistory(
+    ctx,
+    deps,
+    payment,
+    posted.customerId,
+    posted.invoice.id,
+    status,
+    eventId,
+    `refund ${refund.id}`,
+  );
+  await ctx.step('crm-payment-status', async (s) => {
+    const accountId = await deps.xrefs.findExternal(posted.customerId, 'salesforce', 'Account');
+    if (!accountId) return null;
+    await deps.crm.updateAccountBilling(
+      accountId,
+      { paymentStatus: status },
+      writeOptions(s, 'critical'),
+    );
+    return accountId;
+  });
+  const remaining = subtract(payment.amount, payment.amountRefunded);
+  return { refundId, paymentId: payment.id, status, remaining: remaining.amount };
+}
+
+/** Appends to the payment's status history (kept once per event). */
+async function recordHistory(
+  ctx: FlowContext,
+  deps: FlowDeps,
+  payment: BillingPayment,
+  customerId: string,
+  invoiceId: string,
+  status: BillingPayment['status'],
+  eventId: string,
+  reason: string | undefined,
+) {
+  await ctx.step('payment-history', async () => {
+    const id = `payment:${payment.id}`;
+    const stored = await deps.entities.get<PaymentHistory>(id);
+    const history: PaymentHistory = stored?.data ?? {
+      paymentId: payment.id,
+      invoiceId,
+      customerId,
+      history: [],
+    };
+    if (history.history.some((h) => h.eventId === eventId)) return history.history.length;
+    history.history.push({
+      status,
+      at: new Date(Date.now()).toISOString(),
+      eventId,
+      ...(reason !== undefined && { reason }),
+    });
+    await deps.entities.put({
+      id,
+      type: 'payment_history',
+      data: history,
+      expectedVersion: stored?.version ?? 0,
+      by: deps.billing.system,
+    });
+    return history.history.length;
+  });
+}
+
+/** Zero in a currency, for callers that need a Money placeholder. */
+export function zeroOf(currency: string) {
+  return money(0, toCurrencyCode(currency));
+}

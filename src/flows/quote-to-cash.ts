@@ -1,0 +1,173 @@
+import type { BillingSubscription, CrmOpportunity } from '../connectors/ports.ts';
+import { defineFlow, type FlowContext } from '../engine/flow.ts';
+import { stableId } from '../model/ids.ts';
+import { toDecimalString } from '../model/money.ts';
+import { ConflictError, ValidationError } from '../model/revsync-error.ts';
+import { requireSubject } from './account-sync.ts';
+import { syncCustomerFromCrm } from './customer-sync.ts';
+import type { FlowDeps } from './deps.ts';
+import { postInvoiceToErp } from './invoice-posting.ts';
+import { monthlyRecurringRevenue } from './mrr.ts';
+import { readOptions, writeOptions } from './step-options.ts';
+
+export interface QuoteToCashResult {
+  customerId: string;
+  subscriptionId: string;
+  invoiceId?: string;
+  erpInvoiceId?: string;
+  mrr: string;
+}
+
+/**
+ * Quote-to-cash: a Closed Won opportunity with line items → customer in the ERP and the billing
+ * platform → subscription (created once: the contract's cross-reference is checked first and the
+ * create carries the step's idempotency key) → its first invoice, once finalized, posted to the
+ * ERP with the billing invoice id as external id and the subsidiary from the region rule → the
+ * CRM updated with subscription id, status and MRR.
+ */
+export function quoteToCashFlow(deps: FlowDeps) {
+  return defineFlow<{ opportunityId: string }, QuoteToCashResult | { skipped: string }>({
+    name: 'quote-to-cash',
+    triggers: ['salesforce.opportunity.closed_won'],
+    priority: 'high',
+    input: (event) => ({ opportunityId: requireSubject(event.subject) }),
+    async run(ctx, { opportunityId }) {
+      const opp = await ctx.step('read-opportunity', (s) =>
+        deps.crm.getOpportunity(opportunityId, readOptions(s)),
+      );
+      if (!opp.isWon) return { skipped: `opportunity is ${opp.stage}, not won` };
+      await ctx.step('check-lines', () => {
+        if (opp.lines.length === 0)
+          throw new ValidationError(`opportunity ${opp.id} has no line items to bill`);
+        return opp.lines.length;
+      });
+
+      const customer = await syncCustomerFromCrm(ctx, deps, opp.accountId);
+      if (customer.status === 'duplicate') {
+        await ctx.step('customer-is-duplicate', () => {
+          throw new ConflictError(
+            `account ${opp.accountId} duplicates customer ${customer.duplicateOf}; merge the accounts in the CRM, then retry`,
+          );
+        });
+        return { skipped: 'duplicate customer' };
+      }
+
+      const subscription = await ensureSubscription(
+        ctx,
+        deps,
+        opp,
+        customer.customerId,
+        customer.billingCustomerId,
+      );
+      const posted = subscription.latestInvoiceId
+        ? await postInvoiceToErp(ctx, deps, subscription.latestInvoiceId, 'first-invoice')
+        : undefined;
+      const mrr = await writeSubscriptionToCrm(ctx, deps, opp, customer.customerId, subscription);
+      return {
+        customerId: customer.customerId,
+        subscriptionId: subscription.id,
+        mrr,
+        ...(posted && { invoiceId: posted.invoice.id, erpInvoiceId: posted.erpInvoiceId }),
+      };
+    },
+  });
+}
+
+/** Prices for every line, then the subscription — created once per opportunity. */
+export async function ensureSubscription(
+  ctx: FlowContext,
+  deps: FlowDeps,
+  opp: CrmOpportunity,
+  customerId: string,
+  billingCustomerId: string,
+): Promise<BillingSubscription> {
+  const prices = await ensurePrices(ctx, deps, opp);
+  const contractId = stableId('ctr', `salesforce:Opportunity:${opp.id}`);
+  return ctx.step('create-subscription', async (s) => {
+    const existing = await deps.xrefs.findExternal(contractId, deps.billing.system, 'subscription');
+    if (existing) return deps.billing.getSubscription(existing, readOptions(s));
+    const subscription = await deps.billing.createSubscription(
+      {
+        customerId: billingCustomerId,
+        items: opp.lines.map((line, i) => ({ priceId: prices[i]!, quantity: line.quantity })),
+        metadata: {
+          revsync_customer_id: customerId,
+          revsync_contract_id: contractId,
+          salesforce_opportunity_id: opp.id,
+          salesforce_account_id: opp.accountId,
+        },
+      },
+      writeOptions(s, 'high'),
+    );
+    await deps.xrefs.link({
+      canonicalId: contractId,
+      entityType: 'contract',
+      system: deps.billing.system,
+      objectType: 'subscription',
+      externalId: subscription.id,
+    });
+    await deps.xrefs.link({
+      canonicalId: contractId,
+      entityType: 'contract',
+      system: 'salesforce',
+      objectType: 'Opportunity',
+      externalId: opp.id,
+    });
+    return subscription;
+  });
+}
+
+/** A recurring price per opportunity line (found by a stable lookup key, else created). */
+export async function ensurePrices(
+  ctx: FlowContext,
+  deps: FlowDeps,
+  opp: CrmOpportunity,
+): Promise<string[]> {
+  return ctx.step('ensure-prices', async (s) => {
+    const ids: string[] = [];
+    for (const [i, line] of opp.lines.entries()) {
+      const { priceId } = await deps.billing.ensurePrice(
+        {
+          productCode: line.productCode,
+          productName: line.productName,
+          unitAmount: line.unitAmount,
+          interval: line.interval,
+        },
+        { ...writeOptions(s), idempotencyKey: `${s.idempotencyKey}-${i}` },
+      );
+      ids.push(priceId);
+    }
+    return ids;
+  });
+}
+
+/** Writes subscription id, status and MRR to the opportunity and the account; returns the MRR. */
+export async function writeSubscriptionToCrm(
+  ctx: FlowContext,
+  deps: FlowDeps,
+  opp: Pick<CrmOpportunity, 'id' | 'accountId'>,
+  customerId: string,
+  subscription: BillingSubscription,
+): Promise<string> {
+  const mrr = monthlyRecurringRevenue(subscription);
+  await ctx.step('crm-opportunity', (s) =>
+    deps.crm.updateOpportunityBilling(
+      opp.id,
+      { subscriptionId: subscription.id, subscriptionStatus: subscription.status, mrr },
+      writeOptions(s),
+    ),
+  );
+  await ctx.step('crm-account', (s) =>
+    deps.crm.updateAccountBilling(
+      opp.accountId,
+      {
+        revsyncId: customerId,
+        billingCustomerId: subscription.customerId,
+        subscriptionId: subscription.id,
+        subscriptionStatus: subscription.status,
+      },
+      writeOptions(s),
+    ),
+  );
+  return toDecimalString(mrr);
+}
