@@ -45,7 +45,7 @@ export interface SalesforceServer {
 
 /** The API versions `GET /services/data` lists (any `vNN.N` is served). */
 const LISTED_VERSIONS = Array.from({ length: 66 - 20 + 1 }, (_, i) => `${20 + i}.0`);
-const API_PATH = /^\/services\/data\/(v[^/]*)(?:\/|$)/;
+const API_PATH = /^\/services\/data\/([^/]+)/;
 const VERSION = /^v\d{2,3}\.\d$/;
 
 /**

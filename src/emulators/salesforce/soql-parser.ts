@@ -280,7 +280,8 @@ class Parser {
     if (this.isWord('COUNT') && this.peek(1).t === 'punct') {
       this.pos++;
       this.expectPunct('(');
-      if (!this.isPunct(')')) throw unsupported('COUNT(field) (an aggregate query)');
+      if (!this.isPunct(')'))
+        throw unsupported('The aggregate function COUNT(field) (aggregate queries)');
       this.pos++;
       if (this.isPunct(',')) throw malformed('COUNT() must be the only item of the SELECT list');
       return 'count';
@@ -302,7 +303,11 @@ class Parser {
     const t = this.next();
     if (t.t !== 'ident' || RESERVED.has(t.v.toUpperCase())) throw this.unexpected(t);
     if (this.isPunct('(')) {
-      if (t.v.toUpperCase() === 'FIELDS') throw unsupported('FIELDS()');
+      const fn = t.v.toUpperCase();
+      if (fn === 'FIELDS') throw unsupported('FIELDS()');
+      if (['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX'].includes(fn)) {
+        throw unsupported(`The aggregate function ${t.v}(field) (aggregate queries)`);
+      }
       throw unsupported(`The function ${t.v}()`);
     }
     const path = t.v.split('.');
