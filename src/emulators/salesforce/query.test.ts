@@ -51,6 +51,10 @@ describe('paging', () => {
     expect(fetched[2499]?.['Seq__c']).toBe(2499);
     const pages = sf.app.requests.list().filter((r) => /\/query\/01g\w+-2000$/.test(r.path));
     expect(pages).toHaveLength(1); // 2,000 + 500
+
+    const chained = await conn.query<Rec>('SELECT Id FROM Account').autoFetch(true).maxFetch(5000);
+    expect(chained.records).toHaveLength(2500);
+    expect(chained.done).toBe(true);
   });
 
   it('honours Sforce-Query-Options batchSize and refuses unknown locators', async () => {
