@@ -81,7 +81,8 @@ export async function createSalesforceServer(
     const m = API_PATH.exec(req.path);
     if (!m) return next();
     if (!VERSION.test(m[1] as string)) throw notFound();
-    const token = /^Bearer\s+(.+)$/i.exec(req.headers['authorization'] ?? '')?.[1]?.trim() ?? '';
+    const token =
+      /^(?:Bearer|OAuth)\s+(.+)$/i.exec(req.headers['authorization'] ?? '')?.[1]?.trim() ?? '';
     if (!sessions.authenticate(token)) {
       throw new SalesforceError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     }

@@ -421,3 +421,19 @@ describe('recycle bin and polling helpers', () => {
     expect(state.state.records['Account']).toHaveLength(1);
   });
 });
+
+describe('seeding', () => {
+  it('derives the same ids from the same seed', async () => {
+    const ids: string[] = [];
+    for (const seed of [7, 7, 8]) {
+      const other = await startSalesforceEmulator({ port: 0, seed });
+      try {
+        ids.push((await connect(other).sobject('Account').create({ Name: 'Seeded' })).id as string);
+      } finally {
+        await other.close();
+      }
+    }
+    expect(ids[0]).toBe(ids[1]);
+    expect(ids[2]).not.toBe(ids[0]);
+  });
+});

@@ -6,7 +6,13 @@ import {
   type SalesforceContext,
 } from './api-router.ts';
 import { SalesforceError } from './errors.ts';
-import { parseDateTime, type FieldDef, type ObjectDef } from './schema.ts';
+import {
+  isTextType,
+  parseDateTime,
+  type FieldDef,
+  type FieldType,
+  type ObjectDef,
+} from './schema.ts';
 import { formatDateTime } from './state.ts';
 
 /** Salesforce answers an upsert that updated with 200 and a body from API version 46.0 on. */
@@ -17,17 +23,26 @@ function objectUrls(o: ObjectDef, version: string): Record<string, string> {
   return { sobject: base, describe: `${base}/describe`, rowTemplate: `${base}/{ID}` };
 }
 
+const SOAP_TYPES: Partial<Record<FieldType, string>> = {
+  id: 'tns:ID',
+  reference: 'tns:ID',
+  boolean: 'xsd:boolean',
+  double: 'xsd:double',
+  currency: 'xsd:double',
+  percent: 'xsd:double',
+  int: 'xsd:int',
+  date: 'xsd:date',
+  datetime: 'xsd:dateTime',
+};
+
 function describeField(f: FieldDef): Record<string, unknown> {
-  const isString = f.length !== undefined;
+  const idLike = f.type === 'id' || f.type === 'reference';
   return {
     name: f.name,
     label: f.label,
     type: f.type,
-    soapType:
-      f.type === 'id' || f.type === 'reference'
-        ? 'tns:ID'
-        : `xsd:${f.type === 'datetime' ? 'dateTime' : f.type}`,
-    length: isString ? f.length : f.type === 'id' || f.type === 'reference' ? 18 : 0,
+    soapType: SOAP_TYPES[f.type] ?? 'xsd:string',
+    length: f.length ?? (isTextType(f.type) ? 255 : idLike ? 18 : 0),
     precision: f.type === 'currency' ? 18 : 0,
     scale: f.type === 'currency' ? 2 : 0,
     nillable: !f.required && f.type !== 'boolean' && f.name !== 'Id',
