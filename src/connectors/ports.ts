@@ -15,6 +15,7 @@
 import type { EventEnvelope } from '../model/event-envelope.ts';
 import type { Money } from '../model/money.ts';
 import type { Lane } from '../gateway/lanes.ts';
+import type { OutboundConnection } from '../gateway/outbound-gateway.ts';
 
 /** Options of every read. */
 export interface ReadOptions {
@@ -449,4 +450,25 @@ export interface ErpSystem {
     filter: { externalId?: string; name?: string },
     options?: ReadOptions,
   ): Promise<{ id: string; externalId?: string; name: string }[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What every connector's index.ts returns
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A connector: the port it implements for flows, its outbound connection (governor + circuit),
+ * and how its events come in. `webhooks` and `pollers` are absent when the system lacks them.
+ */
+export interface Connector<Port> {
+  readonly system: 'salesforce' | 'hubspot' | 'stripe' | 'chargebee' | 'netsuite' | 'business_central' | 'quickbooks';
+  readonly port: Port;
+  readonly connection: OutboundConnection;
+  /** Push: verifies and converts webhook deliveries. */
+  readonly webhooks?: WebhookSource;
+  /** Pull: change feeds read on an interval (event lists, change events, modstamp queries). */
+  readonly pollers: PollSource[];
+  /** Cheap authenticated call proving credentials and reachability. */
+  check(options?: ReadOptions): Promise<void>;
+  close?(): Promise<void>;
 }
