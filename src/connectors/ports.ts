@@ -461,7 +461,14 @@ export interface ErpSystem {
  * and how its events come in. `webhooks` and `pollers` are absent when the system lacks them.
  */
 export interface Connector<Port> {
-  readonly system: 'salesforce' | 'hubspot' | 'stripe' | 'chargebee' | 'netsuite' | 'business_central' | 'quickbooks';
+  readonly system:
+    | 'salesforce'
+    | 'hubspot'
+    | 'stripe'
+    | 'chargebee'
+    | 'netsuite'
+    | 'business_central'
+    | 'quickbooks';
   readonly port: Port;
   readonly connection: OutboundConnection;
   /** Push: verifies and converts webhook deliveries. */
