@@ -1,0 +1,104 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defineConfig, env } from './define-config.ts';
+import { ConfigError, loadConfig, resolveConfig } from './load-config.ts';
+
+const ENV = {
+  SALESFORCE_CLIENT_ID: 'id',
+  SALESFORCE_CLIENT_SECRET: 'secret',
+  STRIPE_API_KEY: 'sk_test_x',
+  STRIPE_WEBHOOK_SECRET: 'whsec_x',
+  NETSUITE_CONSUMER_KEY: 'ck',
+  NETSUITE_CONSUMER_SECRET: 'cs',
+  NETSUITE_TOKEN_ID: 'ti',
+  NETSUITE_TOKEN_SECRET: 'ts',
+};
+
+const valid = defineConfig({
+  connections: {
+    salesforce: {
+      loginUrl: 'http://127.0.0.1:12112',
+      clientId: env('SALESFORCE_CLIENT_ID'),
+      clientSecret: env('SALESFORCE_CLIENT_SECRET'),
+    },
+    stripe: {
+      apiKey: env('STRIPE_API_KEY'),
+      webhookSecret: env('STRIPE_WEBHOOK_SECRET'),
+      baseUrl: 'http://127.0.0.1:12111',
+    },
+    netsuite: {
+      accountId: 'TSTDRV1',
+      consumerKey: env('NETSUITE_CONSUMER_KEY'),
+      consumerSecret: env('NETSUITE_CONSUMER_SECRET'),
+      tokenId: env('NETSUITE_TOKEN_ID'),
+      tokenSecret: env('NETSUITE_TOKEN_SECRET'),
+    },
+  },
+  regions: { NA: { subsidiary: '1', currency: 'USD' }, EU: { subsidiary: '3', currency: 'EUR' } },
+  defaultRegion: 'NA',
+});
+
+function problems(input: unknown, environment: Record<string, string> = ENV): string[] {
+  try {
+    resolveConfig(input, environment);
+  } catch (caught) {
+    expect(caught).toBeInstanceOf(ConfigError);
+    return ((caught as ConfigError).details ?? []).map((d) => `${d.path}: ${d.message}`);
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('resolves env() references and enables every flow by default', () => {
+    const config = resolveConfig(valid, ENV);
+    expect(config.connections.stripe?.apiKey).toBe('sk_test_x');
+    expect(config.connections.netsuite?.tokenSecret).toBe('ts');
+    expect([...config.enabledFlows]).toContain('quoteToCash');
+  });
+
+  it('names every mistake with its path, at once', () => {
+    const broken = {
+      ...valid,
+      connections: {
+        ...valid.connections,
+        stripe: { ...valid.connections.stripe, apiKey: 'sk_live_inline' },
+      },
+      defaultRegion: 'APAC',
+      flows: { quoteToCsh: true },
+    };
+    expect(problems(broken)).toEqual(
+      expect.arrayContaining([
+        'connections.stripe.apiKey: secrets must come from the environment: write env("NAME") instead of the value',
+        'flows: unknown setting "quoteToCsh"',
+      ]),
+    );
+  });
+
+  it('reports unset environment variables, an unknown default region and flows without their connection', () => {
+    const { STRIPE_API_KEY: _unset, ...partial } = ENV;
+    expect(problems({ ...valid, defaultRegion: 'APAC' }, partial)).toEqual([
+      'connections.stripe.apiKey: environment variable STRIPE_API_KEY is not set',
+      'defaultRegion: "APAC" is not one of the regions (NA, EU)',
+    ]);
+    const noErp = { ...valid, connections: { ...valid.connections, netsuite: undefined } };
+    expect(problems(noErp)).toContain(
+      'flows.quoteToCash: needs connections.netsuite (or set flows.quoteToCash: false)',
+    );
+    expect(problems({ ...valid, surprise: 1 })).toEqual(['(root): unknown setting "surprise"']);
+  });
+
+  it('loads a config file and explains a missing default export', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'revsync-config-'));
+    const good = join(dir, 'good.config.mjs');
+    writeFileSync(good, `export default ${JSON.stringify(valid)};`);
+    await expect(loadConfig(good, ENV)).resolves.toMatchObject({ defaultRegion: 'NA' });
+    const bad = join(dir, 'bad.config.mjs');
+    writeFileSync(bad, 'export const config = {};');
+    await expect(loadConfig(bad, ENV)).rejects.toMatchObject({
+      details: [{ message: 'has no default export: write `export default defineConfig({ … })`' }],
+    });
+    await expect(loadConfig(join(dir, 'missing.ts'), ENV)).rejects.toBeInstanceOf(ConfigError);
+  });
+});
