@@ -110,7 +110,7 @@ const KIT_CODES: Record<EmulatorErrorInfo['code'], string> = {
 export function formatNetsuiteError(error: EmulatorErrorInfo): EmulatorResponse {
   const detail =
     error.code === 'internal_error'
-      ? 'An unexpected error occurred. Error ID: emulator'
+      ? `An unexpected error occurred. Error ID: emulator (${error.message})`
       : error.code === 'invalid_json'
         ? `The request could not be understood by the server due to malformed syntax. ${error.message}`
         : error.message;

@@ -239,6 +239,13 @@ function compareValues(a: SqlValue, b: SqlValue): number | null {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A key that is equal for equal values (numbers compared by value). */
+function valueKey(v: SqlValue): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `s:${v}`;
+  return isNumber(v) ? `n:${formatDecimal(v.value)}` : `d:${v.ms}`;
+}
+
 function likeRegex(pattern: string): RegExp {
   const body = [...pattern]
     .map((c) => (c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
@@ -376,7 +383,7 @@ export function runSuiteql(sql: string, state: NetsuiteState, nowMs: number): Su
     if (e.distinct) {
       const seen = new Set<string>();
       values = values.filter((v) => {
-        const key = JSON.stringify(isNumber(v) ? formatDecimal(v.value) : v);
+        const key = valueKey(v);
         if (seen.has(key)) return false;
         seen.add(key);
         return true;
@@ -701,14 +708,7 @@ export function runSuiteql(sql: string, state: NetsuiteState, nowMs: number): Su
             ? { inner: on.right, outer: on.left }
             : undefined
         : undefined;
-    const keyOf = (v: SqlValue): string | undefined =>
-      v === null
-        ? undefined
-        : isNumber(v)
-          ? `n:${formatDecimal(v.value)}`
-          : isDate(v)
-            ? `d:${v.ms}`
-            : `s:${v}`;
+    const keyOf = (v: SqlValue): string | undefined => (v === null ? undefined : valueKey(v));
     let index: Map<string, Row[]> | undefined;
     if (equi) {
       index = new Map();
@@ -753,7 +753,7 @@ export function runSuiteql(sql: string, state: NetsuiteState, nowMs: number): Su
   if (grouped) {
     const groups = new Map<string, Scope[]>();
     for (const scope of scopes) {
-      const key = JSON.stringify(stmt.groupBy.map((g) => value(g, { scope })));
+      const key = stmt.groupBy.map((g) => valueKey(value(g, { scope }))).join('\u0000');
       const list = groups.get(key);
       if (list) list.push(scope);
       else groups.set(key, [scope]);
@@ -822,7 +822,7 @@ export function runSuiteql(sql: string, state: NetsuiteState, nowMs: number): Su
   if (stmt.distinct) {
     const seen = new Set<string>();
     rows = rows.filter((r) => {
-      const key = JSON.stringify(r.map((v) => (isNumber(v) ? formatDecimal(v.value) : v)));
+      const key = r.map(valueKey).join('\u0000');
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
