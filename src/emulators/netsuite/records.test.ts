@@ -282,3 +282,38 @@ describe('collections', () => {
     expect(errorCode(bad.body)).toBe('INVALID_PARAMETER');
   });
 });
+
+describe('admin and protocol edges', () => {
+  it('seeds records through POST /_emulator/records/{type} without signing', async () => {
+    const res = await fetch(`${emu.url}/_emulator/records/customer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { companyName: 'Seed 1', subsidiary: 1 },
+        { companyName: 'Seed 2', subsidiary: 3, externalId: 'seed-2' },
+      ]),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ type: 'customer', ids: ['101', '102'] });
+    expect((await ns.get(`${R}/customer/eid:seed-2`)).body).toMatchObject({
+      currency: { refName: 'Euro' },
+    });
+  });
+
+  it("answers unknown paths and wrong methods in NetSuite's error shape", async () => {
+    const unknown = await ns.get('/services/rest/nothing/here');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toContain('type=error');
+    expect(unknown.body).toMatchObject({
+      status: 404,
+      'o:errorDetails': [{ 'o:errorCode': 'INVALID_URL' }],
+    });
+    const wrongMethod = await ns.post(`${R}/customer/101`, {});
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toContain('PATCH');
+    const badJson = await ns.request('POST', `${R}/customer`, {
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(badJson.status).toBe(400);
+  });
+});

@@ -258,7 +258,12 @@ const transaction: SuiteqlTable = {
     status: (row, state) => {
       const tid = row['id'];
       if (!tid || typeof tid === 'string' || tid.kind !== 'number') return null;
-      const t = transactions(state).find((x) => x.id === String(tid.value.units));
+      const key = String(tid.value.units);
+      const t =
+        state.get('invoice', key) ??
+        state.get('creditmemo', key) ??
+        state.get('customerpayment', key) ??
+        state.get('journalentry', key);
       return t ? `${TYPE_CODE[t.type][1]} : ${statusOf(t, state).refName}` : null;
     },
   },
