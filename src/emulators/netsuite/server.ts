@@ -15,7 +15,7 @@ import type {
   Middleware,
   Route,
 } from '../kit/index.ts';
-import { ASYNC_BASE, createAsyncJobs } from './async-jobs.ts';
+import { createAsyncJobs } from './async-jobs.ts';
 import {
   concurrencyLimitBody,
   ERROR_CONTENT_TYPE,
@@ -130,7 +130,7 @@ export async function createNetsuiteServer(config: NetsuiteServerConfig): Promis
           maxResults: config.suiteqlMaxResults,
         }),
       },
-      ...asyncJobs.routes.filter((r) => r.path.startsWith(ASYNC_BASE)),
+      ...asyncJobs.routes,
       seedRoute,
     ],
     formatError: (e) => formatNetsuiteError(e),

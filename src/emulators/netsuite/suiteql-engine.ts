@@ -274,6 +274,29 @@ function containsAggregate(e: Expr): boolean {
   }
 }
 
+/** `alias.column` of every column an expression reads outside aggregate calls. */
+function columnsOutsideAggregates(e: Expr): string[] {
+  switch (e.kind) {
+    case 'column':
+      return e.table === undefined ? [] : [`${e.table}.${e.name}`];
+    case 'call':
+      return AGGREGATES.has(e.name) ? [] : e.args.flatMap(columnsOutsideAggregates);
+    case 'unary':
+    case 'isnull':
+      return columnsOutsideAggregates(e.expr);
+    case 'binary':
+      return [...columnsOutsideAggregates(e.left), ...columnsOutsideAggregates(e.right)];
+    case 'in':
+      return [e.expr, ...e.list].flatMap(columnsOutsideAggregates);
+    case 'like':
+      return [e.expr, e.pattern].flatMap(columnsOutsideAggregates);
+    case 'between':
+      return [e.expr, e.low, e.high].flatMap(columnsOutsideAggregates);
+    default:
+      return [];
+  }
+}
+
 /** Runs a SuiteQL query over the state. Throws {@link SuiteqlError} on what it cannot run. */
 export function runSuiteql(sql: string, state: NetsuiteState, nowMs: number): SuiteqlResult {
   const stmt: SelectStatement = parseSuiteql(sql);
@@ -662,6 +685,16 @@ export function runSuiteql(sql: string, state: NetsuiteState, nowMs: number): Su
     stmt.columns.some((c) => c.kind === 'expr' && containsAggregate(c.expr));
   if (grouped && stmt.columns.some((c) => c.kind === 'star')) {
     throw new SuiteqlError('SELECT * cannot be combined with GROUP BY or aggregates.');
+  }
+  if (grouped) {
+    // Simplified Oracle rule: outside aggregates, use only columns that GROUP BY uses.
+    const grouping = new Set(stmt.groupBy.flatMap((g) => columnsOutsideAggregates(g)));
+    const used = [
+      ...stmt.columns.flatMap((c) => (c.kind === 'expr' ? columnsOutsideAggregates(c.expr) : [])),
+      ...(stmt.having ? columnsOutsideAggregates(stmt.having) : []),
+    ];
+    const stray = used.find((c) => !grouping.has(c));
+    if (stray) throw new SuiteqlError(`${stray} is not a GROUP BY expression.`);
   }
 
   // Output columns.

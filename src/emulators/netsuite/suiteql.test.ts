@@ -274,6 +274,10 @@ describe('SuiteQL language', () => {
       ],
       ['SELECT id FROM customer WHERE ROWNUM <= 10', /ROWNUM is not supported/],
       ['DELETE FROM customer', /Expected SELECT/],
+      [
+        'SELECT entity, tranid, COUNT(*) FROM transaction GROUP BY entity',
+        /not a GROUP BY expression/,
+      ],
     ];
     for (const [q, message] of cases) {
       const res = await query(q);
