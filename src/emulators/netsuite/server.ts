@@ -1,0 +1,151 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createClock,
+  createConcurrencyLimiter,
+  createEmulatorServer,
+  createFaultInjector,
+  createRng,
+  EmulatorHttpError,
+} from '../kit/index.ts';
+import type {
+  Clock,
+  EmulatorServer,
+  FaultConfigInput,
+  FaultPreset,
+  Middleware,
+  Route,
+} from '../kit/index.ts';
+import { createAsyncJobs } from './async-jobs.ts';
+import {
+  concurrencyLimitBody,
+  ERROR_CONTENT_TYPE,
+  formatNetsuiteError,
+  invalidContent,
+  netsuiteFaultResponse,
+} from './errors.ts';
+import { createOAuthVerifier, type NetsuiteCredentials } from './oauth.ts';
+import { createRecordRoutes } from './record-routes.ts';
+import { createRecordService, recordTypeName, type RecordService } from './records.ts';
+import { createNetsuiteState, type NetsuiteState } from './state.ts';
+import { createSuiteqlHandler } from './suiteql.ts';
+
+/** Everything the server is built from (all defaults already applied). */
+export interface NetsuiteServerConfig {
+  port: number;
+  host: string;
+  seed: number;
+  faults: FaultConfigInput | FaultPreset;
+  credentials: NetsuiteCredentials;
+  concurrencyLimit: number;
+  latencyMs: number;
+  timestampToleranceSeconds: number;
+  oauthClock: 'emulator' | 'system';
+  suiteqlMaxResults: number;
+}
+
+/** The assembled server and the parts tests reach for. */
+export interface NetsuiteServer {
+  server: EmulatorServer;
+  clock: Clock;
+  state: NetsuiteState;
+  records: RecordService;
+  /** Empties the records, recreates the seed data, forgets nonces and async jobs. */
+  reset(): void;
+}
+
+/**
+ * Assembles the NetSuite emulator on the kit: OAuth 1.0a TBA (or bearer) on every vendor
+ * route, then the account-wide concurrency pool (with the optional artificial latency held
+ * inside it), then `Prefer: respond-async` handling, then the record, SuiteQL and async routes.
+ */
+export async function createNetsuiteServer(config: NetsuiteServerConfig): Promise<NetsuiteServer> {
+  const clock = createClock();
+  const rng = createRng(config.seed);
+  const faults = createFaultInjector({ rng: rng.fork('faults'), clock, config: config.faults });
+  const state = createNetsuiteState(clock.now());
+  const records = createRecordService(state, () => clock.now());
+  const verifier = createOAuthVerifier({
+    credentials: config.credentials,
+    now: config.oauthClock === 'system' ? () => Date.now() : () => clock.now(),
+    toleranceSeconds: config.timestampToleranceSeconds,
+  });
+  const pool = createConcurrencyLimiter({ max: config.concurrencyLimit });
+  const asyncJobs = createAsyncJobs(state, () => clock.now());
+
+  const authenticate: Middleware = (req, next) => {
+    verifier.verify(req);
+    return next();
+  };
+  // One pool for the whole account: every integration and token shares it.
+  const limitConcurrency: Middleware = async (req, next) => {
+    const release = pool.tryAcquire(config.credentials.accountId);
+    if (!release) {
+      throw new EmulatorHttpError(429, concurrencyLimitBody(), {
+        'content-type': ERROR_CONTENT_TYPE,
+        'retry-after': '1',
+      });
+    }
+    try {
+      if (config.latencyMs > 0) await sleep(config.latencyMs);
+      return await next();
+    } finally {
+      release();
+    }
+  };
+
+  const reset = (): void => {
+    state.reset(clock.now());
+    verifier.reset();
+  };
+
+  const seedRoute: Route = {
+    method: 'POST',
+    path: '/_emulator/records/:type',
+    handler(req) {
+      const type = recordTypeName(req.params['type'] ?? '');
+      if (!type) throw invalidContent(`Record type '${req.params['type']}' does not exist.`);
+      const body = req.json();
+      const bodies = Array.isArray(body) ? body : [body];
+      const ids = bodies.map((b: unknown) => records.create(type, b).id);
+      return { status: 200, body: { type, ids } };
+    },
+  };
+
+  const server = await createEmulatorServer({
+    name: 'netsuite',
+    port: config.port,
+    host: config.host,
+    clock,
+    rng,
+    faults,
+    middleware: [authenticate, limitConcurrency, asyncJobs.middleware],
+    routes: [
+      ...createRecordRoutes(state, records),
+      {
+        method: 'POST',
+        path: '/services/rest/query/v1/suiteql',
+        handler: createSuiteqlHandler({
+          state,
+          now: () => clock.now(),
+          maxResults: config.suiteqlMaxResults,
+        }),
+      },
+      ...asyncJobs.routes,
+      seedRoute,
+    ],
+    formatError: (e) => formatNetsuiteError(e),
+    faultResponse: netsuiteFaultResponse,
+    admin: {
+      dumpState: () => ({
+        accountId: config.credentials.accountId,
+        concurrency: {
+          limit: config.concurrencyLimit,
+          inFlight: pool.inFlight(config.credentials.accountId),
+        },
+        ...state.dump(),
+      }),
+      reset,
+    },
+  });
+  return { server, clock, state, records, reset };
+}
