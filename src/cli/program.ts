@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerEmulateCommand } from './commands/emulate.ts';
 import { registerSchemaCommand } from './commands/schema.ts';
 import { registerStatusCommand } from './commands/status.ts';
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerEmulateCommand(program);
   registerSchemaCommand(program);
   registerStatusCommand(program);
   return program;

@@ -21,11 +21,9 @@ export async function registerWebhookRoutes(
     scope.post<{ Params: { system: string } }>('/webhooks/:system', async (request, reply) => {
       const source = sources[request.params.system];
       if (!source) {
-        return reply
-          .code(404)
-          .send({
-            error: { code: 'not_found', message: `no webhook source ${request.params.system}` },
-          });
+        return reply.code(404).send({
+          error: { code: 'not_found', message: `no webhook source ${request.params.system}` },
+        });
       }
       let events;
       try {
@@ -38,12 +36,10 @@ export async function registerWebhookRoutes(
       try {
         const resolved = await Promise.all(events.map((e) => deps.keys.resolve(e)));
         const results = await deps.inbox.appendMany(resolved);
-        return reply
-          .code(200)
-          .send({
-            received: results.length,
-            duplicates: results.filter((r) => r.duplicate).length,
-          });
+        return reply.code(200).send({
+          received: results.length,
+          duplicates: results.filter((r) => r.duplicate).length,
+        });
       } catch (caught) {
         const error = coerceError(caught);
         request.log.error({ system: request.params.system, err: error }, 'webhook not stored');

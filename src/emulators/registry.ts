@@ -1,0 +1,70 @@
+import { netsuiteEmulatorFlags, startNetsuiteEmulator } from './netsuite/index.ts';
+import { salesforceEmulatorFlags, startSalesforceEmulator } from './salesforce/index.ts';
+
+/** A started emulator, whatever the vendor. */
+export interface StartedEmulator {
+  name: string;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** One command-line flag of an emulator, normalised across vendors. */
+export interface EmulatorFlagSpec {
+  /** `--client-id` */
+  flag: string;
+  /** The option it sets (`clientId`). */
+  option: string;
+  env?: string;
+  description: string;
+  default: string | number | null | undefined;
+  /** Parse as a number. */
+  numeric: boolean;
+}
+
+/** How to start one vendor's emulator. */
+export interface EmulatorEntry {
+  name: string;
+  title: string;
+  defaultPort: number;
+  flags: EmulatorFlagSpec[];
+  start(options: Record<string, unknown>): Promise<StartedEmulator>;
+}
+
+type RawFlag = {
+  flag: string;
+  option?: string;
+  env?: string;
+  description: string;
+  default: string | number | null | undefined;
+};
+
+function normalise(flags: readonly RawFlag[]): EmulatorFlagSpec[] {
+  return flags.map((f) => ({
+    flag: f.flag,
+    option:
+      f.option ?? f.flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+    ...(f.env !== undefined && { env: f.env }),
+    description: f.description,
+    default: f.default,
+    numeric: typeof f.default === 'number',
+  }));
+}
+
+/** Every emulator `revsync emulate` can start, by name. */
+export const EMULATORS: Record<string, EmulatorEntry> = {
+  salesforce: {
+    name: 'salesforce',
+    title: 'Salesforce (REST, SOQL, OAuth, change events)',
+    defaultPort: 12112,
+    flags: normalise(salesforceEmulatorFlags),
+    start: (options) => startSalesforceEmulator(options),
+  },
+  netsuite: {
+    name: 'netsuite',
+    title: 'NetSuite (REST record service, SuiteQL, OAuth 1.0a TBA)',
+    defaultPort: 12113,
+    flags: normalise(netsuiteEmulatorFlags),
+    start: (options) => startNetsuiteEmulator(options),
+  },
+};

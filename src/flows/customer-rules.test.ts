@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { isMatch, matchKeyOf, normalizeDomain, normalizeName, regionOf } from './customer-rules.ts';
+import type { FlowRules } from './deps.ts';
+
+const rules: FlowRules = {
+  regions: {
+    NA: { subsidiary: '1', currency: 'USD', countries: ['US', 'CA'] },
+    UK: { subsidiary: '2', currency: 'GBP', countries: ['GB'] },
+    EU: { subsidiary: '3', currency: 'EUR', countries: ['DE', 'FR'] },
+  },
+  defaultRegion: 'NA',
+  ownership: {},
+  matchRules: [['taxId'], ['domain'], ['normalizedName', 'country']],
+  usageSources: [],
+};
+
+describe('customer match rules', () => {
+  it('normalises names, legal suffixes, accents and punctuation away', () => {
+    expect(normalizeName('ACME, Inc.')).toBe('acme');
+    expect(normalizeName('Acme Inc')).toBe('acme');
+    expect(normalizeName('Müller & Söhne GmbH')).toBe('muller and sohne');
+    expect(normalizeName('Co')).toBe('co');
+    expect(normalizeDomain('https://www.Acme.com/pricing')).toBe('acme.com');
+  });
+
+  it('matches on any complete rule and never on missing fields', () => {
+    const a = matchKeyOf({
+      name: 'Acme GmbH',
+      domain: 'acme.de',
+      billingAddress: { country: 'DE' },
+    });
+    const b = matchKeyOf({ name: 'ACME', billingAddress: { country: 'DE' } });
+    const c = matchKeyOf({ name: 'Acme', billingAddress: { country: 'FR' } });
+    const d = matchKeyOf({ name: 'Other', domain: 'www.acme.de' });
+    expect(isMatch(a, b, rules.matchRules)?.rule).toEqual(['normalizedName', 'country']);
+    expect(isMatch(a, c, rules.matchRules)).toBeUndefined();
+    expect(isMatch(a, d, rules.matchRules)?.rule).toEqual(['domain']);
+    expect(
+      isMatch(matchKeyOf({ name: 'X' }), matchKeyOf({ name: 'Y' }), rules.matchRules),
+    ).toBeUndefined();
+  });
+
+  it('places an account by CRM region, then by billing country, then the default', () => {
+    expect(regionOf({ region: 'UK' }, rules).code).toBe('UK');
+    expect(regionOf({ billingAddress: { country: 'FR' } }, rules)).toEqual({
+      code: 'EU',
+      rule: rules.regions.EU,
+    });
+    expect(regionOf({ region: 'APAC', billingAddress: { country: 'JP' } }, rules).code).toBe('NA');
+  });
+});
