@@ -74,13 +74,11 @@ export function createStripeWebhooks(options: StripeWebhooksOptions): StripeWebh
           enabledEvents: we.enabled_events,
         });
       }
-      let n = 0;
-      for (const t of targets) {
-        if (!wantsEvent(t.enabledEvents, event.type)) continue;
-        dispatcher.send(t, event);
-        n++;
-      }
-      return n;
+      const wanting = targets.filter((t) => wantsEvent(t.enabledEvents, event.type));
+      // Set before sending: the payload is serialized at send time.
+      event.pending_webhooks = wanting.length;
+      for (const t of wanting) dispatcher.send(t, event);
+      return wanting.length;
     },
     pendingByEvent() {
       const out = new Map<string, number>();
