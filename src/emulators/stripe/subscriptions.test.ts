@@ -366,6 +366,58 @@ describe('subscription lifecycle (real stripe SDK)', () => {
     expect(all.data.map((s) => s.id)).toEqual([sub.id]);
   });
 
+  it('trials bill nothing up front, then charge when the trial ends', async () => {
+    const t0 = utc(2026, 1, 1);
+    const { clock, customer } = await customerOnClock(t0);
+    const price = await monthlyPrice(2500);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      trial_period_days: 14,
+      expand: ['latest_invoice'],
+    });
+    expect(sub.status).toBe('trialing');
+    expect(sub.trial_end).toBe(t0 + 14 * 86_400);
+    expect((sub.latest_invoice as Stripe.Invoice).total).toBe(0);
+    expect((sub.latest_invoice as Stripe.Invoice).status).toBe('paid');
+    await advance(clock.id, t0 + 14 * 86_400 + 7200);
+    const after = await stripe.subscriptions.retrieve(sub.id, { expand: ['latest_invoice'] });
+    expect(after.status).toBe('active');
+    expect((after.latest_invoice as Stripe.Invoice).amount_paid).toBe(2500);
+    expect(after.items.data[0]?.current_period_start).toBe(t0 + 14 * 86_400);
+  });
+
+  it('billing_cycle_anchor=now restarts the period and invoices it at once with a credit', async () => {
+    const t0 = utc(2026, 3, 1);
+    const { clock, customer } = await customerOnClock(t0);
+    const monthly = await monthlyPrice(3000);
+    const product = await stripe.products.create({ name: 'Annual' });
+    const yearly = await stripe.prices.create({
+      product: product.id,
+      currency: 'usd',
+      unit_amount: 30000,
+      recurring: { interval: 'year' },
+    });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.id }],
+    });
+    const at = utc(2026, 3, 16);
+    await advance(clock.id, at);
+    // Changing the interval resets the anchor, as at Stripe.
+    const switched = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: sub.items.data[0]!.id, price: yearly.id }],
+      expand: ['latest_invoice'],
+    });
+    expect(switched.billing_cycle_anchor).toBe(at);
+    expect(switched.items.data[0]?.current_period_end).toBe(utc(2027, 3, 16));
+    const inv = switched.latest_invoice as Stripe.Invoice;
+    const credit = -Math.round((3000 * (utc(2026, 4, 1) - at)) / (utc(2026, 4, 1) - t0));
+    expect(inv.lines.data.map((l) => l.amount).sort((a, b) => a - b)).toEqual([credit, 30000]);
+    expect(inv.status).toBe('paid');
+    expect(inv.amount_paid).toBe(30000 + credit);
+  });
+
   it('bills renewals on the emulator clock for customers without a test clock', async () => {
     const customer = await stripe.customers.create({
       payment_method: 'pm_card_visa',
@@ -382,7 +434,13 @@ describe('subscription lifecycle (real stripe SDK)', () => {
       items: [{ price: price.id }],
     });
     const end = sub.items.data[0]!.current_period_end;
-    emu.advanceClock((end - emu.clock.nowSeconds() + 2 * 3600) * 1000);
+    // The kit's admin route moves the clock; the next API request bills what fell due.
+    const res = await fetch(`${emu.url}/_emulator/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ seconds: end - emu.clock.nowSeconds() + 2 * 3600 }),
+    });
+    expect(res.status).toBe(200);
     const invoices = await stripe.invoices.list({ subscription: sub.id });
     expect(invoices.data.map((i) => [i.billing_reason, i.status])).toEqual([
       ['subscription_cycle', 'paid'],
