@@ -177,7 +177,10 @@ export function customerRoutes(ctx: StripeContext): kit.Route[] {
       // Settings may name the payment method given in the same request (`pm_card_visa` twice).
       const pmParam = p.str('payment_method');
       const pm = pmParam ? resolvePaymentMethod(ctx, pmParam, c.id, 'payment_method') : undefined;
-      if (pm && pm.customer === null) pm.customer = c.id;
+      if (pm && pm.customer === null) {
+        pm.customer = c.id;
+        emit(ctx, 'payment_method.attached', pm, { created });
+      }
       applyCustomerParams(ctx, c, p, pm && pmParam ? { token: pmParam, id: pm.id } : undefined);
       emit(ctx, 'customer.created', c, { created });
       for (const t of p.list('tax_id_data') ?? []) createTaxId(ctx, c.id, t, created);

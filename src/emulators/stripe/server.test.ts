@@ -376,3 +376,27 @@ describe('resources', () => {
     expect(oneTime.data.map((p) => p.id)).toEqual([p2.id]);
   });
 });
+
+describe('admin routes', () => {
+  it('dumps and resets the state, reseeding ids', async () => {
+    const own = await startStripeEmulator({ port: 0, rateLimit: 0, seed: 3 });
+    try {
+      const s = client('sk_test_admin', own.port);
+      const first = await s.customers.create({ name: 'Dump me' });
+      const state = (await (await fetch(`${own.url}/_emulator/state`)).json()) as {
+        name: string;
+        state: { customers: { id: string }[]; events: unknown[] };
+      };
+      expect(state.name).toBe('stripe');
+      expect(state.state.customers.map((c) => c.id)).toEqual([first.id]);
+      expect(state.state.events.length).toBeGreaterThan(0);
+      const reset = await fetch(`${own.url}/_emulator/reset`, { method: 'POST' });
+      expect(reset.status).toBe(200);
+      expect((await s.customers.list()).data).toHaveLength(0);
+      // Same seed, same sequence: the first id comes back.
+      expect((await s.customers.create({ name: 'Again' })).id).toBe(first.id);
+    } finally {
+      await own.close();
+    }
+  });
+});
