@@ -9,12 +9,14 @@ export function getCustomer(ctx: StripeContext, id: string, param = 'id'): Custo
   return c;
 }
 
+/** A stored product, or 404 `resource_missing` naming `param`. */
 export function getProduct(ctx: StripeContext, id: string, param = 'id'): Product {
   const p = ctx.state.products.get(id);
   if (!p) throw noSuch('product', id, param);
   return p;
 }
 
+/** A stored price, or 404 `resource_missing` naming `param`. */
 export function getPrice(ctx: StripeContext, id: string, param = 'id'): Price {
   const p = ctx.state.prices.get(id);
   if (!p) throw noSuch('price', id, param);
@@ -33,12 +35,14 @@ export function getTaxRates(ctx: StripeContext, ids: readonly string[], param: s
   });
 }
 
+/** A stored subscription, or 404 `resource_missing` naming `param`. */
 export function getSubscription(ctx: StripeContext, id: string, param = 'id'): Subscription {
   const s = ctx.state.subscriptions.get(id);
   if (!s) throw noSuch('subscription', id, param);
   return s;
 }
 
+/** A stored invoice, or 404 `resource_missing` naming `param`. */
 export function getInvoice(ctx: StripeContext, id: string, param = 'id'): Invoice {
   const i = ctx.state.invoices.get(id);
   if (!i) throw noSuch('invoice', id, param);

@@ -13,47 +13,67 @@ export interface ListBody<T> {
   total_count?: number;
 }
 
+/** Stored objects: the SDK's types where the wire shape matches them exactly. */
 export type Customer = Stripe.Customer;
+/** A product. */
 export type Product = Stripe.Product;
+/** A tax rate. */
 export type TaxRate = Stripe.TaxRate;
+/** A payment method (cards only). */
 export type PaymentMethod = Stripe.PaymentMethod;
+/** A payment intent. */
 export type PaymentIntent = Stripe.PaymentIntent;
+/** A charge. */
 export type Charge = Stripe.Charge;
+/** A refund. */
 export type Refund = Stripe.Refund;
+/** A test clock. */
 export type TestClock = Stripe.TestHelpers.TestClock;
+/** The link between an invoice and a payment intent. */
 export type InvoicePayment = Stripe.InvoicePayment;
+/** A customer tax id. */
 export type TaxId = Stripe.TaxId;
 
+/** A price; `unit_amount_decimal` travels as a string. */
 export type Price = Omit<Stripe.Price, 'unit_amount_decimal'> & {
   unit_amount_decimal: string | null;
 };
+/** The legacy plan view of a recurring price (on subscription items). */
 export type Plan = Omit<Stripe.Plan, 'amount_decimal'> & { amount_decimal: string | null };
+/** A subscription item, its `price` always expanded. */
 export type SubscriptionItem = Omit<Stripe.SubscriptionItem, 'price' | 'plan'> & {
   price: Price;
   plan: Plan;
 };
+/** A subscription with its embedded items list. */
 export type Subscription = Omit<Stripe.Subscription, 'items'> & {
   items: ListBody<SubscriptionItem>;
 };
+/** `pricing` of invoice lines and invoice items. */
 export interface LinePricing {
   type: 'price_details';
   price_details?: { price: string; product: string };
   unit_amount_decimal: string | null;
 }
+/** An invoice line (`il_…`, object `line_item`). */
 export type InvoiceLine = Omit<Stripe.InvoiceLineItem, 'pricing' | 'quantity_decimal'> & {
   pricing: LinePricing | null;
   quantity_decimal: string | null;
 };
+/** An invoice with all its lines (the API view embeds ten, see `snapshot`). */
 export type Invoice = Omit<Stripe.Invoice, 'lines' | 'payments'> & {
   lines: ListBody<InvoiceLine>;
 };
+/** An invoice item (`ii_…`). */
 export type InvoiceItem = Omit<Stripe.InvoiceItem, 'pricing' | 'quantity_decimal'> & {
   pricing: LinePricing | null;
   quantity_decimal: string;
 };
+/** A credit note line. */
 export type CreditNoteLine = Omit<Stripe.CreditNoteLineItem, 'unit_amount_decimal'> & {
   unit_amount_decimal: string | null;
 };
+/** A credit note with its lines. */
 export type CreditNote = Omit<Stripe.CreditNote, 'lines'> & { lines: ListBody<CreditNoteLine> };
 
 /** An event as stored and delivered. */

@@ -398,9 +398,11 @@ export function updateSubscription(
       : 0;
     const total = prorations.reduce((s, p) => s + p.amount, 0) + periodCharge;
     if (total > 0) {
-      const probe = createProbeInvoice(ctx, sub);
-      const error = wouldDecline(ctx, invoicePaymentMethod(ctx, probe));
-      ctx.state.invoices.delete(probe.id);
+      const customer = ctx.state.customers.get(customerId);
+      const pm =
+        idOf(sub.default_payment_method) ??
+        idOf(customer?.invoice_settings.default_payment_method ?? null);
+      const error = wouldDecline(ctx, pm);
       if (error) throw error;
     }
   }
@@ -454,19 +456,6 @@ export function updateSubscription(
     invoiceNow(ctx, sub, at, null, change.paymentBehavior);
   }
   return sub;
-}
-
-/** A throwaway draft used to find which payment method an invoice of `sub` would charge. */
-function createProbeInvoice(ctx: StripeContext, sub: Subscription): Invoice {
-  return createInvoice(ctx, {
-    customer: getCustomer(ctx, idOf(sub.customer) ?? ''),
-    subscription: sub,
-    billingReason: 'subscription_update',
-    collectionMethod: sub.collection_method,
-    currency: sub.currency,
-    created: 0,
-    autoAdvance: false,
-  });
 }
 
 /**
