@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,5 +48,43 @@ describe('revsync CLI', () => {
     const bad = revsync('status', '--store', 'mysql://x');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('use sqlite:PATH or postgres://');
+  });
+
+  it('emulate starts the three emulators on the ports asked for and stops cleanly on SIGINT', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'emulate',
+        'stripe',
+        'salesforce',
+        'netsuite',
+        '--stripe-port',
+        '0',
+        '--salesforce-port',
+        '0',
+        '--netsuite-port',
+        '0',
+      ],
+      { cwd: dir },
+    );
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', () => out.includes('emulators running') && resolve());
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    const urls = [...out.matchAll(/^(\w+)\s+(http:\/\/127\.0\.0\.1:\d+)/gm)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+    expect(urls.map(([name]) => name)).toEqual(['stripe', 'salesforce', 'netsuite']);
+    for (const [, url] of urls) {
+      const res = await fetch(`${url}/_emulator/health`);
+      expect(res.status).toBe(200);
+    }
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { netsuiteEmulatorFlags, startNetsuiteEmulator } from './netsuite/index.ts';
 import { salesforceEmulatorFlags, startSalesforceEmulator } from './salesforce/index.ts';
+import { startStripeEmulator, stripeEmulatorFlags } from './stripe/index.ts';
 
 /** A started emulator, whatever the vendor. */
 export interface StartedEmulator {
@@ -53,6 +54,13 @@ function normalise(flags: readonly RawFlag[]): EmulatorFlagSpec[] {
 
 /** Every emulator `revsync emulate` can start, by name. */
 export const EMULATORS: Record<string, EmulatorEntry> = {
+  stripe: {
+    name: 'stripe',
+    title: 'Stripe (Billing, payments, test clocks, signed webhooks)',
+    defaultPort: 12111,
+    flags: normalise(stripeEmulatorFlags),
+    start: (options) => startStripeEmulator(options),
+  },
   salesforce: {
     name: 'salesforce',
     title: 'Salesforce (REST, SOQL, OAuth, change events)',
