@@ -132,7 +132,12 @@ export const configSchema = z.strictObject({
     .refine((r) => Object.keys(r).length > 0, 'at least one region'),
   defaultRegion: z.string(),
   flows: z.partialRecord(z.enum(FLOW_NAMES), z.boolean()).optional(),
-  usage: z.strictObject({ requiredSources: z.array(z.string().min(1)).min(1) }).optional(),
+  usage: z
+    .strictObject({
+      requiredSources: z.array(z.string().min(1)).min(1),
+      recheckSeconds: z.number().positive().optional(),
+    })
+    .optional(),
   alerts: z.strictObject({ webhookUrl: url, rules: z.array(alertRule) }).optional(),
 });
 

@@ -10,6 +10,7 @@ import type { EngineEvents } from './engine-events.ts';
 import { ExceptionQueue } from './exception-queue.ts';
 import type { Flow } from './flow.ts';
 import { createLogger } from './logger.ts';
+import type { RetryPolicy } from './retry-policy.ts';
 import { Router, type SignalKeys } from './router.ts';
 import {
   applyOutcome,
@@ -39,6 +40,8 @@ export interface EngineOptions {
   /** Source of randomness for retry jitter (default Math.random). */
   random?: () => number;
   signalKeys?: SignalKeys;
+  /** Retry policy of steps whose flow and call set none (default: see DEFAULT_RETRY_POLICY). */
+  defaultRetry?: RetryPolicy;
 }
 
 /**
@@ -86,6 +89,7 @@ export class Engine {
       random: options.random ?? Math.random,
       events: this.events,
       stepTimeoutMs: options.stepTimeoutMs ?? 60_000,
+      ...(options.defaultRetry !== undefined && { defaultRetry: options.defaultRetry }),
     };
     this.inbox = new Inbox(this.store, { now: () => clock.now() });
     this.inbox.onAppend(() => this.#notify());

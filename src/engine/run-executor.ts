@@ -15,7 +15,7 @@ import type { Clock } from './clock.ts';
 import type { EngineEvents } from './engine-events.ts';
 import type { Flow, FlowContext, StepContext, StepOptions } from './flow.ts';
 import { stepIdempotencyKey } from './idempotency-key.ts';
-import { decideRetry } from './retry-policy.ts';
+import { decideRetry, type RetryPolicy } from './retry-policy.ts';
 import { traceparent } from './trace-context.ts';
 import type { TypedEvents } from './typed-events.ts';
 
@@ -29,6 +29,8 @@ export interface ExecutorEnv {
   random: () => number;
   events: TypedEvents<EngineEvents>;
   stepTimeoutMs: number;
+  /** Retry policy of steps whose flow and call set none. */
+  defaultRetry?: RetryPolicy;
 }
 
 /** How one execution of a run ended. */
@@ -186,7 +188,12 @@ export async function executeRun(
         const durationMs = clock.now() - startedAt;
         if (error.code === 'lease_lost') return stop({ kind: 'abandoned', reason: 'lease lost' });
         env.events.emit('step.failed', { run, step: name, attempt, error, durationMs });
-        const decision = decideRetry(error, attempt, options.retry ?? flow.retry, env.random);
+        const decision = decideRetry(
+          error,
+          attempt,
+          options.retry ?? flow.retry ?? env.defaultRetry,
+          env.random,
+        );
         if (decision.action === 'park') {
           return stop({ kind: 'park', step: name, error, attempts: attempt, durationMs });
         }

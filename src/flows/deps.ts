@@ -95,6 +95,8 @@ export interface FlowRules {
   matchRules: ('normalizedName' | 'domain' | 'taxId' | 'country')[][];
   /** Sources that must report a usage period before it is billed. */
   usageSources: string[];
+  /** How often an incomplete usage period is checked again (default 5 minutes). */
+  usageRecheckMs?: number;
 }
 
 /** Everything a flow factory gets. */

@@ -80,7 +80,7 @@ export function usageToInvoiceFlow(deps: FlowDeps) {
           { problems: result.problems, check },
           'usage period incomplete; holding it back',
         );
-        await ctx.sleep(`recheck-${check}`, USAGE_RECHECK_MS);
+        await ctx.sleep(`recheck-${check}`, deps.rules.usageRecheckMs ?? USAGE_RECHECK_MS);
       }
     },
   });

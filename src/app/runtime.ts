@@ -1,0 +1,164 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ResolvedConfig } from '../config/load-config.ts';
+import type {
+  BillingSystem,
+  Connector,
+  CrmSystem,
+  ErpSystem,
+  PollSource,
+  WebhookSource,
+} from '../connectors/ports.ts';
+import { systemClock, type Clock } from '../engine/clock.ts';
+import { Engine, type EngineOptions } from '../engine/engine.ts';
+import { createLogger } from '../engine/logger.ts';
+import type { FlowDeps, FlowRules } from '../flows/deps.ts';
+import { createFlows } from '../flows/index.ts';
+import { OutboundGateway } from '../gateway/outbound-gateway.ts';
+import { EntityKeyResolver } from '../ingest/entity-keys.ts';
+import { PollRunner } from '../ingest/poll-runner.ts';
+import { registerWebhookRoutes } from '../ingest/webhook-routes.ts';
+import type { Store } from '../store/store.ts';
+import { storeServices } from './store-services.ts';
+import { UsageService } from './usage-service.ts';
+
+/** The connectors a runtime runs with, already built on its gateway. */
+export interface RuntimeConnectors {
+  crm: Connector<CrmSystem>;
+  billing: Connector<BillingSystem>;
+  erp: Connector<ErpSystem>;
+}
+
+export interface RuntimeOptions {
+  store: Store;
+  gateway: OutboundGateway;
+  connectors: RuntimeConnectors;
+  logger?: Logger;
+  clock?: Clock;
+  /** Engine settings (concurrency, lease, polling, retry jitter). */
+  engine?: Partial<Omit<EngineOptions, 'store' | 'flows' | 'clock' | 'logger'>>;
+  /** How often pollers run when idle (default from the connection settings, else 1 s). */
+  pollIntervalMs?: number;
+  /** Builds the HTTP server (the API adds its routes here); default: a bare Fastify. */
+  http?: (runtime: Runtime) => Promise<FastifyInstance>;
+}
+
+/**
+ * Everything `revsync start` runs in one process: the store, the outbound gateway and the
+ * connectors, the engine with the enabled flows, pollers, the usage ledger, and one HTTP server
+ * for webhooks (and the API and dashboard when configured).
+ */
+export class Runtime {
+  readonly config: ResolvedConfig;
+  readonly store: Store;
+  readonly gateway: OutboundGateway;
+  readonly connectors: RuntimeConnectors;
+  readonly engine: Engine;
+  readonly usage: UsageService;
+  readonly polls: PollRunner;
+  readonly keys: EntityKeyResolver;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly rules: FlowRules;
+  http: FastifyInstance | undefined;
+  #url: string | undefined;
+  readonly #options: RuntimeOptions;
+
+  constructor(config: ResolvedConfig, options: RuntimeOptions) {
+    this.config = config;
+    this.#options = options;
+    this.store = options.store;
+    this.gateway = options.gateway;
+    this.connectors = options.connectors;
+    this.clock = options.clock ?? systemClock;
+    this.log = options.logger ?? createLogger();
+    this.rules = rulesOf(config);
+    this.engine = new Engine({
+      store: this.store,
+      clock: this.clock,
+      logger: this.log,
+      ...options.engine,
+    });
+    this.usage = new UsageService(
+      this.store,
+      this.engine.inbox,
+      this.clock,
+      this.rules.usageSources,
+    );
+    const deps: FlowDeps = {
+      crm: this.connectors.crm.port,
+      billing: this.connectors.billing.port,
+      erp: this.connectors.erp.port,
+      ...storeServices(this.store, this.clock),
+      usage: this.usage,
+      rules: this.rules,
+    };
+    for (const flow of createFlows(deps, config.enabledFlows)) this.engine.register(flow);
+    this.keys = new EntityKeyResolver(this.store);
+    const pollers: PollSource[] = Object.values(this.connectors).flatMap((c) => c.pollers);
+    this.polls = new PollRunner(pollers, {
+      inbox: this.engine.inbox,
+      keys: this.keys,
+      logger: this.log,
+      intervalMs: options.pollIntervalMs ?? config.connections.salesforce?.pollIntervalMs ?? 1_000,
+    });
+  }
+
+  /** Webhook sources by path segment (`/webhooks/<system>`). */
+  webhookSources(): Record<string, WebhookSource> {
+    const out: Record<string, WebhookSource> = {};
+    for (const c of Object.values(this.connectors)) if (c.webhooks) out[c.system] = c.webhooks;
+    return out;
+  }
+
+  /** Starts the HTTP server (port from config, 0 = any), the engine and the pollers. */
+  async start(listen: { host?: string; port?: number } = {}): Promise<string> {
+    this.http = this.#options.http ? await this.#options.http(this) : Fastify({ logger: false });
+    await registerWebhookRoutes(this.http, this.webhookSources(), {
+      inbox: this.engine.inbox,
+      keys: this.keys,
+    });
+    const host = listen.host ?? this.config.server?.host ?? '127.0.0.1';
+    const port = listen.port ?? this.config.server?.port ?? 4000;
+    this.#url = await this.http.listen({ host, port });
+    await this.engine.start();
+    this.polls.start();
+    this.log.info(
+      { url: this.#url, flows: this.engine.flows().map((f) => f.name) },
+      'revsync started',
+    );
+    return this.#url;
+  }
+
+  get url(): string {
+    if (!this.#url) throw new Error('the runtime has not started');
+    return this.#url;
+  }
+
+  /** Stops taking work, lets runs reach a checkpoint, and closes everything. */
+  async stop(): Promise<void> {
+    await this.polls.stop();
+    await this.http?.close();
+    await this.engine.stop();
+    for (const c of Object.values(this.connectors)) await c.close?.();
+    await this.store.close();
+  }
+}
+
+/** The business rules flows use, from configuration (with the documented defaults). */
+export function rulesOf(config: ResolvedConfig): FlowRules {
+  return {
+    regions: config.regions,
+    defaultRegion: config.defaultRegion,
+    ownership: config.ownership ?? {},
+    matchRules: config.matchRules?.customer ?? [
+      ['taxId'],
+      ['domain'],
+      ['normalizedName', 'country'],
+    ],
+    usageSources: config.usage?.requiredSources ?? [],
+    ...(config.usage?.recheckSeconds !== undefined && {
+      usageRecheckMs: config.usage.recheckSeconds * 1000,
+    }),
+  };
+}
