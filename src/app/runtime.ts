@@ -14,7 +14,7 @@ import { Engine, type EngineOptions } from '../engine/engine.ts';
 import { createLogger } from '../engine/logger.ts';
 import type { FlowDeps, FlowRules } from '../flows/deps.ts';
 import { createFlows } from '../flows/index.ts';
-import { OutboundGateway } from '../gateway/outbound-gateway.ts';
+import type { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import { EntityKeyResolver } from '../ingest/entity-keys.ts';
 import { PollRunner } from '../ingest/poll-runner.ts';
 import { registerWebhookRoutes } from '../ingest/webhook-routes.ts';
