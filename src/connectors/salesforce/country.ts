@@ -96,7 +96,8 @@ function names(): Map<string, string> {
       if (NOT_COUNTRIES.has(code)) continue;
       const name = display.of(code);
       if (!name || name === code) continue;
-      byName.set(code.toLowerCase(), code);
+      // aliases win: CLDR also names the reserved UK ("United Kingdom")
+      if (!byName.has(code.toLowerCase())) byName.set(code.toLowerCase(), code);
       if (!byName.has(key(name))) byName.set(key(name), code);
     }
   }
