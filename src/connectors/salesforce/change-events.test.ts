@@ -169,6 +169,12 @@ describe('change events', () => {
   });
 
   it('goes on from what is retained when the cursor fell out of retention', async () => {
+    await tb.close();
+    const warnings: string[] = [];
+    tb = await startTestbed({
+      connector: { logger: { warn: (_details, message) => warnings.push(message) } },
+    });
+    feed = tb.connector.pollers[0]!;
     const old = await createRecord(tb.admin, 'Account', { Name: 'Old' });
     const { cursor } = await drain(undefined);
     await updateRecord(tb.admin, 'Account', old, { Name: 'Old 2' });
@@ -177,5 +183,9 @@ describe('change events', () => {
     const fresh = await createRecord(tb.admin, 'Account', { Name: 'Fresh' });
     const page = await feed.poll(cursor);
     expect(summary(page.events)).toEqual([['salesforce.account.created', fresh]]);
+    expect(warnings).toEqual([
+      'salesforce change event cursor is past retention; replaying what is retained',
+      'salesforce session expired; logging in again', // on the re-read of the record
+    ]);
   });
 });

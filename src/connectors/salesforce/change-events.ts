@@ -117,7 +117,9 @@ export function createChangeEventSource(options: ChangeEventSourceOptions): Poll
         );
       const ids = new Map<WatchedObject, string[]>();
       for (const { header } of changes) {
-        ids.set(header.entityName, [...(ids.get(header.entityName) ?? []), ...header.recordIds]);
+        const list = ids.get(header.entityName) ?? [];
+        list.push(...header.recordIds);
+        ids.set(header.entityName, list);
       }
       const current = new Map<string, Record<string, unknown>>();
       for (const [object, list] of ids) {
