@@ -1,0 +1,152 @@
+import type { CurrencyCode } from '../../model/currency.ts';
+import type {
+  CrmAccount,
+  CrmBillingStatus,
+  CrmOpportunity,
+  CrmSystem,
+  ReadOptions,
+  WriteOptions,
+} from '../ports.ts';
+import { soqlId, type SalesforceClient } from './client.ts';
+import type { SalesforceFieldMap } from './fields.ts';
+import {
+  accountFieldsToSelect,
+  lineItemFieldsToSelect,
+  opportunityFieldsToSelect,
+  toCrmAccount,
+  toCrmBillingStatus,
+  toCrmOpportunity,
+  toIsoTimestamp,
+  toSalesforceAccountBilling,
+  toSalesforceOpportunityBilling,
+  type SalesforceFieldValue,
+} from './mapper.ts';
+
+/**
+ * {@link CrmSystem} on Salesforce. Reads are SOQL (custom fields included); billing write-backs
+ * are partial updates (PATCH) of the fields given. A write first reads those fields and sends
+ * only the ones that differ — nothing at all when they already match — so a repeated write is a
+ * no-op that bumps no `SystemModstamp` and starts no change event (the SOQL poller would
+ * otherwise see every repeat as a fresh change and feed it back to the flows).
+ */
+export class SalesforceCrm implements CrmSystem {
+  readonly system = 'salesforce' as const;
+  readonly #client: SalesforceClient;
+  readonly #fields: SalesforceFieldMap;
+  readonly #defaultCurrency: CurrencyCode;
+
+  constructor(client: SalesforceClient, fields: SalesforceFieldMap, defaultCurrency: CurrencyCode) {
+    this.#client = client;
+    this.#fields = fields;
+    this.#defaultCurrency = defaultCurrency;
+  }
+
+  async getAccount(id: string, options?: ReadOptions): Promise<CrmAccount> {
+    const record = await this.#client.queryById(
+      'account.get',
+      'Account',
+      accountFieldsToSelect(this.#fields),
+      id,
+      options,
+    );
+    return toCrmAccount(record, this.#fields);
+  }
+
+  async getOpportunity(id: string, options?: ReadOptions): Promise<CrmOpportunity> {
+    const record = await this.#client.queryById(
+      'opportunity.get',
+      'Opportunity',
+      opportunityFieldsToSelect(this.#fields),
+      id,
+      options,
+    );
+    const lines = await this.#client.query(
+      'opportunity.lines',
+      `SELECT ${lineItemFieldsToSelect(this.#fields).join(', ')} FROM OpportunityLineItem ` +
+        `WHERE OpportunityId = ${soqlId(String(record['Id']))} ORDER BY CreatedDate, Id`,
+      options,
+    );
+    return toCrmOpportunity(record, lines, this.#fields, this.#defaultCurrency);
+  }
+
+  async getAccountBilling(accountId: string, options?: ReadOptions): Promise<CrmBillingStatus> {
+    const record = await this.#client.queryById(
+      'account.billing.get',
+      'Account',
+      [
+        'Id',
+        'SystemModstamp',
+        ...Object.values(this.#fields.accountBilling),
+        this.#fields.account.currency,
+      ],
+      accountId,
+      options,
+    );
+    return toCrmBillingStatus(record, this.#fields, this.#defaultCurrency);
+  }
+
+  updateAccountBilling(
+    accountId: string,
+    status: CrmBillingStatus,
+    options: WriteOptions,
+  ): Promise<void> {
+    return this.#patch(
+      'Account',
+      accountId,
+      toSalesforceAccountBilling(status, this.#fields),
+      options,
+    );
+  }
+
+  updateOpportunityBilling(
+    opportunityId: string,
+    status: CrmBillingStatus,
+    options: WriteOptions,
+  ): Promise<void> {
+    return this.#patch(
+      'Opportunity',
+      opportunityId,
+      toSalesforceOpportunityBilling(status, this.#fields),
+      options,
+    );
+  }
+
+  async #patch(
+    object: 'Account' | 'Opportunity',
+    id: string,
+    values: Record<string, SalesforceFieldValue>,
+    options: WriteOptions,
+  ): Promise<void> {
+    const names = Object.keys(values);
+    if (names.length === 0) return;
+    const operation = `${object.toLowerCase()}.billing`;
+    const current = await this.#client.queryById(
+      `${operation}.read`,
+      object,
+      ['Id', ...names],
+      id,
+      options,
+    );
+    const changed = Object.fromEntries(
+      Object.entries(values).filter(([name, value]) => !sameValue(current[name], value)),
+    );
+    if (Object.keys(changed).length === 0) return;
+    await this.#client.request(
+      `${operation}.update`,
+      { method: 'PATCH', url: `/sobjects/${object}/${String(current['Id'])}`, body: changed },
+      options,
+    );
+  }
+}
+
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** Whether the stored value already is the one to write (date-times compared as instants). */
+function sameValue(stored: unknown, wanted: SalesforceFieldValue): boolean {
+  if (stored === undefined) return false;
+  if (typeof stored === 'string' && typeof wanted === 'string' && DATE_TIME.test(wanted)) {
+    if (!DATE_TIME.test(stored)) return false;
+    return toIsoTimestamp(stored) === toIsoTimestamp(wanted);
+  }
+  return (stored ?? null) === wanted;
+}
