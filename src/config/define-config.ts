@@ -62,6 +62,14 @@ const salesforceConnection = z.strictObject({
   limits: limits.optional(),
   circuit: circuit.optional(),
   pollIntervalMs: z.int().positive().optional(),
+  /**
+   * Which change feeds to read: `change-events` (Change Data Capture; the emulator's route) or
+   * `soql` (polling on SystemModstamp). Default `change-events`; use `soql` against a real org.
+   */
+  feeds: z
+    .array(z.enum(['change-events', 'soql']))
+    .min(1)
+    .optional(),
 });
 
 const netsuiteConnection = z.strictObject({
