@@ -39,6 +39,11 @@ export interface NetsuiteConnectorOptions extends NetsuiteCredentials {
   pollPageSize?: number;
   /** Where a first poll starts, ISO 8601 (default: the beginning of time, a full backfill). */
   pollSince?: string;
+  /**
+   * Leave changes stamped with the current second (by the account's `SYSDATE`) for the next poll
+   * (default true). See `NetsuitePollerOptions.settle`.
+   */
+  pollSettle?: boolean;
 }
 
 /**
@@ -63,6 +68,7 @@ export function createNetsuiteConnector(options: NetsuiteConnectorOptions): Conn
         feed,
         ...(options.pollPageSize !== undefined && { pageSize: options.pollPageSize }),
         ...(options.pollSince !== undefined && { since: options.pollSince }),
+        ...(options.pollSettle !== undefined && { settle: options.pollSettle }),
       }),
   );
   return {
