@@ -1,0 +1,355 @@
+import { ConflictError, NotFoundError, ValidationError } from '../../model/revsync-error.ts';
+import type {
+  ErpCreditMemo,
+  ErpCreditMemoInput,
+  ErpCustomerInput,
+  ErpInvoice,
+  ErpInvoiceInput,
+  ErpInvoiceLineInput,
+  ErpPayment,
+  ErpPaymentInput,
+  ErpSystem,
+  ReadOptions,
+  WriteOptions,
+} from '../ports.ts';
+import { assertExternalId, type NetsuiteCallOptions, type NetsuiteClient } from './client.ts';
+import {
+  assertCreditMemoAmounts,
+  assertInvoiceAmounts,
+  fromNetsuiteAmount,
+  NetsuiteCreditMemoRecord,
+  NetsuiteInvoiceRecord,
+  NetsuitePaymentRecord,
+  parseNetsuiteRecord,
+  toCustomerMatch,
+  toErpCreditMemo,
+  toErpInvoice,
+  toErpPayment,
+  toNetsuiteCreditMemo,
+  toNetsuiteCustomer,
+  toNetsuiteInvoice,
+  toNetsuitePayment,
+} from './mapper.ts';
+import { sqlText, type NetsuiteReferenceData } from './reference-data.ts';
+
+/** Options of {@link NetsuiteErp}. */
+export interface NetsuiteErpOptions {
+  /**
+   * After writing an invoice or credit memo, read its total (and tax) back and throw
+   * `ConflictError` if NetSuite holds another amount than the input (say, a tax code recomputed
+   * the tax). One GET per posting. Default true.
+   */
+  verifyTotals?: boolean;
+}
+
+const EXTERNAL_ID = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The ERP port on NetSuite REST. Every write is an upsert by external id (`PUT …/eid:…`), so a
+ * repeated call converges on one record; reads answer `undefined` for a record that is not there.
+ * `WriteOptions.idempotencyKey` is not sent: the external id is the idempotency key, and
+ * NetSuite's `X-NetSuite-Idempotency-Key` belongs to asynchronous (`respond-async`) requests.
+ */
+export class NetsuiteErp implements ErpSystem {
+  readonly system = 'netsuite' as const;
+  readonly #client: NetsuiteClient;
+  readonly #refs: NetsuiteReferenceData;
+  readonly #verifyTotals: boolean;
+
+  constructor(
+    client: NetsuiteClient,
+    refs: NetsuiteReferenceData,
+    options: NetsuiteErpOptions = {},
+  ) {
+    this.#client = client;
+    this.#refs = refs;
+    this.#verifyTotals = options.verifyTotals ?? true;
+  }
+
+  /** `PUT customer/eid:{externalId}`: company name, email, subsidiary, currency, address, tax id. */
+  async upsertCustomer(input: ErpCustomerInput, options: WriteOptions): Promise<{ id: string }> {
+    assertExternalId(input.externalId, 'customer external id');
+    const call = callOptions(options, 'customer.upsert');
+    const currencyId = await this.#refs.currencyId(input.currency, call);
+    const id = await this.#client.upsert(
+      'customer',
+      input.externalId,
+      toNetsuiteCustomer(input, currencyId),
+      // NetSuite adds address lines on update unless told to replace the sublist.
+      { ...call, ...(input.address !== undefined && { query: { replace: 'addressBook' } }) },
+    );
+    return { id };
+  }
+
+  /**
+   * `PUT invoice/eid:{externalId}` with the customer by external id, the item lines (replacing
+   * any sent before), `taxTotal`, and the rev-rec dates of each line. The total NetSuite keeps
+   * is checked against the input's (see {@link NetsuiteErpOptions.verifyTotals}).
+   */
+  async upsertInvoice(input: ErpInvoiceInput, options: WriteOptions): Promise<{ id: string }> {
+    assertExternalId(input.externalId, 'invoice external id');
+    assertExternalId(input.customerExternalId, 'customer external id');
+    assertInvoiceAmounts(input);
+    const call = callOptions(options, 'invoice.upsert');
+    const currencyId = await this.#refs.currencyId(input.currency, call);
+    await this.#ensureItems(input.lines, call);
+    const body = toNetsuiteInvoice(input, {
+      currencyId,
+      itemFor: (code) => this.#refs.itemFor(code),
+    });
+    const id = await this.#client.upsert('invoice', input.externalId, body, {
+      ...call,
+      query: { replace: 'item' },
+    });
+    if (this.#verifyTotals) {
+      await this.#verify('invoice', id, input.externalId, currencyId, input.total, call, input.tax);
+    }
+    return { id };
+  }
+
+  /**
+   * `PUT customerpayment/eid:{externalId}` for the customer, applied to the invoice with
+   * `invoiceExternalId` (looked up first: `NotFoundError` when it is not in NetSuite yet).
+   * NetSuite applies what is due on the invoice, up to the payment; a larger payment stays
+   * partly unapplied.
+   */
+  async upsertPayment(input: ErpPaymentInput, options: WriteOptions): Promise<{ id: string }> {
+    assertExternalId(input.externalId, 'payment external id');
+    assertExternalId(input.customerExternalId, 'customer external id');
+    assertExternalId(input.invoiceExternalId, 'invoice external id');
+    const call = callOptions(options, 'payment.upsert');
+    const currencyId = await this.#refs.currencyId(input.amount.currency, call);
+    const invoice = await this.#invoiceRef(input.invoiceExternalId, call);
+    if (invoice.currencyId !== currencyId) {
+      throw new ValidationError(
+        `payment ${input.externalId} is in ${input.amount.currency}, invoice ${input.invoiceExternalId} is not`,
+        {
+          system: 'netsuite',
+          details: [{ path: 'amount.currency', message: 'differs from the invoice' }],
+        },
+      );
+    }
+    const id = await this.#client.upsert(
+      'customerpayment',
+      input.externalId,
+      toNetsuitePayment(input, { currencyId, invoiceId: invoice.id }),
+      call,
+    );
+    return { id };
+  }
+
+  /**
+   * `PUT creditmemo/eid:{externalId}` with its lines; the part of the total beyond the lines is
+   * its tax. With `invoiceExternalId` it is created from that invoice and applied to what is
+   * still due on it (nothing, for a refund of a paid invoice: the memo then stays open).
+   */
+  async upsertCreditMemo(
+    input: ErpCreditMemoInput,
+    options: WriteOptions,
+  ): Promise<{ id: string }> {
+    assertExternalId(input.externalId, 'credit memo external id');
+    assertExternalId(input.customerExternalId, 'customer external id');
+    if (input.invoiceExternalId !== undefined) {
+      assertExternalId(input.invoiceExternalId, 'invoice external id');
+    }
+    assertCreditMemoAmounts(input);
+    const call = callOptions(options, 'creditmemo.upsert');
+    const currencyId = await this.#refs.currencyId(input.currency, call);
+    const invoice =
+      input.invoiceExternalId !== undefined
+        ? await this.#invoiceRef(input.invoiceExternalId, call)
+        : undefined;
+    await this.#ensureItems(input.lines, call);
+    const body = toNetsuiteCreditMemo(input, {
+      currencyId,
+      itemFor: (code) => this.#refs.itemFor(code),
+      ...(invoice !== undefined && {
+        invoiceId: invoice.id,
+        // Without an `apply` sublist an update keeps what the memo already applied.
+        applyToInvoice: invoice.amountRemaining > 0,
+      }),
+    });
+    const id = await this.#client.upsert('creditmemo', input.externalId, body, {
+      ...call,
+      query: { replace: 'item' },
+    });
+    if (this.#verifyTotals) {
+      await this.#verify('creditmemo', id, input.externalId, currencyId, input.total, call);
+    }
+    return { id };
+  }
+
+  async getInvoice(externalId: string, options?: ReadOptions): Promise<ErpInvoice | undefined> {
+    if (!EXTERNAL_ID.test(externalId)) return undefined;
+    const call = callOptions(options, 'invoice.get');
+    const body = await this.#client.getRecord('invoice', `eid:${externalId}`, {
+      ...call,
+      expand: true,
+    });
+    if (body === undefined) return undefined;
+    const record = parseNetsuiteRecord(NetsuiteInvoiceRecord, body, 'invoice');
+    const currency = await this.#refs.currencyCode(record.currency.id, call);
+    const customer = (await this.#client.getRecord('customer', record.entity.id, {
+      ...call,
+      operation: 'customer.get',
+      fields: ['externalId'],
+    })) as { externalId?: unknown } | undefined;
+    const customerExternalId =
+      typeof customer?.externalId === 'string' ? customer.externalId : undefined;
+    return toErpInvoice(record, {
+      currency,
+      ...(customerExternalId !== undefined && { customerExternalId }),
+    });
+  }
+
+  async getPayment(externalId: string, options?: ReadOptions): Promise<ErpPayment | undefined> {
+    if (!EXTERNAL_ID.test(externalId)) return undefined;
+    const call = callOptions(options, 'payment.get');
+    const body = await this.#client.getRecord('customerpayment', `eid:${externalId}`, {
+      ...call,
+      expand: true,
+    });
+    if (body === undefined) return undefined;
+    const record = parseNetsuiteRecord(NetsuitePaymentRecord, body, 'customer payment');
+    const currency = await this.#refs.currencyCode(record.currency.id, call);
+    const docs = [...new Set((record.apply?.items ?? []).map((l) => l.doc.id))].filter((id) =>
+      /^\d+$/.test(id),
+    );
+    const invoiceExternalIds = new Map<string, string>();
+    if (docs.length > 0) {
+      const rows = await this.#client.suiteqlAll(
+        `SELECT id, externalid FROM transaction WHERE id IN (${docs.join(', ')})`,
+        { ...call, operation: 'transaction.find' },
+      );
+      for (const row of rows) {
+        if (row.id !== undefined && row.externalid !== undefined) {
+          invoiceExternalIds.set(row.id, row.externalid);
+        }
+      }
+    }
+    return toErpPayment(record, { currency, invoiceExternalIds });
+  }
+
+  async getCreditMemo(
+    externalId: string,
+    options?: ReadOptions,
+  ): Promise<ErpCreditMemo | undefined> {
+    if (!EXTERNAL_ID.test(externalId)) return undefined;
+    const call = callOptions(options, 'creditmemo.get');
+    const body = await this.#client.getRecord('creditmemo', `eid:${externalId}`, call);
+    if (body === undefined) return undefined;
+    const record = parseNetsuiteRecord(NetsuiteCreditMemoRecord, body, 'credit memo');
+    return toErpCreditMemo(record, await this.#refs.currencyCode(record.currency.id, call));
+  }
+
+  /**
+   * Customers with this external id, or whose company (or person) name equals `name` ignoring
+   * case; both given, either matches. SuiteQL, so reconciliation and the simulator see
+   * duplicates that a lookup by external id alone would hide.
+   */
+  async findCustomers(
+    filter: { externalId?: string; name?: string },
+    options?: ReadOptions,
+  ): Promise<{ id: string; externalId?: string; name: string }[]> {
+    const conditions: string[] = [];
+    if (filter.externalId !== undefined)
+      conditions.push(`externalid = ${sqlText(filter.externalId)}`);
+    if (filter.name !== undefined) {
+      const name = sqlText(filter.name.trim());
+      conditions.push(`UPPER(companyname) = UPPER(${name})`, `UPPER(altname) = UPPER(${name})`);
+    }
+    if (conditions.length === 0) {
+      throw new ValidationError('findCustomers needs an externalId or a name', {
+        system: 'netsuite',
+      });
+    }
+    const rows = await this.#client.suiteqlAll(
+      `SELECT id, externalid, companyname, altname, entityid FROM customer WHERE ${conditions.join(' OR ')} ORDER BY id`,
+      callOptions(options, 'customer.find'),
+    );
+    return rows.map(toCustomerMatch);
+  }
+
+  async #ensureItems(lines: readonly ErpInvoiceLineInput[], call: NetsuiteCallOptions) {
+    const wanted = new Map<string, string>();
+    for (const line of lines) {
+      const externalId = this.#refs.itemFor(line.item);
+      if (!wanted.has(externalId)) wanted.set(externalId, line.item ?? externalId);
+    }
+    await this.#refs.ensureItems(
+      [...wanted].map(([externalId, name]) => ({ externalId, name })),
+      call,
+    );
+  }
+
+  async #invoiceRef(
+    externalId: string,
+    call: NetsuiteCallOptions,
+  ): Promise<{ id: string; currencyId: string; amountRemaining: number }> {
+    const body = (await this.#client.getRecord('invoice', `eid:${externalId}`, {
+      ...call,
+      operation: 'invoice.lookup',
+      fields: ['currency', 'amountRemaining'],
+    })) as { id?: unknown; currency?: { id?: unknown }; amountRemaining?: unknown } | undefined;
+    if (body === undefined) {
+      throw new NotFoundError(`invoice ${externalId} is not in NetSuite; post it first`, {
+        system: 'netsuite',
+      });
+    }
+    return {
+      id: String(body.id),
+      currencyId: String(body.currency?.id),
+      amountRemaining: typeof body.amountRemaining === 'number' ? body.amountRemaining : 0,
+    };
+  }
+
+  async #verify(
+    type: 'invoice' | 'creditmemo',
+    id: string,
+    externalId: string,
+    currencyId: string,
+    total: ErpInvoiceInput['total'],
+    call: NetsuiteCallOptions,
+    tax?: ErpInvoiceInput['tax'],
+  ): Promise<void> {
+    const body = (await this.#client.getRecord(type, id, {
+      ...call,
+      operation: `${type}.verify`,
+      fields: ['total', 'taxTotal', 'currency'],
+    })) as { total?: unknown; taxTotal?: unknown; currency?: { id?: unknown } } | undefined;
+    const problems: { path: string; message: string }[] = [];
+    const compare = (path: string, value: unknown, expected: typeof total) => {
+      const got =
+        typeof value === 'number' ? fromNetsuiteAmount(value, expected.currency) : undefined;
+      if (got?.amount !== expected.amount) {
+        problems.push({
+          path,
+          message: `NetSuite holds ${String(value)}, expected ${expected.amount} minor units of ${expected.currency}`,
+        });
+      }
+    };
+    if (String(body?.currency?.id) !== currencyId) {
+      problems.push({
+        path: 'currency',
+        message: `NetSuite holds currency ${String(body?.currency?.id)}`,
+      });
+    }
+    compare('total', body?.total, total);
+    if (tax !== undefined) compare('tax', body?.taxTotal, tax);
+    if (problems.length > 0) {
+      throw new ConflictError(
+        `${type} ${externalId} (${id}) in NetSuite does not match what was posted: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        { system: 'netsuite', details: problems },
+      );
+    }
+  }
+}
+
+function callOptions(options: ReadOptions | undefined, operation: string): NetsuiteCallOptions {
+  return {
+    operation,
+    ...(options?.lane !== undefined && { lane: options.lane }),
+    ...(options?.signal !== undefined && { signal: options.signal }),
+    ...(options?.traceparent !== undefined && { traceparent: options.traceparent }),
+  };
+}
