@@ -21,6 +21,8 @@ export interface StripeClientOptions {
   timeoutMs?: number;
   connection: OutboundConnection;
   logger?: StripeLogger;
+  /** Page size of paged reads (1–100, default 100); smaller only to exercise paging in tests. */
+  pageSize?: number;
 }
 
 /** Stripe's largest page. */
@@ -41,10 +43,12 @@ export class StripeClient {
   readonly sdk: Stripe;
   readonly connection: OutboundConnection;
   readonly logger: StripeLogger | undefined;
+  readonly pageSize: number;
 
   constructor(options: StripeClientOptions) {
     this.connection = options.connection;
     this.logger = options.logger;
+    this.pageSize = Math.min(PAGE_LIMIT, Math.max(1, options.pageSize ?? PAGE_LIMIT));
     this.sdk = new Stripe(options.apiKey, {
       ...(options.baseUrl !== undefined && hostOf(options.baseUrl)),
       maxNetworkRetries: 0,
@@ -92,7 +96,10 @@ export class StripeClient {
     let after: string | undefined;
     for (;;) {
       const result = await this.read(operation, options, (request) =>
-        page({ limit: PAGE_LIMIT, ...(after !== undefined && { starting_after: after }) }, request),
+        page(
+          { limit: this.pageSize, ...(after !== undefined && { starting_after: after }) },
+          request,
+        ),
       );
       all.push(...result.data);
       const last = result.data.at(-1);

@@ -31,6 +31,8 @@ export interface StripeConnectorOptions {
   testClock?: string;
   /** Per-request timeout in ms (default 30 000). */
   timeoutMs?: number;
+  /** Page size of paged reads (default 100, Stripe's maximum). */
+  pageSize?: number;
   /** Options of the `/v1/events` poller. */
   events?: StripeEventPollerOptions;
 }
@@ -55,6 +57,7 @@ export function createStripeConnector(options: StripeConnectorOptions): Connecto
     ...(options.baseUrl !== undefined && { baseUrl: options.baseUrl }),
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.pageSize !== undefined && { pageSize: options.pageSize }),
   });
   const port = new StripeBilling(client, {
     ...(options.defaultPaymentMethod !== undefined && {

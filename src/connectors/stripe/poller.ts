@@ -69,7 +69,7 @@ export function createStripeEventPoller(
         sdk.events.list(
           {
             ...filter,
-            limit: PAGE_LIMIT,
+            limit: client.pageSize,
             ...(createdGte !== undefined && { created: { gte: createdGte } }),
             ...(after !== undefined && { starting_after: after }),
           },
