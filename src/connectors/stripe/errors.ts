@@ -26,14 +26,17 @@ const SYSTEM = 'stripe';
  * | -------------------------------------------------------- | ----------------------------------- |
  * | `StripeRateLimitError`, 429, code `rate_limit`           | `RateLimitedError` (`Retry-After`)  |
  * | `StripeAPIError` / 5xx, `StripeConnectionError`          | `RetryableError`                    |
- * | 409 `idempotency_key_in_use` / `lock_timeout`            | `RetryableError` (in flight)        |
- * | any answer with `Stripe-Should-Retry: false`             | `ConflictError` (not retryable)     |
+ * | 409 (`idempotency_key_in_use`, `lock_timeout`)           | `RetryableError` (still running)    |
  * | `StripeAuthenticationError` (401)                        | `AuthError`                         |
  * | `StripePermissionError` (403)                            | `ForbiddenError`                    |
  * | `StripeIdempotencyError` (400, key reused)               | `ConflictError`                     |
  * | `StripeInvalidRequestError` 404 / `resource_missing`     | `NotFoundError`                     |
  * | `StripeInvalidRequestError` (other 400)                  | `ValidationError` (with `param`)    |
  * | `StripeCardError` (402)                                  | `ValidationError` (decline details) |
+ *
+ * `Stripe-Should-Retry` overrides the decision: `false` turns a retryable answer into a
+ * `ConflictError` (e.g. a 500 Stripe saved under the idempotency key, which every retry would
+ * replay), `true` makes any answer a `RetryableError`.
  *
  * Card errors are expected outcomes for payment operations; the port methods that can cause a
  * charge use `payment_behavior: 'allow_incomplete'`, so a decline comes back as state (an

@@ -474,6 +474,37 @@ describe('declined payments are outcomes, not errors', () => {
   });
 });
 
+describe('declined amendment charges', () => {
+  it('a declined proration charge leaves the subscription past_due with an open invoice', async () => {
+    const t0 = utcSeconds(2026, 7, 1);
+    const { clock, billing } = await onClock(t0);
+    const { customerId, seats } = await customerAndPrices(billing, 'cus_rs_amend_declined');
+    const sub = await billing.createSubscription(
+      { customerId, items: [{ priceId: seats, quantity: 1 }], metadata: {} },
+      { idempotencyKey: fx.key() },
+    );
+    expect(sub.status).toBe('active');
+    const pm = await fx.sdk.paymentMethods.attach('pm_card_chargeDeclined', {
+      customer: customerId,
+    });
+    await fx.sdk.customers.update(customerId, {
+      invoice_settings: { default_payment_method: pm.id },
+    });
+    await fx.advance(clock, t0 + 5 * 86_400);
+    const amended = await billing.amendSubscription(
+      sub.id,
+      { items: [{ itemId: sub.items[0]!.id, priceId: seats, quantity: 3 }] },
+      { idempotencyKey: fx.key() },
+    );
+    expect(amended.status).toBe('past_due');
+    const invoice = await billing.getInvoice(amended.latestInvoiceId!);
+    expect([invoice.status, invoice.billingReason]).toEqual(['open', 'subscription_update']);
+    expect(invoice.amountDue.amount).toBeGreaterThan(0);
+    const payment = await billing.getPayment(invoice.paymentId!);
+    expect(payment.status).toBe('failed');
+  });
+});
+
 describe('reads of missing objects', () => {
   it('answer NotFoundError', async () => {
     const billing = fx.connector().port;
