@@ -1,0 +1,508 @@
+import Stripe from 'stripe';
+import type {
+  BillingCreditNote,
+  BillingCustomerInput,
+  BillingInvoice,
+  BillingPayment,
+  BillingPriceInput,
+  BillingRefund,
+  BillingSubscription,
+  BillingSystem,
+  ReadOptions,
+  WriteOptions,
+} from '../ports.ts';
+import {
+  ConflictError,
+  NotFoundError,
+  RevsyncError,
+  ValidationError,
+} from '../../model/revsync-error.ts';
+import type { StripeClient } from './client.ts';
+import {
+  customerSearchQuery,
+  idOf,
+  lineRefs,
+  productCodeFromId,
+  productCodeOf,
+  productIdFor,
+  priceLookupKey,
+  REVSYNC_PRODUCT_KEY,
+  toBillingCreditNote,
+  toBillingInvoice,
+  toBillingPayment,
+  toBillingRefund,
+  toBillingSubscription,
+  toStripeCustomerCreate,
+  toStripeCustomerUpdate,
+  toStripePriceCreate,
+  unixSeconds,
+  type InvoiceRefs,
+} from './mapper.ts';
+
+/** Options of {@link StripeBilling}. */
+export interface StripeBillingOptions {
+  /** Payment method attached to new customers as their default (e.g. `pm_card_visa`). */
+  defaultPaymentMethod?: string;
+  /** Test mode only: new customers are created on this test clock (`clock_…`). */
+  testClock?: string;
+}
+
+/** Subscriptions are read with prices and products, for product codes from product metadata. */
+const SUBSCRIPTION_EXPAND = ['items.data.price.product'];
+/** Invoices are read with their payments (not included by default) and their customer. */
+const INVOICE_EXPAND = ['payments', 'customer'];
+/** Prices never change their amount, so their unit amounts can be kept; bounded anyway. */
+const CACHE_LIMIT = 2_000;
+
+/**
+ * The billing port on Stripe Billing. Every write carries the step's idempotency key as
+ * Stripe's `Idempotency-Key` (suffixed per request when one method writes more than once), so
+ * a step retried after a crash replays Stripe's saved answer instead of writing twice.
+ */
+export class StripeBilling implements BillingSystem {
+  readonly system = 'stripe' as const;
+  readonly #client: StripeClient;
+  readonly #sdk: Stripe;
+  readonly #options: StripeBillingOptions;
+  readonly #unitAmounts = new Map<string, number | null>();
+  readonly #productCodes = new Map<string, string>();
+
+  constructor(client: StripeClient, options: StripeBillingOptions = {}) {
+    this.#client = client;
+    this.#sdk = client.sdk;
+    this.#options = options;
+  }
+
+  /**
+   * Finds the customer by `metadata['revsync_customer_id']` (customer search) and brings name,
+   * email, address and metadata up to date; else creates it. Search may lag behind writes in
+   * real Stripe: the create carries the idempotency key, so a retried step cannot create twice.
+   *
+   * @throws ConflictError when several customers carry the same canonical id.
+   */
+  async upsertCustomer(
+    input: BillingCustomerInput,
+    options: WriteOptions,
+  ): Promise<{ id: string; created: boolean }> {
+    const found = await this.#client.read('customers.search', options, (request) =>
+      this.#sdk.customers.search(
+        { query: customerSearchQuery(input.revsyncId), limit: 10 },
+        request,
+      ),
+    );
+    if (found.data.length > 1) {
+      throw new ConflictError(
+        `stripe has ${found.data.length} customers for revsync customer ${input.revsyncId}: ${found.data
+          .map((c) => c.id)
+          .join(', ')}; merge them in Stripe, then retry`,
+        { system: 'stripe' },
+      );
+    }
+    const existing = found.data[0];
+    if (existing) {
+      const update = toStripeCustomerUpdate(existing, input);
+      if (update) {
+        await this.#client.write(
+          'customers.update',
+          options,
+          (request) => this.#sdk.customers.update(existing.id, update, request),
+          'update',
+        );
+      }
+      return { id: existing.id, created: false };
+    }
+    const created = await this.#client.write('customers.create', options, (request) =>
+      this.#sdk.customers.create(
+        toStripeCustomerCreate(input, {
+          ...(this.#options.defaultPaymentMethod !== undefined && {
+            paymentMethod: this.#options.defaultPaymentMethod,
+          }),
+          ...(this.#options.testClock !== undefined && { testClock: this.#options.testClock }),
+        }),
+        request,
+      ),
+    );
+    return { id: created.id, created: true };
+  }
+
+  /**
+   * Finds the active recurring price by its lookup key (`revsync:<code>:<currency>:<amount>:
+   * <interval>`) or creates it, on the product `prod_revsync_<code>` (created when missing).
+   */
+  async ensurePrice(
+    input: BillingPriceInput,
+    options: WriteOptions,
+  ): Promise<{ priceId: string; productId: string }> {
+    const lookupKey = priceLookupKey(input);
+    const found = await this.#client.read('prices.list', options, (request) =>
+      this.#sdk.prices.list({ lookup_keys: [lookupKey], active: true, limit: 1 }, request),
+    );
+    const price = found.data[0];
+    if (price) return { priceId: price.id, productId: idOf(price.product) };
+
+    const productId = await this.#ensureProduct(input, options);
+    const created = await this.#client.write(
+      'prices.create',
+      options,
+      (request) =>
+        this.#sdk.prices.create(
+          // An archived price may still hold the key; the new one takes it over.
+          { ...toStripePriceCreate(input, productId), transfer_lookup_key: true },
+          request,
+        ),
+      'price',
+    );
+    return { priceId: created.id, productId };
+  }
+
+  async #ensureProduct(input: BillingPriceInput, options: WriteOptions): Promise<string> {
+    const id = productIdFor(input.productCode);
+    try {
+      const product = await this.#client.read('products.retrieve', options, (request) =>
+        this.#sdk.products.retrieve(id, {}, request),
+      );
+      if (!product.active) {
+        await this.#client.write(
+          'products.update',
+          options,
+          (request) => this.#sdk.products.update(id, { active: true }, request),
+          'product-activate',
+        );
+      }
+      return id;
+    } catch (caught) {
+      if (!(caught instanceof NotFoundError)) throw caught;
+    }
+    try {
+      await this.#client.write(
+        'products.create',
+        options,
+        (request) =>
+          this.#sdk.products.create(
+            {
+              id,
+              name: input.productName,
+              metadata: { [REVSYNC_PRODUCT_KEY]: input.productCode },
+            },
+            request,
+          ),
+        'product',
+      );
+    } catch (caught) {
+      // Another step created it between our read and our write: it is there, which is all we need.
+      if (stripeCodeOf(caught) !== 'resource_already_exists') throw caught;
+    }
+    return id;
+  }
+
+  /**
+   * Creates the subscription with `payment_behavior: 'allow_incomplete'`: Stripe creates,
+   * finalizes and charges the first invoice at once; a declined card leaves the subscription
+   * `incomplete` (an outcome, not an error). `latestInvoiceId` is that first invoice.
+   */
+  async createSubscription(
+    input: {
+      customerId: string;
+      items: { priceId: string; quantity: number }[];
+      metadata: Record<string, string>;
+    },
+    options: WriteOptions,
+  ): Promise<BillingSubscription> {
+    const sub = await this.#client.write('subscriptions.create', options, (request) =>
+      this.#sdk.subscriptions.create(
+        {
+          customer: input.customerId,
+          items: input.items.map((item) => ({ price: item.priceId, quantity: item.quantity })),
+          metadata: input.metadata,
+          payment_behavior: 'allow_incomplete',
+          expand: SUBSCRIPTION_EXPAND,
+        },
+        request,
+      ),
+    );
+    return this.#toSubscription(sub, options);
+  }
+
+  /**
+   * Updates the named items (by id; items without one are added) with
+   * `proration_behavior: 'always_invoice'`: Stripe bills the proration at once in a
+   * `subscription_update` invoice, which becomes `latestInvoiceId`. A declined charge leaves that
+   * invoice open and the subscription `past_due`.
+   */
+  async amendSubscription(
+    subscriptionId: string,
+    change: { items: { itemId?: string; priceId: string; quantity: number }[] },
+    options: WriteOptions,
+  ): Promise<BillingSubscription> {
+    const sub = await this.#client.write('subscriptions.update', options, (request) =>
+      this.#sdk.subscriptions.update(
+        subscriptionId,
+        {
+          items: change.items.map((item) => ({
+            ...(item.itemId !== undefined && { id: item.itemId }),
+            price: item.priceId,
+            quantity: item.quantity,
+          })),
+          proration_behavior: 'always_invoice',
+          payment_behavior: 'allow_incomplete',
+          expand: SUBSCRIPTION_EXPAND,
+        },
+        request,
+      ),
+    );
+    return this.#toSubscription(sub, options);
+  }
+
+  /** `atPeriodEnd`: `cancel_at_period_end: true`; otherwise cancels now (no proration credit). */
+  async cancelSubscription(
+    subscriptionId: string,
+    mode: { atPeriodEnd: boolean },
+    options: WriteOptions,
+  ): Promise<BillingSubscription> {
+    const sub = mode.atPeriodEnd
+      ? await this.#client.write('subscriptions.update', options, (request) =>
+          this.#sdk.subscriptions.update(
+            subscriptionId,
+            { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND },
+            request,
+          ),
+        )
+      : await this.#client.write('subscriptions.cancel', options, (request) =>
+          this.#sdk.subscriptions.cancel(subscriptionId, { expand: SUBSCRIPTION_EXPAND }, request),
+        );
+    return this.#toSubscription(sub, options);
+  }
+
+  async getSubscription(id: string, options?: ReadOptions): Promise<BillingSubscription> {
+    const sub = await this.#client.read('subscriptions.retrieve', options, (request) =>
+      this.#sdk.subscriptions.retrieve(id, { expand: SUBSCRIPTION_EXPAND }, request),
+    );
+    return this.#toSubscription(sub, options);
+  }
+
+  async #toSubscription(
+    sub: Stripe.Subscription,
+    options: ReadOptions | undefined,
+  ): Promise<BillingSubscription> {
+    if (!sub.items.has_more) return toBillingSubscription(sub);
+    const items = await this.#client.listAll('subscriptionItems.list', options, (page, request) =>
+      this.#sdk.subscriptionItems.list(
+        { subscription: sub.id, ...page, expand: ['data.price.product'] },
+        request,
+      ),
+    );
+    return toBillingSubscription({ ...sub, items: { ...sub.items, data: items, has_more: false } });
+  }
+
+  async getInvoice(id: string, options?: ReadOptions): Promise<BillingInvoice> {
+    const invoice = await this.#client.read('invoices.retrieve', options, (request) =>
+      this.#sdk.invoices.retrieve(id, { expand: INVOICE_EXPAND }, request),
+    );
+    return this.#toInvoice(invoice, options);
+  }
+
+  /** Every invoice matching the filter, newest first (all pages). */
+  async listInvoices(
+    filter: { customerId?: string; subscriptionId?: string; createdAfter?: string },
+    options?: ReadOptions,
+  ): Promise<BillingInvoice[]> {
+    const params: Stripe.InvoiceListParams = {
+      ...(filter.customerId !== undefined && { customer: filter.customerId }),
+      ...(filter.subscriptionId !== undefined && { subscription: filter.subscriptionId }),
+      ...(filter.createdAfter !== undefined && {
+        created: { gt: unixSeconds(filter.createdAfter) },
+      }),
+      expand: INVOICE_EXPAND.map((path) => `data.${path}`),
+    };
+    const invoices = await this.#client.listAll('invoices.list', options, (page, request) =>
+      this.#sdk.invoices.list({ ...params, ...page }, request),
+    );
+    const out: BillingInvoice[] = [];
+    for (const invoice of invoices) out.push(await this.#toInvoice(invoice, options));
+    return out;
+  }
+
+  async #toInvoice(invoice: Stripe.Invoice, options: ReadOptions | undefined) {
+    const lines = invoice.lines.has_more
+      ? await this.#client.listAll('invoices.listLineItems', options, (page, request) =>
+          this.#sdk.invoices.listLineItems(invoice.id, page, request),
+        )
+      : invoice.lines.data;
+    return toBillingInvoice(invoice, lines, await this.#refsOf(lines, options));
+  }
+
+  /** Unit amounts of the lines' prices and codes of products whose id does not encode one. */
+  async #refsOf(
+    lines: readonly Stripe.InvoiceLineItem[],
+    options: ReadOptions | undefined,
+  ): Promise<InvoiceRefs> {
+    const priceIds = new Set<string>();
+    const productIds = new Set<string>();
+    for (const line of lines) {
+      const { priceId, productId } = lineRefs(line);
+      if (priceId !== undefined) priceIds.add(priceId);
+      if (productId !== undefined && productCodeFromId(productId) === undefined) {
+        productIds.add(productId);
+      }
+    }
+    for (const id of priceIds) {
+      if (this.#unitAmounts.has(id)) continue;
+      const price = await this.#client.read('prices.retrieve', options, (request) =>
+        this.#sdk.prices.retrieve(id, {}, request),
+      );
+      remember(this.#unitAmounts, id, price.unit_amount);
+    }
+    for (const id of productIds) {
+      if (this.#productCodes.has(id)) continue;
+      const product = await this.#client.read('products.retrieve', options, (request) =>
+        this.#sdk.products.retrieve(id, {}, request),
+      );
+      remember(this.#productCodes, id, productCodeOf(product));
+    }
+    return { priceUnitAmounts: this.#unitAmounts, productCodes: this.#productCodes };
+  }
+
+  /**
+   * A payment intent (or a charge's payment intent) → {@link BillingPayment}, with the refunded
+   * amount of its latest charge and the invoice it paid (through Stripe's invoice payments).
+   */
+  async getPayment(id: string, options?: ReadOptions): Promise<BillingPayment> {
+    const piId = id.startsWith('ch_') ? await this.#paymentIntentOfCharge(id, options) : id;
+    const pi = await this.#client.read('paymentIntents.retrieve', options, (request) =>
+      this.#sdk.paymentIntents.retrieve(piId, { expand: ['latest_charge'] }, request),
+    );
+    const charge = pi.latest_charge;
+    const amountRefunded =
+      charge !== null && typeof charge !== 'string' ? charge.amount_refunded : 0;
+    const invoiceId = await this.#invoiceOfPaymentIntent(pi.id, options);
+    return toBillingPayment(pi, {
+      amountRefunded,
+      ...(invoiceId !== undefined && { invoiceId }),
+    });
+  }
+
+  async #paymentIntentOfCharge(chargeId: string, options: ReadOptions | undefined) {
+    const charge = await this.#client.read('charges.retrieve', options, (request) =>
+      this.#sdk.charges.retrieve(chargeId, {}, request),
+    );
+    if (charge.payment_intent === null) {
+      throw new ValidationError(`stripe charge ${chargeId} has no payment intent`, {
+        system: 'stripe',
+      });
+    }
+    return idOf(charge.payment_intent);
+  }
+
+  async #invoiceOfPaymentIntent(
+    paymentIntentId: string,
+    options: ReadOptions | undefined,
+  ): Promise<string | undefined> {
+    const payments = await this.#client.read('invoicePayments.list', options, (request) =>
+      this.#sdk.invoicePayments.list(
+        { payment: { type: 'payment_intent', payment_intent: paymentIntentId }, limit: 1 },
+        request,
+      ),
+    );
+    const invoice = payments.data[0]?.invoice;
+    return invoice === undefined ? undefined : idOf(invoice);
+  }
+
+  /** A refund; `paymentId` is its payment intent, `invoiceId` the invoice that payment paid. */
+  async getRefund(id: string, options?: ReadOptions): Promise<BillingRefund> {
+    const refund = await this.#client.read('refunds.retrieve', options, (request) =>
+      this.#sdk.refunds.retrieve(id, {}, request),
+    );
+    const invoiceId =
+      refund.payment_intent !== null
+        ? await this.#invoiceOfPaymentIntent(idOf(refund.payment_intent), options)
+        : undefined;
+    return toBillingRefund(refund, invoiceId);
+  }
+
+  async getCreditNote(id: string, options?: ReadOptions): Promise<BillingCreditNote> {
+    const note = await this.#client.read('creditNotes.retrieve', options, (request) =>
+      this.#sdk.creditNotes.retrieve(id, {}, request),
+    );
+    const lines = note.lines.has_more
+      ? await this.#client.listAll('creditNotes.listLineItems', options, (page, request) =>
+          this.#sdk.creditNotes.listLineItems(note.id, page, request),
+        )
+      : note.lines.data;
+    return toBillingCreditNote(note, lines);
+  }
+
+  /**
+   * Bills usage as a pending invoice item on the item's subscription and customer: `quantity`
+   * × the item's price unit amount (as `price_data` on the price's product), the usage
+   * `period`, the description. The next invoice of the subscription picks it up. Idempotent by
+   * the step's key.
+   */
+  async reportUsage(
+    input: {
+      subscriptionItemId: string;
+      quantity: number;
+      periodStart: string;
+      periodEnd: string;
+      description: string;
+    },
+    options: WriteOptions,
+  ): Promise<{ id: string }> {
+    if (!Number.isSafeInteger(input.quantity) || input.quantity < 0) {
+      throw new ValidationError(
+        `usage quantity must be a whole number ≥ 0, got ${input.quantity}`,
+        { system: 'stripe' },
+      );
+    }
+    const item = await this.#client.read('subscriptionItems.retrieve', options, (request) =>
+      this.#sdk.subscriptionItems.retrieve(input.subscriptionItemId, {}, request),
+    );
+    const sub = await this.#client.read('subscriptions.retrieve', options, (request) =>
+      this.#sdk.subscriptions.retrieve(item.subscription, {}, request),
+    );
+    const price = item.price;
+    const unitAmount = price.unit_amount;
+    if (unitAmount === null) {
+      throw new ValidationError(
+        `stripe price ${price.id} of item ${item.id} has no integer unit amount to bill usage at`,
+        { system: 'stripe' },
+      );
+    }
+    const invoiceItem = await this.#client.write('invoiceItems.create', options, (request) =>
+      this.#sdk.invoiceItems.create(
+        {
+          customer: idOf(sub.customer),
+          subscription: sub.id,
+          price_data: {
+            currency: price.currency,
+            product: idOf(price.product),
+            unit_amount: unitAmount,
+          },
+          quantity: input.quantity,
+          period: { start: unixSeconds(input.periodStart), end: unixSeconds(input.periodEnd) },
+          description: input.description,
+          metadata: {
+            revsync_subscription_item_id: item.id,
+            revsync_usage_period_start: input.periodStart,
+            revsync_usage_period_end: input.periodEnd,
+          },
+        },
+        request,
+      ),
+    );
+    return { id: invoiceItem.id };
+  }
+}
+
+/** The Stripe error code behind a classified error, if any. */
+function stripeCodeOf(error: unknown): string | undefined {
+  const cause = error instanceof RevsyncError ? error.cause : error;
+  return cause instanceof Stripe.errors.StripeError ? cause.code : undefined;
+}
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHE_LIMIT) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(key, value);
+}
