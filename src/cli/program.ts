@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerEmulateCommand } from './commands/emulate.ts';
 import { registerSchemaCommand } from './commands/schema.ts';
+import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStatusCommand } from './commands/status.ts';
 
 /** Builds the `revsync` command tree (exported for tests). */
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerEmulateCommand(program);
   registerSchemaCommand(program);
+  registerSimulateCommand(program);
   registerStatusCommand(program);
   return program;
 }

@@ -1,4 +1,5 @@
-import type { BillingInvoice, ErpInvoiceInput } from '../connectors/ports.ts';
+import type { BillingInvoice, ErpCreditMemoInput, ErpInvoiceInput } from '../connectors/ports.ts';
+import { negate } from '../model/money.ts';
 import type { FlowContext } from '../engine/flow.ts';
 import { stableId } from '../model/ids.ts';
 import { ValidationError } from '../model/revsync-error.ts';
@@ -81,10 +82,6 @@ export async function postInvoiceToErp(
   });
 
   const erpInvoiceId = await ctx.step(`${prefix}:post`, async (s) => {
-    const { id } = await deps.erp.upsertInvoice(
-      toErpInvoice(invoice, customerId, customer.subsidiary),
-      writeOptions(s, 'high'),
-    );
     const canonicalId = stableId('inv', `${deps.billing.system}:invoice:${invoice.id}`);
     await deps.xrefs.link({
       canonicalId,
@@ -93,6 +90,25 @@ export async function postInvoiceToErp(
       objectType: 'invoice',
       externalId: invoice.id,
     });
+    // A downgrade's proration invoice can be negative: the ERP books that as a credit memo.
+    if (invoice.total.amount < 0) {
+      const memo = await deps.erp.upsertCreditMemo(
+        toErpCreditMemo(invoice, customerId),
+        writeOptions(s, 'high'),
+      );
+      await deps.xrefs.link({
+        canonicalId,
+        entityType: 'invoice',
+        system: deps.erp.system,
+        objectType: 'creditmemo',
+        externalId: memo.id,
+      });
+      return memo.id;
+    }
+    const { id } = await deps.erp.upsertInvoice(
+      toErpInvoice(invoice, customerId, customer.subsidiary),
+      writeOptions(s, 'high'),
+    );
     await deps.xrefs.link({
       canonicalId,
       entityType: 'invoice',
@@ -128,6 +144,20 @@ export function toErpInvoice(
     })),
     tax: invoice.tax,
     total: invoice.total,
+  };
+}
+
+/** A net-negative billing invoice → ERP credit memo: every amount negated, same external id. */
+export function toErpCreditMemo(invoice: BillingInvoice, customerId: string): ErpCreditMemoInput {
+  const erp = toErpInvoice(invoice, customerId, '');
+  return {
+    externalId: erp.externalId,
+    customerExternalId: customerId,
+    currency: erp.currency,
+    tranDate: erp.tranDate,
+    memo: erp.memo ?? `credit from ${invoice.id}`,
+    lines: erp.lines.map((line) => ({ ...line, amount: negate(line.amount) })),
+    total: negate(invoice.total),
   };
 }
 

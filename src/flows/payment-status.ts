@@ -47,9 +47,12 @@ export function paymentStatusFlow(deps: FlowDeps) {
       const posted = await postInvoiceToErp(ctx, deps, input.invoiceId);
       const invoice = posted.invoice;
       if (!invoice.paymentId) {
-        await ctx.step('no-payment', () => {
-          throw new ValidationError(`invoice ${invoice.id} has no payment to record`);
-        });
+        // Settled without a payment: a zero or negative invoice, or one covered entirely by the
+        // customer's credit balance. Nothing to apply in the ERP.
+        return {
+          invoiceId: invoice.id,
+          status: input.kind === 'paid' ? 'settled_without_payment' : 'failed_without_payment',
+        };
       }
       const payment = await ctx.step('read-payment', (s) =>
         deps.billing.getPayment(invoice.paymentId!, readOptions(s, 'critical')),

@@ -26,11 +26,16 @@ export const CATALOG: CatalogProduct[] = [
   {
     code: 'SUP',
     name: 'Premium support',
-    interval: 'year',
+    interval: 'month',
     perSeat: false,
-    price: { USD: 240_000, GBP: 200_000, EUR: 220_000 },
+    price: { USD: 24_900, GBP: 19_900, EUR: 22_900 },
   },
 ];
+
+/** Annual deals bill every product yearly at ten months' price (two months free). */
+export function annualPrice(product: CatalogProduct, currency: 'USD' | 'GBP' | 'EUR'): number {
+  return product.price[currency] * 10;
+}
 
 /** Regions as the simulation spreads customers over them (matches the demo configuration). */
 export const SIM_REGIONS = [

@@ -1,7 +1,7 @@
 import type { Connection } from 'jsforce';
 import type Stripe from 'stripe';
 import type { Rng } from '../emulators/kit/index.ts';
-import { CATALOG, SIM_REGIONS, companyName, type CatalogProduct } from './catalog.ts';
+import { CATALOG, SIM_REGIONS, annualPrice, companyName, type CatalogProduct } from './catalog.ts';
 
 /** What the scenario drives and how it waits for revsync. */
 export interface ScenarioContext {
@@ -47,6 +47,8 @@ export interface SimCustomer {
   /** Set when this account deliberately duplicates an earlier one. */
   duplicateOf?: number;
   opportunityId?: string;
+  /** Monthly or annual deal (every line of a deal bills on one interval). */
+  interval: 'month' | 'year';
   lines: { code: string; quantity: number }[];
 }
 
@@ -104,22 +106,24 @@ export async function runScenario(
     const country = rng.pick(region.countries);
     const company = duplicate ? companyName(duplicate.index, country) : companyName(i, country);
     const name = duplicate ? company.name.toUpperCase().replace(/[.,]/g, '') : company.name;
-    const account = await ctx.salesforce.sobject('Account').create({
-      Name: name,
-      Website: `https://www.${company.domain}`,
-      BillingCountry: duplicate
-        ? sims[duplicate.index]?.region === 'NA'
-          ? 'US'
-          : country
-        : country,
-      Region__c: region.region,
-      Currency__c: region.currency,
-      Billing_Email__c: `billing@${company.domain}`,
-      ...(region.region === 'EU' && {
-        Tax_Id__c: `${country}${100_000_000 + (duplicate?.index ?? i)}`,
-        Tax_Id_Type__c: 'eu_vat',
+    const account = await retry(() =>
+      ctx.salesforce.sobject('Account').create({
+        Name: name,
+        Website: `https://www.${company.domain}`,
+        BillingCountry: duplicate
+          ? sims[duplicate.index]?.region === 'NA'
+            ? 'US'
+            : country
+          : country,
+        Region__c: region.region,
+        Currency__c: region.currency,
+        Billing_Email__c: `billing@${company.domain}`,
+        ...(region.region === 'EU' && {
+          Tax_Id__c: `${country}${100_000_000 + (duplicate?.index ?? i)}`,
+          Tax_Id_Type__c: 'eu_vat',
+        }),
       }),
-    });
+    );
     if (!account.success) throw new Error(`account ${i} not created: ${JSON.stringify(account)}`);
     const sim: SimCustomer = {
       index: i,
@@ -127,6 +131,7 @@ export async function runScenario(
       name,
       region: region.region,
       currency: region.currency,
+      interval: rng.chance(0.2) ? 'year' : 'month',
       lines: [],
     };
     if (duplicate) {
@@ -142,19 +147,22 @@ export async function runScenario(
   for (const sim of sims) {
     const products = [CATALOG[0]!, ...CATALOG.slice(1).filter(() => rng.chance(0.5))];
     sim.lines = products.map((p) => ({ code: p.code, quantity: p.perSeat ? rng.int(1, 20) : 1 }));
-    const opp = await ctx.salesforce.sobject('Opportunity').create({
-      Name: `${sim.name} — ${sim.lines.map((l) => l.code).join('+')}`,
-      AccountId: sim.accountId,
-      StageName: 'Prospecting',
-      CloseDate: new Date().toISOString().slice(0, 10),
-      Type: 'New Business',
-      Currency__c: sim.currency,
-    });
-    sim.opportunityId = (opp as { id: string }).id;
-    await addLines(ctx, sim.opportunityId, sim.lines, sim.currency, pricebook);
-    await ctx.salesforce
-      .sobject('Opportunity')
-      .update({ Id: sim.opportunityId, StageName: 'Closed Won' });
+    const opp = await retry(() =>
+      ctx.salesforce.sobject('Opportunity').create({
+        Name: `${sim.name} — ${sim.lines.map((l) => l.code).join('+')}`,
+        AccountId: sim.accountId,
+        StageName: 'Prospecting',
+        CloseDate: new Date().toISOString().slice(0, 10),
+        Type: 'New Business',
+        Currency__c: sim.currency,
+      }),
+    );
+    const opportunityId = (opp as { id: string }).id;
+    sim.opportunityId = opportunityId;
+    await addLines(ctx, opportunityId, sim.lines, sim.currency, sim.interval, pricebook);
+    await retry(() =>
+      ctx.salesforce.sobject('Opportunity').update({ Id: opportunityId, StageName: 'Closed Won' }),
+    );
     tally.deals += 1;
   }
   await ctx.settle('deals');
@@ -174,18 +182,22 @@ export async function runScenario(
     });
     if (lines.every((l, i) => l.quantity === sim.lines[i]!.quantity))
       lines[0] = { ...lines[0]!, quantity: lines[0]!.quantity + 1 };
-    const opp = await ctx.salesforce.sobject('Opportunity').create({
-      Name: `${sim.name} — amendment`,
-      AccountId: sim.accountId,
-      StageName: 'Negotiation/Review',
-      CloseDate: new Date().toISOString().slice(0, 10),
-      Type: 'Amendment',
-      Subscription_Id__c: subscriptionId,
-      Currency__c: sim.currency,
-    });
+    const opp = await retry(() =>
+      ctx.salesforce.sobject('Opportunity').create({
+        Name: `${sim.name} — amendment`,
+        AccountId: sim.accountId,
+        StageName: 'Negotiation/Review',
+        CloseDate: new Date().toISOString().slice(0, 10),
+        Type: 'Amendment',
+        Subscription_Id__c: subscriptionId,
+        Currency__c: sim.currency,
+      }),
+    );
     const oppId = (opp as { id: string }).id;
-    await addLines(ctx, oppId, lines, sim.currency, pricebook);
-    await ctx.salesforce.sobject('Opportunity').update({ Id: oppId, StageName: 'Closed Won' });
+    await addLines(ctx, oppId, lines, sim.currency, sim.interval, pricebook);
+    await retry(() =>
+      ctx.salesforce.sobject('Opportunity').update({ Id: oppId, StageName: 'Closed Won' }),
+    );
     sim.lines = lines;
     tally.amendments += 1;
   }
@@ -238,8 +250,8 @@ export async function runScenario(
   }
   await ctx.settle('usage');
 
-  // 5. Cards that will decline at renewal.
-  const declining = billed.filter(() => rng.chance(0.1));
+  // 5. Cards that will decline at renewal (monthly plans: yearly ones do not renew in this run).
+  const declining = billed.filter((b) => b.sim.interval === 'month' && rng.chance(0.12));
   for (const { billingCustomerId } of declining) {
     await setPaymentMethod(ctx, billingCustomerId, 'pm_card_chargeDeclined');
     tally.failedPayments += 1;
@@ -261,7 +273,7 @@ export async function runScenario(
       status: 'open',
       limit: 100,
     })) {
-      await ctx.stripe.invoices.pay(invoice.id!, { payment_method: 'pm_card_visa' });
+      await retry(() => ctx.stripe.invoices.pay(invoice.id!, { payment_method: 'pm_card_visa' }));
       tally.recoveredPayments += 1;
     }
   }
@@ -278,18 +290,20 @@ export async function runScenario(
         const amount = rng.chance(0.5)
           ? paid.amount_paid
           : Math.max(1, Math.floor(paid.amount_paid / 2));
-        await ctx.stripe.refunds.create({ payment_intent: pi, amount });
+        await retry(() => ctx.stripe.refunds.create({ payment_intent: pi, amount }));
         tally.refunds += 1;
       }
     } else if (roll < 0.1) {
-      await ctx.stripe.subscriptions.cancel(subscriptionId);
+      await retry(() => ctx.stripe.subscriptions.cancel(subscriptionId));
       const paid = await latestInvoice(ctx, billingCustomerId, 'paid');
       if (paid && paid.amount_paid > 0) {
-        await ctx.stripe.creditNotes.create({
-          invoice: paid.id!,
-          amount: Math.max(1, Math.floor(paid.total / 4)),
-          reason: 'order_change',
-        });
+        await retry(() =>
+          ctx.stripe.creditNotes.create({
+            invoice: paid.id!,
+            amount: Math.max(1, Math.floor(paid.total / 4)),
+            reason: 'order_change',
+          }),
+        );
       }
       tally.cancellations += 1;
     }
@@ -299,36 +313,40 @@ export async function runScenario(
 }
 
 async function setUpCatalog(ctx: ScenarioContext): Promise<Map<string, string>> {
-  const standard = await ctx.salesforce.query<{ Id: string }>(
-    'SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1',
+  const standard = await retry(() =>
+    ctx.salesforce.query<{ Id: string }>(
+      'SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1',
+    ),
   );
   const pricebookId = standard.records[0]?.Id;
   if (!pricebookId) throw new Error('the Salesforce org has no standard price book');
   const entries = new Map<string, string>();
   for (const product of CATALOG) {
-    const existing = await ctx.salesforce.query<{ Id: string }>(
-      `SELECT Id FROM PricebookEntry WHERE Product2.ProductCode = '${product.code}' AND Pricebook2Id = '${pricebookId}' LIMIT 1`,
+    const existing = await retry(() =>
+      ctx.salesforce.query<{ Id: string }>(
+        `SELECT Id FROM PricebookEntry WHERE Product2.ProductCode = '${product.code}' AND Pricebook2Id = '${pricebookId}' LIMIT 1`,
+      ),
     );
     if (existing.records[0]) {
       entries.set(product.code, existing.records[0].Id);
       continue;
     }
-    const p = await ctx.salesforce
-      .sobject('Product2')
-      .create({
+    const p = await retry(() =>
+      ctx.salesforce.sobject('Product2').create({
         Name: product.name,
         ProductCode: product.code,
         IsActive: true,
         Billing_Interval__c: product.interval,
-      });
-    const e = await ctx.salesforce
-      .sobject('PricebookEntry')
-      .create({
+      }),
+    );
+    const e = await retry(() =>
+      ctx.salesforce.sobject('PricebookEntry').create({
         Pricebook2Id: pricebookId,
         Product2Id: (p as { id: string }).id,
         UnitPrice: product.price.USD / 100,
         IsActive: true,
-      });
+      }),
+    );
     entries.set(product.code, (e as { id: string }).id);
   }
   return entries;
@@ -339,17 +357,21 @@ async function addLines(
   opportunityId: string,
   lines: { code: string; quantity: number }[],
   currency: 'USD' | 'GBP' | 'EUR',
+  interval: 'month' | 'year',
   pricebook: Map<string, string>,
 ): Promise<void> {
   for (const line of lines) {
     const product = CATALOG.find((p) => p.code === line.code) as CatalogProduct;
-    await ctx.salesforce.sobject('OpportunityLineItem').create({
-      OpportunityId: opportunityId,
-      PricebookEntryId: pricebook.get(line.code),
-      Quantity: line.quantity,
-      UnitPrice: product.price[currency] / 100,
-      Billing_Interval__c: product.interval,
-    });
+    const unit = interval === 'year' ? annualPrice(product, currency) : product.price[currency];
+    await retry(() =>
+      ctx.salesforce.sobject('OpportunityLineItem').create({
+        OpportunityId: opportunityId,
+        PricebookEntryId: pricebook.get(line.code),
+        Quantity: line.quantity,
+        UnitPrice: unit / 100,
+        Billing_Interval__c: interval,
+      }),
+    );
   }
 }
 
@@ -362,12 +384,13 @@ async function subscriptionsOf(ctx: ScenarioContext, sims: SimCustomer[]) {
     billingCustomerId: string;
   }[] = [];
   for (const sim of sims) {
-    if (!sim.opportunityId || sim.duplicateOf !== undefined) continue;
-    const opp = await ctx.salesforce.sobject('Opportunity').retrieve(sim.opportunityId);
+    const opportunityId = sim.opportunityId;
+    if (!opportunityId || sim.duplicateOf !== undefined) continue;
+    const opp = await retry(() => ctx.salesforce.sobject('Opportunity').retrieve(opportunityId));
     const subscriptionId = (opp as Record<string, unknown>).Subscription_Id__c as
       string | undefined;
     if (!subscriptionId) continue;
-    const sub = await ctx.stripe.subscriptions.retrieve(subscriptionId);
+    const sub = await retry(() => ctx.stripe.subscriptions.retrieve(subscriptionId));
     out.push({
       sim,
       subscriptionId,
@@ -379,12 +402,14 @@ async function subscriptionsOf(ctx: ScenarioContext, sims: SimCustomer[]) {
 }
 
 async function advanceTestClock(ctx: ScenarioContext, ms: number): Promise<void> {
-  const clock = await ctx.stripe.testHelpers.testClocks.retrieve(ctx.testClockId);
-  await ctx.stripe.testHelpers.testClocks.advance(ctx.testClockId, {
-    frozen_time: clock.frozen_time + Math.round(ms / 1000),
-  });
+  const clock = await retry(() => ctx.stripe.testHelpers.testClocks.retrieve(ctx.testClockId));
+  await retry(() =>
+    ctx.stripe.testHelpers.testClocks.advance(ctx.testClockId, {
+      frozen_time: clock.frozen_time + Math.round(ms / 1000),
+    }),
+  );
   for (let i = 0; i < 600; i++) {
-    const now = await ctx.stripe.testHelpers.testClocks.retrieve(ctx.testClockId);
+    const now = await retry(() => ctx.stripe.testHelpers.testClocks.retrieve(ctx.testClockId));
     if (now.status === 'ready') return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -396,10 +421,12 @@ async function setPaymentMethod(
   customerId: string,
   token: string,
 ): Promise<void> {
-  const pm = await ctx.stripe.paymentMethods.attach(token, { customer: customerId });
-  await ctx.stripe.customers.update(customerId, {
-    invoice_settings: { default_payment_method: pm.id },
-  });
+  const pm = await retry(() => ctx.stripe.paymentMethods.attach(token, { customer: customerId }));
+  await retry(() =>
+    ctx.stripe.customers.update(customerId, {
+      invoice_settings: { default_payment_method: pm.id },
+    }),
+  );
 }
 
 async function countInvoices(ctx: ScenarioContext, reason: string): Promise<number> {
@@ -410,7 +437,7 @@ async function countInvoices(ctx: ScenarioContext, reason: string): Promise<numb
 }
 
 async function latestInvoice(ctx: ScenarioContext, customer: string, status: 'paid' | 'open') {
-  const page = await ctx.stripe.invoices.list({ customer, status, limit: 1 });
+  const page = await retry(() => ctx.stripe.invoices.list({ customer, status, limit: 1 }));
   return page.data[0];
 }
 
@@ -418,9 +445,38 @@ async function paymentIntentOf(
   ctx: ScenarioContext,
   invoice: Stripe.Invoice,
 ): Promise<string | undefined> {
-  const payments = await ctx.stripe.invoicePayments.list({ invoice: invoice.id! });
+  const payments = await retry(() => ctx.stripe.invoicePayments.list({ invoice: invoice.id! }));
   const pi = payments.data.find((p) => p.status === 'paid')?.payment.payment_intent;
   return typeof pi === 'string' ? pi : pi?.id;
+}
+
+/**
+ * The people and systems around revsync retry what fails for a passing reason, as their tools
+ * do: the emulators inject the same faults into their calls as into revsync's.
+ */
+async function retry<T>(call: () => PromiseLike<T>, attempts = 12): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (caught) {
+      const status =
+        (caught as { statusCode?: number; status?: number }).statusCode ??
+        (caught as { status?: number }).status;
+      const code =
+        (caught as { errorCode?: string; code?: string }).errorCode ??
+        (caught as { code?: string }).code ??
+        '';
+      const passing =
+        status === undefined ||
+        status === 429 ||
+        status >= 500 ||
+        /LIMIT|UNAVAILABLE|ECONN|socket|timeout|fetch failed|rate/i.test(
+          `${code} ${String(caught)}`,
+        );
+      if (!passing || attempt >= attempts) throw caught;
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** attempt)));
+    }
+  }
 }
 
 function pickWeighted<T extends { weight: number }>(rng: Rng, items: T[]): T {

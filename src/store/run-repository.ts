@@ -315,6 +315,29 @@ export const RunRepository = {
     return rows.map(toRunRecord);
   },
 
+  /**
+   * Runs that cannot proceed because an earlier run of their entity key is parked (they wait
+   * behind the exception queue), by status.
+   */
+  async countHeldBehindParked(db: Executor): Promise<Record<string, number>> {
+    const rows = await db
+      .selectFrom('runs as r')
+      .select(['r.status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('r.status', 'in', ['queued', 'waiting'])
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('runs as p')
+            .select(sql`1`.as('one'))
+            .whereRef('p.entity_key', '=', 'r.entity_key')
+            .whereRef('p.seq', '<', 'r.seq')
+            .where('p.status', '=', 'parked'),
+        ),
+      )
+      .groupBy('r.status')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  },
+
   async countByStatus(db: Executor): Promise<Record<string, number>> {
     const rows = await db
       .selectFrom('runs')

@@ -58,7 +58,8 @@ export function registerEmulateCommand(program: Command): void {
             /-([a-z0-9])/g,
             (_, c: string) => c.toUpperCase(),
           );
-          const value = options[key];
+          // A flag given on the command line wins over its environment variable.
+          const value = options[key] ?? (flag.env ? process.env[flag.env] : undefined);
           if (value !== undefined)
             emulatorOptions[flag.option] = flag.numeric ? Number(value) : value;
         }

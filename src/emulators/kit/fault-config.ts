@@ -120,7 +120,8 @@ export class FaultConfigError extends Error {
   }
 }
 
-const PRESETS: Record<FaultPreset, FaultConfigInput> = {
+/** The presets' fault configurations (for building variants, e.g. a longer outage). */
+export const FAULT_PRESETS: Record<FaultPreset, FaultConfigInput> = {
   none: {},
   light: {
     rules: [
@@ -158,12 +159,12 @@ const PRESETS: Record<FaultPreset, FaultConfigInput> = {
  */
 export function parseFaultConfig(input: unknown): FaultConfig {
   if (typeof input === 'string') {
-    if (!(input in PRESETS)) {
+    if (!(input in FAULT_PRESETS)) {
       throw new FaultConfigError([
         { path: '(preset)', message: `unknown preset '${input}' (none | light | heavy)` },
       ]);
     }
-    input = PRESETS[input as FaultPreset];
+    input = FAULT_PRESETS[input as FaultPreset];
   } else if (input && typeof input === 'object' && 'preset' in input) {
     return parseFaultConfig((input as { preset: unknown }).preset);
   }

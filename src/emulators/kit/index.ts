@@ -17,7 +17,12 @@ export type {
   FaultResponseKind,
   Middleware,
 } from './emulator-server.ts';
-export { FaultConfigError, faultConfigSchema, parseFaultConfig } from './fault-config.ts';
+export {
+  FAULT_PRESETS,
+  FaultConfigError,
+  faultConfigSchema,
+  parseFaultConfig,
+} from './fault-config.ts';
 export type {
   FaultConfig,
   FaultConfigInput,

@@ -1,0 +1,123 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { simulate, type FaultLevel, type SimulationResult } from '../../sim/simulate.ts';
+import { EXIT, fail, print } from '../output.ts';
+
+/**
+ * `revsync simulate`: a whole simulated business through revsync against the emulators, then the
+ * invariant report. Exit 0 when every invariant holds, 1 when one fails.
+ */
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command('simulate')
+    .description(
+      'drive simulated traffic (deals, upgrades, usage, renewals, failed payments, refunds, cancellations) through revsync, then check that the books balance',
+    )
+    .option('--seed <n>', 'seed of every random choice (same seed, same run)', integer, 1)
+    .option('--customers <n>', 'number of customers', integer, 50)
+    .option(
+      '--faults <level>',
+      'none | light | heavy (5xx, 429 bursts, an ERP outage, duplicate and out-of-order webhooks)',
+      faultLevel,
+      'none',
+    )
+    .option('--stripe-url <url>', 'use this running Stripe emulator instead of starting one')
+    .option(
+      '--salesforce-url <url>',
+      'use this running Salesforce emulator instead of starting one',
+    )
+    .option('--netsuite-url <url>', 'use this running NetSuite emulator instead of starting one')
+    .option('--store <url>', "revsync's store (default: a temporary SQLite file)")
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (options: {
+        seed: number;
+        customers: number;
+        faults: FaultLevel;
+        stripeUrl?: string;
+        salesforceUrl?: string;
+        netsuiteUrl?: string;
+        store?: string;
+        json?: boolean;
+      }) => {
+        const started = Date.now();
+        try {
+          const result = await simulate({
+            seed: options.seed,
+            customers: options.customers,
+            faults: options.faults,
+            ...(options.stripeUrl !== undefined && { stripeUrl: options.stripeUrl }),
+            ...(options.salesforceUrl !== undefined && { salesforceUrl: options.salesforceUrl }),
+            ...(options.netsuiteUrl !== undefined && { netsuiteUrl: options.netsuiteUrl }),
+            ...(options.store !== undefined && { storeUrl: options.store }),
+            progress: (line) =>
+              process.stderr.write(
+                `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`,
+              ),
+          });
+          print(result, options, formatReport);
+          process.exitCode = result.passed ? EXIT.ok : EXIT.failed;
+        } catch (caught) {
+          fail(caught, options);
+        }
+      },
+    );
+}
+
+/** The human-readable invariant report. */
+export function formatReport(r: SimulationResult): string {
+  const lines: string[] = [];
+  lines.push(
+    `revsync simulate — seed ${r.seed}, ${r.customers} customers, faults ${r.faults}, ${(r.durationMs / 1000).toFixed(1)} s`,
+  );
+  lines.push('');
+  lines.push('scenario');
+  for (const [k, v] of Object.entries(r.tally)) lines.push(`  ${k.padEnd(20)} ${v}`);
+  lines.push('');
+  lines.push('runs by flow');
+  for (const [flow, counts] of Object.entries(r.runs).sort()) {
+    lines.push(
+      `  ${flow.padEnd(20)} ${Object.entries(counts)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ')}`,
+    );
+  }
+  lines.push('');
+  lines.push('connections');
+  for (const c of r.connections) {
+    lines.push(
+      `  ${c.name.padEnd(20)} ${c.calls} calls, ${c.failures} failed, circuit opened ${c.circuitOpens}×`,
+    );
+  }
+  if (r.openExceptions.length > 0) {
+    lines.push('');
+    lines.push('exception queue (open, with reasons)');
+    for (const e of r.openExceptions)
+      lines.push(`  ${String(e.count).padStart(4)} × ${e.flow} ${e.code}: ${e.message}`);
+  }
+  lines.push('');
+  lines.push('invariants');
+  for (const [k, v] of Object.entries(r.invariants.checked))
+    lines.push(`  checked ${k.padEnd(14)} ${v}`);
+  if (r.passed) {
+    lines.push('  all invariants hold');
+  } else {
+    lines.push(`  ${r.invariants.violations.length} VIOLATIONS`);
+    for (const v of r.invariants.violations.slice(0, 50))
+      lines.push(`  ✗ ${v.invariant} ${v.subject}: ${v.message}`);
+    if (r.invariants.violations.length > 50)
+      lines.push(`  … and ${r.invariants.violations.length - 50} more`);
+  }
+  return lines.join('\n');
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
+  return n;
+}
+
+function faultLevel(value: string): FaultLevel {
+  if (value !== 'none' && value !== 'light' && value !== 'heavy')
+    throw new InvalidArgumentError('must be none, light or heavy');
+  return value;
+}
