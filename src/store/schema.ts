@@ -16,6 +16,7 @@ export interface Database {
   signals: SignalTable;
   exceptions: ExceptionTable;
   audit_log: AuditLogTable;
+  api_keys: ApiKeyTable;
 }
 
 type Millis = number;
@@ -150,4 +151,16 @@ export interface AuditLogTable {
   target_type: string;
   target_id: string;
   details: JsonText;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  role: string;
+  secret_hash: string;
+  created_at: Millis;
+  created_by: string;
+  last_used_at: Millis | null;
+  revoked_at: Millis | null;
+  revoked_by: string | null;
 }

@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { ApiKeyRepository } from './api-key-repository.ts';
 import { AuditRepository } from './audit-repository.ts';
 import { CursorRepository } from './cursor-repository.ts';
 import { EntityRepository } from './entity-repository.ts';
@@ -32,6 +33,7 @@ export class Store {
   readonly cursors = CursorRepository;
   readonly entities = EntityRepository;
   readonly audit = AuditRepository;
+  readonly apiKeys = ApiKeyRepository;
 
   constructor(db: Kysely<Database>, dialect: DialectName) {
     this.db = db;
@@ -47,6 +49,11 @@ export class Store {
   /** Runs `work` in the next group commit; resolves once it is durable. */
   grouped<T>(work: TransactionWork<T>): Promise<T> {
     return this.commits.run(work);
+  }
+
+  /** Checks that the database answers (readiness probes); throws if it does not. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { migration0001 } from './0001_inbox.ts';
 import { migration0002 } from './0002_xrefs_entities.ts';
 import { migration0003 } from './0003_engine.ts';
+import { migration0005 } from './0005_api_keys.ts';
 import type { DialectName, RevsyncMigration } from './migration.ts';
 
 /** Every migration, in order. Append only: a released migration is never changed. */
@@ -9,6 +10,8 @@ export const MIGRATIONS: Record<string, RevsyncMigration> = {
   '0001_inbox': migration0001,
   '0002_xrefs_entities': migration0002,
   '0003_engine': migration0003,
+  // 0004 is reserved for a migration landing on another branch.
+  '0005_api_keys': migration0005,
 };
 
 /** Hands Kysely's migrator the migrations above, bound to one dialect. */
