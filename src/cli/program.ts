@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerKeysCommand } from './commands/keys.ts';
 import { registerSchemaCommand } from './commands/schema.ts';
 import { registerStatusCommand } from './commands/status.ts';
 
@@ -13,5 +14,6 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSchemaCommand(program);
   registerStatusCommand(program);
+  registerKeysCommand(program);
   return program;
 }
