@@ -6,7 +6,14 @@ import { LINEAGE_KINDS, type LineageItem } from './schemas/records.ts';
 type Item = z.output<typeof LineageItem>;
 type Kind = Item['kind'];
 
-const KIND_ORDER = new Map<Kind, number>(LINEAGE_KINDS.map((k, i) => [k, i]));
+// Ties at the same millisecond follow the order things happen in; a run's steps share one rank
+// and keep the order they are pushed in (by time, then position, a failure before its retry).
+const KIND_ORDER = new Map<Kind, number>(
+  LINEAGE_KINDS.map((k, i) => [
+    k,
+    k === 'step.completed' ? LINEAGE_KINDS.indexOf('step.failed') : i,
+  ]),
+);
 
 /**
  * The lineage timeline of an entity key: its inbox events (received, routed or failed), its runs
@@ -89,31 +96,54 @@ export async function buildLineage(
     }
   }
 
-  for (const s of steps) {
-    const run = runsById.get(s.runId);
-    if (s.completedAt === null || s.status !== 'completed') continue;
-    push(s.completedAt, 'step.completed', {
-      correlationId: run?.correlationId ?? null,
-      causationId: s.runId,
-      runId: s.runId,
-      flow: run?.flow ?? null,
-      step: s.name,
-      status: s.status,
-      title: `${run?.flow ?? 'run'}: step ${s.name} completed${s.attempts > 1 ? ` after ${s.attempts} attempts` : ''}`,
-    });
-  }
-
-  for (const a of attempts) {
-    const run = runsById.get(a.runId);
-    push(a.at, 'step.failed', {
-      correlationId: run?.correlationId ?? null,
-      causationId: a.runId,
+  const position = new Map(steps.map((s) => [`${s.runId}/${s.name}`, s.position]));
+  const stepMoments = [
+    ...steps
+      .filter((s) => s.status === 'completed' && s.completedAt !== null)
+      .map((s) => ({
+        at: s.completedAt!,
+        runId: s.runId,
+        name: s.name,
+        failed: null,
+        attempts: s.attempts,
+      })),
+    ...attempts.map((a) => ({
+      at: a.at,
       runId: a.runId,
+      name: a.stepName,
+      failed: a,
+      attempts: a.attempt,
+    })),
+  ].sort(
+    (a, b) =>
+      a.at - b.at ||
+      (position.get(`${a.runId}/${a.name}`) ?? Infinity) -
+        (position.get(`${b.runId}/${b.name}`) ?? Infinity) ||
+      (a.failed ? 0 : 1) - (b.failed ? 0 : 1),
+  );
+  for (const m of stepMoments) {
+    const run = runsById.get(m.runId);
+    const flow = run?.flow ?? 'run';
+    const base = {
+      correlationId: run?.correlationId ?? null,
+      causationId: m.runId,
+      runId: m.runId,
       flow: run?.flow ?? null,
-      step: a.stepName,
-      status: a.error.code,
-      title: `${run?.flow ?? 'run'}: step ${a.stepName} failed (attempt ${a.attempt}): ${a.error.code}: ${a.error.message}`,
-    });
+      step: m.name,
+    };
+    if (m.failed) {
+      push(m.at, 'step.failed', {
+        ...base,
+        status: m.failed.error.code,
+        title: `${flow}: step ${m.name} failed (attempt ${m.failed.attempt}): ${m.failed.error.code}: ${m.failed.error.message}`,
+      });
+    } else {
+      push(m.at, 'step.completed', {
+        ...base,
+        status: 'completed',
+        title: `${flow}: step ${m.name} completed${m.attempts > 1 ? ` after ${m.attempts} attempts` : ''}`,
+      });
+    }
   }
 
   for (const x of exceptions) {
