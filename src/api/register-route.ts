@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Role } from '../governance/roles.ts';
 import type { ApiContext } from './api-context.ts';
@@ -17,9 +17,17 @@ declare module 'fastify' {
 const errorSchema = toJsonSchema(ErrorBody, 'output', 'draft-7');
 
 /**
+ * Request bodies exactly as sent. Fastify's Ajv coerces types in place (right for query strings,
+ * where everything is text, but it would turn a JSON `5` into `"5"`); zod parses this copy, so a
+ * body with a wrong type is refused instead of coerced.
+ */
+const sentBodies = new WeakMap<FastifyRequest, unknown>();
+
+/**
  * Registers one route on Fastify: the JSON Schemas generated from its zod schemas validate the
- * request (Ajv) and serialize the response; the handler then parses the input with zod as well,
- * so it receives exactly the typed values (defaults, transforms) the schemas describe.
+ * request (Ajv) and serialize the response; the handler then parses the input with zod as well
+ * (the body as sent, before Ajv's coercion), so it receives exactly the typed values (defaults,
+ * transforms) the schemas describe.
  */
 export function registerRoute(app: FastifyInstance, route: RouteSpec, api: ApiContext): void {
   const response: Record<string, unknown> = { '4xx': errorSchema, '5xx': errorSchema };
@@ -32,6 +40,11 @@ export function registerRoute(app: FastifyInstance, route: RouteSpec, api: ApiCo
     method: route.method,
     url: route.url,
     config: { access: route.access },
+    ...(route.body && {
+      preValidation: async (request: FastifyRequest) => {
+        sentBodies.set(request, structuredClone(request.body));
+      },
+    }),
     schema: {
       ...(route.params && { params: toJsonSchema(route.params, 'input', 'draft-7') }),
       ...(route.query && { querystring: toJsonSchema(route.query, 'input', 'draft-7') }),
@@ -43,7 +56,7 @@ export function registerRoute(app: FastifyInstance, route: RouteSpec, api: ApiCo
       const result = await route.handler({
         params: parse(route.params, request.params),
         query: parse(route.query, request.query),
-        body: parse(route.body, request.body),
+        body: parse(route.body, sentBodies.has(request) ? sentBodies.get(request) : request.body),
         principal,
         actor: principal?.name ?? 'anonymous',
         api,
