@@ -4,6 +4,7 @@ import { KeyRateLimiter } from '../governance/rate-limiter.ts';
 import { NotFoundError } from '../model/revsync-error.ts';
 import { RevsyncMetrics } from '../observability/revsync-metrics.ts';
 import type { ApiContext } from './api-context.ts';
+import { API_VERSION } from './api-version.ts';
 import type { ApiOptions } from './api-options.ts';
 import { authenticate } from './authenticate.ts';
 import type { ApiDeps } from './deps.ts';
@@ -13,9 +14,6 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { registerRoute, roleNeeded } from './register-route.ts';
 import type { Access } from './route-spec.ts';
 import { API_ROUTES } from './routes/index.ts';
-
-/** The API version reported in the OpenAPI document. */
-export const API_VERSION = '0.1.0';
 
 /** A route as Fastify registered it (what the auth-matrix and OpenAPI tests enumerate). */
 export interface RegisteredRoute {

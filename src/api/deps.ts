@@ -18,7 +18,8 @@ export interface ApiActor {
 export interface UsageIngest {
   /**
    * Durably records measurements, de-duplicated on `dedupeKey`; resolves once committed. A record
-   * whose key was seen before counts as a duplicate, not an error.
+   * whose key was seen before counts as a duplicate, not an error. The API does not audit
+   * these calls (usage is data, at volume); `actor` is given for the ingest's own records.
    */
   record(
     records: UsageRecordInput[],

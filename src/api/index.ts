@@ -1,10 +1,6 @@
 /** revsync's HTTP API: build it with {@link createApiServer}, start it with {@link listen}. */
-export {
-  createApiServer,
-  routesOf,
-  API_VERSION,
-  type RegisteredRoute,
-} from './create-api-server.ts';
+export { createApiServer, routesOf, type RegisteredRoute } from './create-api-server.ts';
+export { API_VERSION } from './api-version.ts';
 export { listen, type ListenOptions } from './listen.ts';
 export type { ApiOptions } from './api-options.ts';
 export type {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from '../../test/support/api-harness.ts';
+import { createApiServer } from './create-api-server.ts';
 
 describe('key management and error bodies through the API [sqlite]', () => {
   let h: ApiHarness;
@@ -145,5 +146,14 @@ describe('key management and error bodies through the API [sqlite]', () => {
     } finally {
       h.store.ping = ping;
     }
+  });
+
+  it('refuses to start with a malformed bootstrap key', async () => {
+    await expect(
+      createApiServer(
+        { store: h.store, engine: h.engine },
+        { bootstrapKeys: [{ name: 'demo', role: 'admin', key: 'letmein' }] },
+      ),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
   });
 });

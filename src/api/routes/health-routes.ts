@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UnavailableError, coerceError } from '../../model/revsync-error.ts';
+import { API_VERSION } from '../api-version.ts';
 import { defineRoute } from '../route-spec.ts';
 import { Iso } from '../schemas/common.ts';
 
@@ -16,7 +17,7 @@ export const healthRoutes = [
       status: z.literal('ok'),
       time: Iso,
       uptimeSeconds: z.number(),
-      workerId: z.string(),
+      version: z.string(),
     }),
     async handler({ api }) {
       const now = api.clock.now();
@@ -24,7 +25,7 @@ export const healthRoutes = [
         status: 'ok' as const,
         time: new Date(now).toISOString(),
         uptimeSeconds: Math.max(0, (now - api.startedAt) / 1000),
-        workerId: api.engine.workerId,
+        version: API_VERSION,
       };
     },
   }),
