@@ -1,5 +1,5 @@
 /**
- * revsync's public API: the canonical model, the store and the durable flow engine.
+ * revsync's public API: the canonical model, the store, the durable flow engine and the HTTP API.
  */
 export * from './model/index.ts';
 export { openStore, parseStoreUrl, type StoreOptions } from './store/open-store.ts';
@@ -26,3 +26,13 @@ export { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from './engine/re
 export { ExceptionQueue } from './engine/exception-queue.ts';
 export type { EngineEvents } from './engine/engine-events.ts';
 export { createLogger } from './engine/logger.ts';
+export * from './api/index.ts';
+export {
+  ApiKeys,
+  type ApiKeyInfo,
+  type BootstrapKey,
+  type Principal,
+} from './governance/api-keys.ts';
+export { ROLES, roleAllows, type Role } from './governance/roles.ts';
+export { DEFAULT_RATE_LIMIT, type RateLimit } from './governance/rate-limiter.ts';
+export { RevsyncMetrics } from './observability/revsync-metrics.ts';

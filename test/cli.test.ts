@@ -3,7 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createApiServer } from '../src/api/create-api-server.ts';
+import { Engine } from '../src/engine/engine.ts';
+import { openStore } from '../src/store/open-store.ts';
 
 const BIN = new URL('../bin/revsync.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'revsync-cli-'));
@@ -86,5 +90,47 @@ describe('revsync CLI', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
+  });
+
+  it('creates an API key once (keys create), which then authenticates against the API', async () => {
+    const created = revsync('keys', 'create', '--role', 'admin', '--name', 'first-admin', '--json');
+    expect(created.status, created.stderr).toBe(0);
+    const { key, name, role } = JSON.parse(created.stdout) as Record<string, string>;
+    expect({ name, role }).toEqual({ name: 'first-admin', role: 'admin' });
+    expect(key).toMatch(/^rsk_[a-z0-9]+_[A-Za-z0-9_-]+$/);
+
+    const again = revsync('keys', 'create', '--role', 'viewer', '--name', 'first-admin');
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('already exists');
+    const badRole = revsync('keys', 'create', '--role', 'root', '--name', 'x');
+    expect(badRole.status).toBe(2);
+
+    const listed = revsync('keys', 'list', '--json');
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ name: 'first-admin', role: 'admin' }),
+    ]);
+    expect(listed.stdout).not.toContain(key!.split('_').pop());
+
+    const store = await openStore({ url: `sqlite:${join(dir, 'r.db')}` });
+    const engine = new Engine({ store, logger: pino({ level: 'silent' }) });
+    const app = await createApiServer({ store, engine }, { processMetrics: false });
+    try {
+      const res = await app.inject({
+        url: '/v1/keys',
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().keys).toEqual([expect.objectContaining({ name: 'first-admin' })]);
+      const id = key!.split('_')[1]!;
+      expect(revsync('keys', 'revoke', id).status).toBe(0);
+      const refused = await app.inject({
+        url: '/v1/keys',
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(refused.statusCode).toBe(401);
+    } finally {
+      await app.close();
+      await store.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerEmulateCommand } from './commands/emulate.ts';
+import { registerKeysCommand } from './commands/keys.ts';
 import { registerSchemaCommand } from './commands/schema.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStatusCommand } from './commands/status.ts';
@@ -17,5 +18,6 @@ export function buildProgram(): Command {
   registerSchemaCommand(program);
   registerSimulateCommand(program);
   registerStatusCommand(program);
+  registerKeysCommand(program);
   return program;
 }

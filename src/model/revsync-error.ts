@@ -20,6 +20,10 @@ export type ErrorCode =
   | 'wait_timed_out'
   | 'lease_lost'
   | 'internal'
+  // Answers of revsync's own HTTP API.
+  | 'unauthorized'
+  | 'invalid_request'
+  | 'unavailable'
   // Raised by the canonical model (money, ids, entities); never retryable.
   | 'unknown_currency'
   | 'invalid_money'
@@ -179,6 +183,27 @@ export class WaitTimedOutError extends RevsyncError {
 export class LeaseLostError extends RevsyncError {
   constructor(message: string, options?: RevsyncErrorOptions) {
     super('lease_lost', message, false, options);
+  }
+}
+
+/** A request to revsync's API without valid credentials (no key, unknown or revoked key). */
+export class UnauthorizedError extends RevsyncError {
+  constructor(message: string, options?: RevsyncErrorOptions) {
+    super('unauthorized', message, false, options);
+  }
+}
+
+/** A request to revsync's API that is malformed (schema, JSON, parameters). */
+export class InvalidRequestError extends RevsyncError {
+  constructor(message: string, options?: RevsyncErrorOptions) {
+    super('invalid_request', message, false, options);
+  }
+}
+
+/** A capability is not configured or a dependency is down; trying later may help. */
+export class UnavailableError extends RevsyncError {
+  constructor(message: string, options?: RevsyncErrorOptions) {
+    super('unavailable', message, true, options);
   }
 }
 

@@ -29,11 +29,20 @@ export const AuditRepository = {
 
   async list(
     db: Executor,
-    filter: { targetType?: string; targetId?: string; limit?: number } = {},
+    filter: {
+      targetType?: string;
+      targetId?: string;
+      actor?: string;
+      limit?: number;
+      /** Newest first, before this id (for paging). */
+      beforeId?: number;
+    } = {},
   ): Promise<AuditRecord[]> {
     let q = db.selectFrom('audit_log').selectAll();
     if (filter.targetType !== undefined) q = q.where('target_type', '=', filter.targetType);
     if (filter.targetId !== undefined) q = q.where('target_id', '=', filter.targetId);
+    if (filter.actor !== undefined) q = q.where('actor', '=', filter.actor);
+    if (filter.beforeId !== undefined) q = q.where('id', '<', filter.beforeId);
     const rows = await q
       .orderBy('id', 'desc')
       .limit(filter.limit ?? 100)

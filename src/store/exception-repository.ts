@@ -1,4 +1,5 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { bucketOf, type BucketWindow } from './time-buckets.ts';
 import type { SerializedError } from '../model/revsync-error.ts';
 import { EXCEPTION_TRANSITIONS, sourcesOf, type ExceptionStatus } from '../model/states.ts';
 import type { Executor } from './executor.ts';
@@ -137,6 +138,38 @@ export const ExceptionRepository = {
       .limit(filter.limit ?? 100)
       .execute();
     return rows.map(toExceptionRecord);
+  },
+
+  /**
+   * Exceptions opened per time bucket of the window: parked runs (and how many of those failed
+   * in a step, which also left a failed attempt) and poison events.
+   */
+  async countOpenedByBucket(
+    db: Executor,
+    window: BucketWindow,
+  ): Promise<{ bucket: number; parked: number; parkedInStep: number; poisoned: number }[]> {
+    const rows = await db
+      .selectFrom('exceptions')
+      .select([
+        bucketOf('created_at', window).as('bucket'),
+        sql<number>`sum(case when kind = 'run' then 1 else 0 end)`.as('parked'),
+        sql<number>`sum(case when kind = 'run' and step_name is not null then 1 else 0 end)`.as(
+          'parked_in_step',
+        ),
+        sql<number>`sum(case when kind = 'event' then 1 else 0 end)`.as('poisoned'),
+      ])
+      .where('created_at', '>=', window.from)
+      .where('created_at', '<', window.to)
+      .groupBy(sql`1`)
+      .execute();
+    return rows
+      .map((r) => ({
+        bucket: Number(r.bucket),
+        parked: Number(r.parked),
+        parkedInStep: Number(r.parked_in_step),
+        poisoned: Number(r.poisoned),
+      }))
+      .sort((a, b) => a.bucket - b.bucket);
   },
 
   async countOpen(db: Executor): Promise<number> {

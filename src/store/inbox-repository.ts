@@ -130,6 +130,21 @@ export const InboxRepository = {
     return rows.map(toRecord);
   },
 
+  /** The newest events of an entity key, newest first (lineage views). */
+  async listForEntity(
+    db: Executor,
+    entityKey: string,
+    options: { limit?: number; beforeSeq?: number } = {},
+  ): Promise<InboxRecord[]> {
+    let q = db.selectFrom('inbox_events').selectAll().where('entity_key', '=', entityKey);
+    if (options.beforeSeq !== undefined) q = q.where('seq', '<', options.beforeSeq);
+    const rows = await q
+      .orderBy('seq', 'desc')
+      .limit(options.limit ?? 100)
+      .execute();
+    return rows.map(toRecord);
+  },
+
   /** Applies a status transition from the table; false when the row was not in a source state. */
   async transition(
     db: Executor,

@@ -10,6 +10,7 @@ import type { DialectName } from './migrations/migration.ts';
 import type { Executor } from './executor.ts';
 import { fromJson, toJson } from './json.ts';
 import type { RunTable } from './schema.ts';
+import { bucketOf, toBucketCounts, type BucketCount, type BucketWindow } from './time-buckets.ts';
 
 /** A flow run as stored. */
 export interface RunRecord {
@@ -345,6 +346,43 @@ export const RunRepository = {
       .groupBy('status')
       .execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  },
+
+  /** Completed runs per time bucket of the window (by completion time). */
+  async countCompletedByBucket(db: Executor, window: BucketWindow): Promise<BucketCount[]> {
+    const rows = await db
+      .selectFrom('runs')
+      .select([bucketOf('completed_at', window).as('bucket'), (eb) => eb.fn.countAll().as('count')])
+      .where('status', '=', 'completed')
+      .where('completed_at', '>=', window.from)
+      .where('completed_at', '<', window.to)
+      .groupBy(sql`1`)
+      .execute();
+    return toBucketCounts(rows);
+  },
+
+  /**
+   * Creation and completion times of runs completed in `[from, to)`, newest first, at most
+   * `limit` (latency percentiles are computed from these).
+   */
+  async listCompletions(
+    db: Executor,
+    window: { from: number; to: number; limit: number },
+  ): Promise<{ flow: string; createdAt: number; completedAt: number }[]> {
+    const rows = await db
+      .selectFrom('runs')
+      .select(['flow', 'created_at', 'completed_at'])
+      .where('status', '=', 'completed')
+      .where('completed_at', '>=', window.from)
+      .where('completed_at', '<', window.to)
+      .orderBy('completed_at', 'desc')
+      .limit(window.limit)
+      .execute();
+    return rows.map((r) => ({
+      flow: r.flow,
+      createdAt: Number(r.created_at),
+      completedAt: Number(r.completed_at),
+    }));
   },
 
   /** The earliest future moment something becomes claimable (a due time or a wait deadline). */

@@ -19,6 +19,7 @@ export interface Database {
   sync_conflicts: SyncConflictTable;
   usage_records: UsageRecordTable;
   usage_manifests: UsageManifestTable;
+  api_keys: ApiKeyTable;
 }
 
 type Millis = number;
@@ -187,4 +188,16 @@ export interface UsageManifestTable {
   count: number;
   sum: number;
   closed_at: Millis;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  role: string;
+  secret_hash: string;
+  created_at: Millis;
+  created_by: string;
+  last_used_at: Millis | null;
+  revoked_at: Millis | null;
+  revoked_by: string | null;
 }

@@ -1,4 +1,5 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { bucketOf, toBucketCounts, type BucketCount, type BucketWindow } from './time-buckets.ts';
 import type { SerializedError } from '../model/revsync-error.ts';
 import type { Executor } from './executor.ts';
 import { fromJson, toJson } from './json.ts';
@@ -124,6 +125,52 @@ export const StepRepository = {
       .execute();
   },
 
+  /** Checkpointed steps of several runs (lineage views), by run then position. */
+  async listForRuns(db: Executor, runIds: readonly string[]): Promise<StepRecord[]> {
+    const out: StepRecord[] = [];
+    for (const ids of chunks(runIds)) {
+      const rows = await db
+        .selectFrom('steps')
+        .selectAll()
+        .where('run_id', 'in', ids)
+        .orderBy('run_id')
+        .orderBy('position')
+        .execute();
+      out.push(...rows.map(toStepRecord));
+    }
+    return out;
+  },
+
+  /** Failed attempts of several runs (lineage views), oldest first. */
+  async listFailedAttemptsForRuns(
+    db: Executor,
+    runIds: readonly string[],
+  ): Promise<StepAttemptRecord[]> {
+    const out: StepAttemptRecord[] = [];
+    for (const ids of chunks(runIds)) {
+      const rows = await db
+        .selectFrom('step_attempts')
+        .selectAll()
+        .where('run_id', 'in', ids)
+        .orderBy('id')
+        .execute();
+      out.push(...rows.map(toAttemptRecord));
+    }
+    return out.sort((a, b) => a.at - b.at);
+  },
+
+  /** Failed step attempts per time bucket of the window. */
+  async countFailedAttemptsByBucket(db: Executor, window: BucketWindow): Promise<BucketCount[]> {
+    const rows = await db
+      .selectFrom('step_attempts')
+      .select([bucketOf('at', window).as('bucket'), (eb) => eb.fn.countAll().as('count')])
+      .where('at', '>=', window.from)
+      .where('at', '<', window.to)
+      .groupBy(sql`1`)
+      .execute();
+    return toBucketCounts(rows);
+  },
+
   async listFailedAttempts(db: Executor, runId: string): Promise<StepAttemptRecord[]> {
     const rows = await db
       .selectFrom('step_attempts')
@@ -164,4 +211,11 @@ function toAttemptRecord(row: Selectable<StepAttemptTable>): StepAttemptRecord {
       retryable: true,
     },
   };
+}
+
+/** Splits long `in (…)` lists; SQLite allows at most 32766 bound parameters per statement. */
+function chunks<T>(items: readonly T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { ApiKeyRepository } from './api-key-repository.ts';
 import { AuditRepository } from './audit-repository.ts';
 import { ConflictRepository } from './conflict-repository.ts';
 import { CursorRepository } from './cursor-repository.ts';
@@ -36,6 +37,7 @@ export class Store {
   readonly audit = AuditRepository;
   readonly conflicts = ConflictRepository;
   readonly usage = UsageRepository;
+  readonly apiKeys = ApiKeyRepository;
 
   constructor(db: Kysely<Database>, dialect: DialectName) {
     this.db = db;
@@ -51,6 +53,11 @@ export class Store {
   /** Runs `work` in the next group commit; resolves once it is durable. */
   grouped<T>(work: TransactionWork<T>): Promise<T> {
     return this.commits.run(work);
+  }
+
+  /** Checks that the database answers (readiness probes); throws if it does not. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
   }
 
   async close(): Promise<void> {

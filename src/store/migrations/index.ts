@@ -3,6 +3,7 @@ import { migration0001 } from './0001_inbox.ts';
 import { migration0002 } from './0002_xrefs_entities.ts';
 import { migration0003 } from './0003_engine.ts';
 import { migration0004 } from './0004_conflicts_usage.ts';
+import { migration0005 } from './0005_api_keys.ts';
 import type { DialectName, RevsyncMigration } from './migration.ts';
 
 /** Every migration, in order. Append only: a released migration is never changed. */
@@ -11,6 +12,7 @@ export const MIGRATIONS: Record<string, RevsyncMigration> = {
   '0002_xrefs_entities': migration0002,
   '0003_engine': migration0003,
   '0004_conflicts_usage': migration0004,
+  '0005_api_keys': migration0005,
 };
 
 /** Hands Kysely's migrator the migrations above, bound to one dialect. */

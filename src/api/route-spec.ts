@@ -1,0 +1,72 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Principal } from '../governance/api-keys.ts';
+import type { Role } from '../governance/roles.ts';
+import type { ApiContext } from './api-context.ts';
+
+/**
+ * Who may call a route: anyone (`public`), a key of at least this role, or — for `/metrics` —
+ * `metrics`: a viewer key unless the server was started with `metricsAuth: 'none'`.
+ */
+export type Access = Role | 'public' | 'metrics';
+
+/** What a route handler receives: validated, typed input and the caller. */
+export interface RouteContext<Params, Query, Body> {
+  params: Params;
+  query: Query;
+  body: Body;
+  /** The authenticated key; null on public routes. */
+  principal: Principal | null;
+  /** The audit actor of writes: the key's name. */
+  actor: string;
+  api: ApiContext;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/**
+ * One API route: method, path, access, zod schemas of its input and output, and the handler.
+ * The same definitions register the Fastify route (request validation and response
+ * serialization from the zod schemas) and generate the OpenAPI document, so they cannot drift.
+ */
+export interface RouteSpec<
+  Params extends z.ZodType = z.ZodType,
+  Query extends z.ZodType = z.ZodType,
+  Body extends z.ZodType = z.ZodType,
+  Reply extends z.ZodType = z.ZodType,
+> {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Fastify path syntax, e.g. `/v1/runs/:id`. */
+  url: string;
+  access: Access;
+  /** Unique camelCase operation id for OpenAPI clients. */
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** OpenAPI tag (a section of the reference). */
+  tag: string;
+  params?: Params;
+  query?: Query;
+  body?: Body;
+  /** Success status of a JSON route (default 200). */
+  status?: 200 | 201 | 202;
+  /** Schema of the JSON success body. */
+  response?: Reply;
+  /** A non-JSON route: the handler writes the reply itself in this media type. */
+  produces?: 'text/event-stream' | 'text/plain';
+  /** Error statuses this route can answer besides the common ones (400, 401, 403, 429, 500). */
+  errors?: readonly number[];
+  handler(
+    ctx: RouteContext<z.output<Params>, z.output<Query>, z.output<Body>>,
+  ): Promise<z.input<Reply> | undefined>;
+}
+
+/** Declares a route with its types inferred from its schemas. */
+export function defineRoute<
+  Params extends z.ZodType = z.ZodType,
+  Query extends z.ZodType = z.ZodType,
+  Body extends z.ZodType = z.ZodType,
+  Reply extends z.ZodType = z.ZodType,
+>(spec: RouteSpec<Params, Query, Body, Reply>): RouteSpec<Params, Query, Body, Reply> {
+  return spec;
+}
