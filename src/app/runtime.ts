@@ -20,6 +20,9 @@ import { PollRunner } from '../ingest/poll-runner.ts';
 import { registerWebhookRoutes } from '../ingest/webhook-routes.ts';
 import type { Store } from '../store/store.ts';
 import { storeServices } from './store-services.ts';
+import { StoreBusinessViews } from './business-views.ts';
+import { createApiServer } from '../api/create-api-server.ts';
+import type { ApiOptions } from '../api/api-options.ts';
 import { UsageService } from './usage-service.ts';
 
 /** The connectors a runtime runs with, already built on its gateway. */
@@ -39,8 +42,8 @@ export interface RuntimeOptions {
   engine?: Partial<Omit<EngineOptions, 'store' | 'flows' | 'clock' | 'logger'>>;
   /** How often pollers run when idle (default from the connection settings, else 1 s). */
   pollIntervalMs?: number;
-  /** Builds the HTTP server (the API adds its routes here); default: a bare Fastify. */
-  http?: (runtime: Runtime) => Promise<FastifyInstance>;
+  /** API settings (bootstrap keys, rate limits); `false` serves webhooks only. */
+  api?: ApiOptions | false;
 }
 
 /**
@@ -113,7 +116,24 @@ export class Runtime {
 
   /** Starts the HTTP server (port from config, 0 = any), the engine and the pollers. */
   async start(listen: { host?: string; port?: number } = {}): Promise<string> {
-    this.http = this.#options.http ? await this.#options.http(this) : Fastify({ logger: false });
+    this.http =
+      this.#options.api === false
+        ? Fastify({ logger: false })
+        : await createApiServer(
+            {
+              store: this.store,
+              engine: this.engine,
+              gateway: this.gateway,
+              usage: {
+                record: (records) => this.usage.record(records),
+                closePeriod: async (manifest) => void (await this.usage.closePeriod(manifest)),
+              },
+              views: new StoreBusinessViews(this.store, () => this.clock.now()),
+              clock: this.clock,
+              logger: this.log,
+            },
+            this.#options.api ?? {},
+          );
     await registerWebhookRoutes(this.http, this.webhookSources(), {
       inbox: this.engine.inbox,
       keys: this.keys,

@@ -308,7 +308,11 @@ export interface BillingSystem {
    */
   amendSubscription(
     subscriptionId: string,
-    change: { items: { itemId?: string; priceId: string; quantity: number }[] },
+    /** `metadata` keys are merged into the subscription's (revsync sets its correlation id). */
+    change: {
+      items: { itemId?: string; priceId: string; quantity: number }[];
+      metadata?: Record<string, string>;
+    },
     options: WriteOptions,
   ): Promise<BillingSubscription>;
   cancelSubscription(

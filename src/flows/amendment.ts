@@ -53,7 +53,8 @@ export function amendmentFlow(deps: FlowDeps) {
         });
         const result = await deps.billing.amendSubscription(
           subscriptionId,
-          { items },
+          // The proration invoice's events then carry this change's correlation id.
+          { items, metadata: { revsync_correlation_id: ctx.correlationId } },
           writeOptions(s, 'high'),
         );
         await deps.entities.put({

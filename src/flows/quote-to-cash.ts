@@ -95,6 +95,8 @@ export async function ensureSubscription(
           revsync_contract_id: contractId,
           salesforce_opportunity_id: opp.id,
           salesforce_account_id: opp.accountId,
+          // Billing events about this subscription continue the deal's correlation id.
+          revsync_correlation_id: ctx.correlationId,
         },
       },
       writeOptions(s, 'high'),

@@ -17,10 +17,19 @@ export class EntityKeyResolver {
     this.#store = store;
   }
 
+  /**
+   * Adds the entity key and, for billing objects revsync created, the correlation id of the
+   * business change that created them (kept in their metadata), so one correlation id follows a
+   * deal from the CRM through billing to the ERP.
+   */
   async resolve(event: VendorEvent): Promise<VendorEvent> {
-    if (event.entitykey) return event;
-    const key = await this.#keyOf(event);
-    return key ? { ...event, entitykey: key } : event;
+    const correlationid = correlationOf(event) ?? event.correlationid;
+    const entitykey = event.entitykey ?? (await this.#keyOf(event));
+    return {
+      ...event,
+      ...(entitykey !== undefined && { entitykey }),
+      ...(correlationid !== undefined && { correlationid }),
+    };
   }
 
   async #keyOf(event: VendorEvent): Promise<string | undefined> {
@@ -74,6 +83,14 @@ export class EntityKeyResolver {
       fallback()
     );
   }
+}
+
+function correlationOf(event: VendorEvent): string | undefined {
+  const data = (event.data ?? {}) as Data;
+  return (
+    str(obj(data.metadata)?.revsync_correlation_id) ??
+    str(obj(obj(obj(data.parent)?.subscription_details)?.metadata)?.revsync_correlation_id)
+  );
 }
 
 function obj(value: unknown): Data | undefined {

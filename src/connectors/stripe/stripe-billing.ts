@@ -231,13 +231,17 @@ export class StripeBilling implements BillingSystem {
    */
   async amendSubscription(
     subscriptionId: string,
-    change: { items: { itemId?: string; priceId: string; quantity: number }[] },
+    change: {
+      items: { itemId?: string; priceId: string; quantity: number }[];
+      metadata?: Record<string, string>;
+    },
     options: WriteOptions,
   ): Promise<BillingSubscription> {
     const sub = await this.#client.write('subscriptions.update', options, (request) =>
       this.#sdk.subscriptions.update(
         subscriptionId,
         {
+          ...(change.metadata !== undefined && { metadata: change.metadata }),
           items: change.items.map((item) => ({
             ...(item.itemId !== undefined && { id: item.itemId }),
             price: item.priceId,
