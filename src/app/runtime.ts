@@ -20,6 +20,7 @@ import { PollRunner } from '../ingest/poll-runner.ts';
 import { registerWebhookRoutes } from '../ingest/webhook-routes.ts';
 import type { Store } from '../store/store.ts';
 import { storeServices } from './store-services.ts';
+import { AlertMonitor } from '../observability/alerts.ts';
 import { StoreBusinessViews } from './business-views.ts';
 import { createApiServer } from '../api/create-api-server.ts';
 import type { ApiOptions } from '../api/api-options.ts';
@@ -64,6 +65,7 @@ export class Runtime {
   readonly clock: Clock;
   readonly rules: FlowRules;
   http: FastifyInstance | undefined;
+  alerts: AlertMonitor | undefined;
   #url: string | undefined;
   readonly #options: RuntimeOptions;
 
@@ -143,6 +145,19 @@ export class Runtime {
     this.#url = await this.http.listen({ host, port });
     await this.engine.start();
     this.polls.start();
+    if (this.config.alerts) {
+      this.alerts = new AlertMonitor({
+        store: this.store,
+        views: new StoreBusinessViews(this.store, () => this.clock.now()),
+        gateway: this.gateway,
+        rules: this.config.alerts.rules,
+        webhookUrl: this.config.alerts.webhookUrl,
+        clock: this.clock,
+        logger: this.log,
+        dashboardUrl: `${this.#url}/`,
+      });
+      this.alerts.start();
+    }
     this.log.info(
       { url: this.#url, flows: this.engine.flows().map((f) => f.name) },
       'revsync started',
@@ -157,6 +172,7 @@ export class Runtime {
 
   /** Stops taking work, lets runs reach a checkpoint, and closes everything. */
   async stop(): Promise<void> {
+    await this.alerts?.stop();
     await this.polls.stop();
     await this.http?.close();
     await this.engine.stop();

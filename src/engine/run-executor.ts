@@ -16,7 +16,7 @@ import type { EngineEvents } from './engine-events.ts';
 import type { Flow, FlowContext, StepContext, StepOptions } from './flow.ts';
 import { stepIdempotencyKey } from './idempotency-key.ts';
 import { decideRetry, type RetryPolicy } from './retry-policy.ts';
-import { traceparent } from './trace-context.ts';
+import { startStepSpan } from './step-span.ts';
 import type { TypedEvents } from './typed-events.ts';
 
 /** What the executor needs from the engine. */
@@ -152,6 +152,7 @@ export async function executeRun(
       lease.addEventListener('abort', onLeaseLost, { once: true });
       const timeoutMs = options.timeoutMs ?? env.stepTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
+      const span = startStepSpan(flow.name, name, run, attempt);
       const stepCtx: StepContext = {
         idempotencyKey: stepIdempotencyKey(run.id, name, run.inputRevision),
         attempt,
@@ -160,14 +161,14 @@ export async function executeRun(
         entityKey: run.entityKey,
         correlationId: run.correlationId,
         causationId: run.id,
-        traceparent: traceparent(run.correlationId),
+        traceparent: span.traceparent,
         log: log.child({ step: name, attempt }),
         signal: attemptAbort.signal,
       };
       let result: unknown;
       try {
         result = await Promise.race([
-          Promise.resolve().then(() => fn(stepCtx)),
+          span.run(() => fn(stepCtx)),
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => {
               const error = new TimeoutError(`step ${name} took longer than ${timeoutMs} ms`);
@@ -185,6 +186,7 @@ export async function executeRun(
         ]);
       } catch (caught) {
         const error = coerceError(caught);
+        span.fail(error);
         const durationMs = clock.now() - startedAt;
         if (error.code === 'lease_lost') return stop({ kind: 'abandoned', reason: 'lease lost' });
         env.events.emit('step.failed', { run, step: name, attempt, error, durationMs });
@@ -209,6 +211,7 @@ export async function executeRun(
           durationMs,
         });
       } finally {
+        span.end();
         clearTimeout(timer);
         lease.removeEventListener('abort', onLeaseLost);
       }

@@ -1,0 +1,91 @@
+import { createServer, type Server } from 'node:http';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestStore } from '../../test/support/stores.ts';
+import { StoreBusinessViews } from '../app/business-views.ts';
+import { ManualClock } from '../engine/clock.ts';
+import { Inbox } from '../store/inbox.ts';
+import type { Store } from '../store/store.ts';
+import { AlertMonitor } from './alerts.ts';
+
+describe('alerts [sqlite]', () => {
+  let store: Store & { dispose(): Promise<void> };
+  let server: Server;
+  let url = '';
+  const received: { text: string; blocks: unknown[] }[] = [];
+
+  beforeAll(async () => {
+    store = await openTestStore('sqlite');
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(JSON.parse(body) as { text: string; blocks: unknown[] });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const addr = server.address();
+    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hooks/slack`;
+  });
+  afterAll(async () => {
+    server.close();
+    await store.dispose();
+  });
+
+  it('sends a Slack-compatible alert once when an invoice waits for the ERP longer than its threshold', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 27, 9, 0));
+    const inbox = new Inbox(store, { now: () => clock.now() });
+    await inbox.append({
+      specversion: '1.0',
+      id: 'evt_1',
+      source: 'stripe',
+      type: 'stripe.invoice.finalized',
+      subject: 'in_42',
+      entitykey: 'cus_A',
+    });
+    const monitor = new AlertMonitor({
+      store,
+      views: new StoreBusinessViews(store, () => clock.now()),
+      rules: [{ kind: 'invoice_not_posted', afterMinutes: 15 }],
+      webhookUrl: url,
+      clock,
+      logger: pino({ level: 'silent' }),
+      dashboardUrl: 'http://127.0.0.1:4000/',
+    });
+    clock.advance(14 * 60_000);
+    expect(await monitor.evaluate()).toEqual([]);
+    clock.advance(2 * 60_000);
+    const sent = await monitor.evaluate();
+    expect(sent.map((a) => a.key)).toEqual(['invoice_not_posted:in_42']);
+    expect(received).toHaveLength(1);
+    expect(received[0]!.text).toContain('Invoice in_42 not in the ERP after 16 min');
+    expect(JSON.stringify(received[0]!.blocks)).toContain('open the dashboard');
+    expect(await monitor.evaluate()).toEqual([]); // still firing: not sent again
+    // Posted to the ERP: the condition clears.
+    await store.xrefs.link(
+      store.db,
+      {
+        canonicalId: 'inv_1',
+        entityType: 'invoice',
+        system: 'stripe',
+        objectType: 'invoice',
+        externalId: 'in_42',
+      },
+      clock.now(),
+    );
+    await store.xrefs.link(
+      store.db,
+      {
+        canonicalId: 'inv_1',
+        entityType: 'invoice',
+        system: 'netsuite',
+        objectType: 'invoice',
+        externalId: '901',
+      },
+      clock.now(),
+    );
+    expect(await monitor.evaluate()).toEqual([]);
+    expect(received).toHaveLength(1);
+  });
+});
