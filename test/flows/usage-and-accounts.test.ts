@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { billingOf, createAccount, reportUsage, winDeal } from '../../src/sim/actions.ts';
+import { useFlowEnvironment } from '../support/flow-env.ts';
+
+describe('usage-to-invoice and account-sync flows', () => {
+  const t = useFlowEnvironment({ seed: 13 });
+
+  it('holds a usage period back while a source’s data is incomplete, and bills it once complete', async () => {
+    const { env, rng } = t;
+    const sim = await createAccount(env.world, rng, 0);
+    sim.interval = 'month';
+    await winDeal(env.world, rng, sim);
+    await t.settle();
+    const billed = (await billingOf(env.world, sim))!;
+
+    const { deliverLate } = await reportUsage(
+      env.runtime.usage,
+      rng,
+      billed.subscriptionItemId,
+      true,
+    );
+    // Let the flow check and find the period incomplete.
+    const store = env.runtime.store;
+    for (let i = 0; i < 100; i++) {
+      const [run] = await store.runs.list(store.db, { flow: 'usage-to-invoice' });
+      if (
+        run &&
+        (await store.steps.listForRun(store.db, run.id)).some(
+          (s) => s.name === 'check-completeness-1',
+        )
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [held] = await store.runs.list(store.db, { flow: 'usage-to-invoice' });
+    const check = (await store.steps.listForRun(store.db, held!.id)).find(
+      (s) => s.name === 'check-completeness-1',
+    );
+    expect(check?.result).toMatchObject({
+      complete: false,
+      problems: [expect.stringMatching(/source meter-b: \d+ of \d+ records/)],
+    });
+    expect(
+      (await env.stripe.invoiceItems.list({ customer: billed.billingCustomerId, pending: true }))
+        .data,
+    ).toHaveLength(0);
+
+    await deliverLate!();
+    await t.settle();
+    const [done] = await store.runs.list(store.db, { flow: 'usage-to-invoice' });
+    expect(done).toMatchObject({ status: 'completed', output: { reported: true } });
+    const items = await env.stripe.invoiceItems.list({
+      customer: billed.billingCustomerId,
+      pending: true,
+    });
+    expect(items.data).toHaveLength(1);
+    expect(items.data[0]!.quantity).toBe((done!.output as { quantity: number }).quantity);
+  });
+
+  it('catches a duplicate account by the match rules: queued as a conflict, no second customer anywhere', async () => {
+    const { env, rng } = t;
+    const original = await createAccount(env.world, rng, 1);
+    await winDeal(env.world, rng, original);
+    await t.settle();
+    const duplicate = await createAccount(env.world, rng, 2, original);
+    expect(duplicate.name).not.toBe(original.name);
+    await winDeal(env.world, rng, duplicate);
+    await t.settle();
+
+    const store = env.runtime.store;
+    const conflicts = await store.conflicts.list(store.db, { status: 'open' });
+    expect(conflicts.map((c) => [c.kind, c.values.salesforceAccount])).toContainEqual([
+      'duplicate',
+      duplicate.accountId,
+    ]);
+    const parked = await store.exceptions.list(store.db, { status: 'open', flow: 'quote-to-cash' });
+    expect(parked.map((e) => e.message)).toContainEqual(
+      expect.stringContaining(`account ${duplicate.accountId} duplicates customer`),
+    );
+    const stripeCustomers = await env.stripe.customers.list({ limit: 100 });
+    const names = stripeCustomers.data.map((c) => c.name);
+    expect(names.filter((n) => n === original.name)).toHaveLength(1);
+    expect(names).not.toContain(duplicate.name);
+  });
+});

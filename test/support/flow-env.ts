@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, expect } from 'vitest';
+import { createRng } from '../../src/emulators/kit/index.ts';
+import {
+  startEnvironment,
+  type EnvironmentOptions,
+  type SimEnvironment,
+} from '../../src/sim/environment.ts';
+
+/**
+ * A flow-test environment: the three emulators (no faults unless asked), revsync on a temporary
+ * SQLite store, and the SDK clients the tests act and check with. One per test file.
+ */
+export function useFlowEnvironment(options: Partial<EnvironmentOptions> = {}) {
+  const box: { env?: SimEnvironment } = {};
+  beforeAll(async () => {
+    box.env = await startEnvironment({ seed: 11, faults: 'none', usageRecheckMs: 500, ...options });
+  }, 120_000);
+  afterAll(async () => {
+    await box.env?.close();
+  });
+  return {
+    get env(): SimEnvironment {
+      if (!box.env) throw new Error('environment not started');
+      return box.env;
+    },
+    rng: createRng(options.seed ?? 11).fork('flow-test'),
+    /** Waits until revsync is quiet, failing the test if it does not get there. */
+    async settle(): Promise<void> {
+      expect(await box.env!.settle({ timeoutMs: 120_000 }), 'revsync went quiet').toBe(true);
+    },
+  };
+}
+
+/** A NetSuite record by external id (`undefined` when there is none). */
+export async function netsuiteRecord(
+  env: SimEnvironment,
+  type: string,
+  externalId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const res = await env.netsuite.get<Record<string, unknown>>(
+    `/services/rest/record/v1/${type}/eid:${externalId}?expandSubResources=true`,
+  );
+  if (res.status === 404) return undefined;
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body;
+}
+
+/** Minor units of a NetSuite decimal amount (two-decimal currencies). */
+export function cents(value: unknown): number {
+  return Math.round(Number(value) * 100);
+}
