@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { benchEndToEnd } from './e2e.bench.ts';
 import { benchEngine } from './engine.bench.ts';
 import type { Measurement } from './harness.ts';
 import { benchInbox } from './inbox.bench.ts';
@@ -12,6 +13,7 @@ import { benchInbox } from './inbox.bench.ts';
 const suites: [string, () => Promise<Measurement[]>][] = [
   ['inbox', benchInbox],
   ['engine', benchEngine],
+  ['e2e', benchEndToEnd],
 ];
 
 const only = process.argv.slice(2);

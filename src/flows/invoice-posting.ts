@@ -90,6 +90,10 @@ export async function postInvoiceToErp(
       objectType: 'invoice',
       externalId: invoice.id,
     });
+    // A finalized invoice does not change: once posted (here or by another flow), it is done.
+    const objectType = invoice.total.amount < 0 ? 'creditmemo' : 'invoice';
+    const posted = await deps.xrefs.findExternal(canonicalId, deps.erp.system, objectType);
+    if (posted) return posted;
     // A downgrade's proration invoice can be negative: the ERP books that as a credit memo.
     if (invoice.total.amount < 0) {
       const memo = await deps.erp.upsertCreditMemo(

@@ -41,6 +41,8 @@ export interface EnvironmentOptions {
   engine?: Partial<Omit<EngineOptions, 'store' | 'flows' | 'clock' | 'logger'>>;
   /** Changes to the configuration (e.g. turning flows off). */
   configure?: (config: RevsyncConfig) => RevsyncConfig;
+  /** The Stripe emulator's rate limit per second (default 100, like live mode; 0 = off). */
+  stripeRateLimit?: number;
 }
 
 /** Everything a simulation (or a flow test) works with. */
@@ -87,7 +89,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Sim
         port: 0,
         seed: options.seed,
         faults: options.faults,
-        rateLimit: 100,
+        rateLimit: options.stripeRateLimit ?? 100,
       });
       cleanups.push(() => emulators.stripe!.close());
     }
