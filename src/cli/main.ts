@@ -4,7 +4,7 @@ import { EXIT } from './output.ts';
 import { buildProgram } from './program.ts';
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  await (await buildProgram(process.argv)).parseAsync(process.argv);
 } catch (caught) {
   if (caught instanceof CommanderError) {
     process.exitCode = caught.exitCode === 0 ? EXIT.ok : EXIT.usage;

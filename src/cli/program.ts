@@ -2,13 +2,18 @@ import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerEmulateCommand } from './commands/emulate.ts';
 import { registerKeysCommand } from './commands/keys.ts';
+import { registerOperateCommands } from './commands/operate.ts';
 import { registerSchemaCommand } from './commands/schema.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerStatusCommand } from './commands/status.ts';
 
-/** Builds the `revsync` command tree (exported for tests). */
-export function buildProgram(): Command {
+/**
+ * Builds the `revsync` command tree. Commands load their implementation when they run, so a
+ * command starts without loading the others; `emulate`'s per-emulator flags are loaded only
+ * when the command line is about `emulate`.
+ */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('revsync')
     .description(
       'revsync keeps CRM, billing and ERP in step: durable flows, exactly-once effects, exception queue, reconciliation',
@@ -18,10 +23,16 @@ export function buildProgram(): Command {
     .exitOverride();
   registerStartCommand(program);
   registerDemoCommand(program);
-  registerEmulateCommand(program);
+  registerEmulateCommand(
+    program,
+    argv.slice(2).includes('emulate')
+      ? (await import('../emulators/registry.ts')).EMULATORS
+      : undefined,
+  );
   registerSchemaCommand(program);
   registerSimulateCommand(program);
   registerStatusCommand(program);
+  registerOperateCommands(program);
   registerKeysCommand(program);
   return program;
 }

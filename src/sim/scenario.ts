@@ -32,7 +32,8 @@ export interface ScenarioContext {
   testClockId: string;
   /** Waits until revsync has processed everything it received. */
   settle(label: string): Promise<void>;
-  progress(message: string): void;
+  /** A phase's progress; with `counts`, how far through the phase it is. */
+  progress(message: string, counts?: { done: number; total: number }): void;
   /** How often an incomplete usage period is checked again (ms). */
   usageRecheckMs: number;
 }
@@ -90,6 +91,7 @@ export async function runScenario(
     if (duplicate) tally.duplicateAccounts += 1;
     sims.push(sim);
     tally.accounts += 1;
+    ctx.progress('accounts', { done: i + 1, total: customers });
   }
 
   // 2. Deals: an opportunity per account with 1–3 products, created open then won.
@@ -97,6 +99,7 @@ export async function runScenario(
   for (const sim of sims) {
     await winDeal(world, rng, sim);
     tally.deals += 1;
+    ctx.progress('deals', { done: tally.deals, total: sims.length });
   }
   await ctx.settle('deals');
   const billed: BilledCustomer[] = [];

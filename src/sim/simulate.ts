@@ -16,8 +16,8 @@ export interface SimulateOptions {
   netsuiteUrl?: string;
   /** Store for revsync (default: a temporary SQLite file). */
   storeUrl?: string;
-  /** Progress lines (to stderr in the CLI). */
-  progress?: (message: string) => void;
+  /** Progress lines (to stderr in the CLI); `counts` for phases with a known size. */
+  progress?: (message: string, counts?: { done: number; total: number }) => void;
   logger?: Logger;
   /** Longest wait for revsync to go quiet after each phase (default 10 min). */
   settleTimeoutMs?: number;

@@ -1,7 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { DEMO_KEYS, startDemo } from '../../app/demo.ts';
-import { createLogger } from '../../engine/logger.ts';
 import { EXIT, fail } from '../output.ts';
 import { untilSignal } from '../signals.ts';
 
@@ -37,6 +35,8 @@ export function registerDemoCommand(program: Command): void {
         }
         // The terminal shows the banner; the engine's structured log goes to a file.
         const logFile = '.revsync/demo.log';
+        const { DEMO_KEYS, startDemo } = await import('../../app/demo.ts');
+        const { createLogger } = await import('../../engine/logger.ts');
         const logger = createLogger({
           level: process.env.REVSYNC_LOG_LEVEL ?? 'info',
           file: logFile,

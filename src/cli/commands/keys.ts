@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
-import { ApiKeys } from '../../governance/api-keys.ts';
+import type { ApiKeys } from '../../governance/api-keys.ts';
 import { ROLES, type Role } from '../../governance/roles.ts';
-import { openStore } from '../../store/open-store.ts';
 import type { Store } from '../../store/store.ts';
 import { fail, print, table } from '../output.ts';
 import { storeOption, type StoreOptions } from '../store-option.ts';
@@ -27,8 +26,8 @@ export function registerKeysCommand(program: Command): void {
     )
     .option('--json', 'print as JSON')
     .action(async (options: StoreOptions & { role: Role; name: string; json?: boolean }) => {
-      await withStore(options, async (store) => {
-        const created = await new ApiKeys(store).create(
+      await withStore(options, async (_store, keys) => {
+        const created = await keys.create(
           { name: options.name, role: options.role },
           { actor: CLI_ACTOR },
         );
@@ -57,8 +56,8 @@ export function registerKeysCommand(program: Command): void {
     .option('--all', 'include revoked keys')
     .option('--json', 'print as JSON')
     .action(async (options: StoreOptions & { all?: boolean; json?: boolean }) => {
-      await withStore(options, async (store) => {
-        const list = await new ApiKeys(store).list({ includeRevoked: options.all === true });
+      await withStore(options, async (_store, keys) => {
+        const list = await keys.list({ includeRevoked: options.all === true });
         const rows = list.map((k) => ({
           id: k.id,
           name: k.name,
@@ -78,8 +77,8 @@ export function registerKeysCommand(program: Command): void {
     .argument('<id>', 'the key id (the part after rsk_)')
     .option('--json', 'print as JSON')
     .action(async (id: string, options: StoreOptions & { json?: boolean }) => {
-      await withStore(options, async (store) => {
-        const revoked = await new ApiKeys(store).revoke(id, { actor: CLI_ACTOR });
+      await withStore(options, async (_store, keys) => {
+        const revoked = await keys.revoke(id, { actor: CLI_ACTOR });
         print(revoked, options, (k) => `revoked key "${k.name}" (id ${k.id})`);
       });
     });
@@ -87,12 +86,16 @@ export function registerKeysCommand(program: Command): void {
 
 async function withStore(
   options: StoreOptions & { json?: boolean },
-  work: (store: Store) => Promise<void>,
+  work: (store: Store, keys: ApiKeys) => Promise<void>,
 ): Promise<void> {
   try {
+    const [{ openStore }, { ApiKeys }] = await Promise.all([
+      import('../../store/open-store.ts'),
+      import('../../governance/api-keys.ts'),
+    ]);
     const store = await openStore({ url: options.store });
     try {
-      await work(store);
+      await work(store, new ApiKeys(store));
     } finally {
       await store.close();
     }

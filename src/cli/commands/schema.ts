@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeJsonSchemas } from '../../model/schema-export.ts';
 import { fail, print } from '../output.ts';
 
 /** `revsync schema export`: the canonical model's JSON Schemas, one file per entity. */
@@ -14,6 +13,7 @@ export function registerSchemaCommand(program: Command): void {
     .option('--json', 'print the written paths as JSON')
     .action(async (options: { out: string; json?: boolean }) => {
       try {
+        const { writeJsonSchemas } = await import('../../model/schema-export.ts');
         const paths = await writeJsonSchemas(options.out);
         print(
           paths,

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { simulate, type FaultLevel, type SimulationResult } from '../../sim/simulate.ts';
+import type { FaultLevel, SimulationResult } from '../../sim/simulate.ts';
 import { EXIT, fail, print } from '../output.ts';
+import { ProgressBar } from '../progress-bar.ts';
 
 /**
  * `revsync simulate`: a whole simulated business through revsync against the emulators, then the
@@ -40,7 +41,9 @@ export function registerSimulateCommand(program: Command): void {
         json?: boolean;
       }) => {
         const started = Date.now();
+        const bars: Record<string, ProgressBar> = {};
         try {
+          const { simulate } = await import('../../sim/simulate.ts');
           const result = await simulate({
             seed: options.seed,
             customers: options.customers,
@@ -49,10 +52,17 @@ export function registerSimulateCommand(program: Command): void {
             ...(options.salesforceUrl !== undefined && { salesforceUrl: options.salesforceUrl }),
             ...(options.netsuiteUrl !== undefined && { netsuiteUrl: options.netsuiteUrl }),
             ...(options.store !== undefined && { storeUrl: options.store }),
-            progress: (line) =>
+            progress: (line, counts) => {
+              if (counts) {
+                bars[line] ??= new ProgressBar(line.padEnd(9), counts.total);
+                bars[line].update(counts.done);
+                if (counts.done === counts.total) bars[line].done();
+                return;
+              }
               process.stderr.write(
                 `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`,
-              ),
+              );
+            },
           });
           print(result, options, formatReport);
           process.exitCode = result.passed ? EXIT.ok : EXIT.failed;

@@ -1,10 +1,4 @@
 import type { Command } from 'commander';
-import { buildConnectors } from '../../app/build-connectors.ts';
-import { Runtime } from '../../app/runtime.ts';
-import { loadConfig } from '../../config/load-config.ts';
-import { createLogger } from '../../engine/logger.ts';
-import { OutboundGateway } from '../../gateway/outbound-gateway.ts';
-import { openStore } from '../../store/open-store.ts';
 import { EXIT, fail, print } from '../output.ts';
 import { untilSignal } from '../signals.ts';
 
@@ -19,6 +13,7 @@ export function registerStartCommand(program: Command): void {
     .option('--check', 'validate the configuration and the connections, then exit')
     .option('--json', 'print the --check result as JSON')
     .action(async (options: { config: string; check?: boolean; json?: boolean }) => {
+      const { loadConfig } = await import('../../config/load-config.ts');
       let config;
       try {
         config = await loadConfig(options.config);
@@ -26,6 +21,19 @@ export function registerStartCommand(program: Command): void {
         fail(caught, options, EXIT.usage);
         return;
       }
+      const [
+        { buildConnectors },
+        { Runtime },
+        { createLogger },
+        { OutboundGateway },
+        { openStore },
+      ] = await Promise.all([
+        import('../../app/build-connectors.ts'),
+        import('../../app/runtime.ts'),
+        import('../../engine/logger.ts'),
+        import('../../gateway/outbound-gateway.ts'),
+        import('../../store/open-store.ts'),
+      ]);
       const logger = createLogger();
       try {
         const store = await openStore({ url: config.store?.url ?? 'sqlite:.revsync/revsync.db' });

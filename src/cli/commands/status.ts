@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { openStore } from '../../store/open-store.ts';
 import { fail, print } from '../output.ts';
 import { storeOption, type StoreOptions } from '../store-option.ts';
 
@@ -10,6 +9,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (options: StoreOptions & { json?: boolean }) => {
       try {
+        const { openStore } = await import('../../store/open-store.ts');
         const store = await openStore({ url: options.store });
         try {
           const status = {
