@@ -361,6 +361,16 @@ export interface ErpCustomerInput {
   taxId?: string;
 }
 
+/** A customer as the ERP holds it (the fields the ERP owns by default, and its name). */
+export interface ErpCustomer {
+  id: string;
+  externalId: string;
+  name: string;
+  currency: string;
+  subsidiary: string;
+  email?: string;
+}
+
 export interface ErpInvoiceLineInput {
   description: string;
   /** ERP item reference (external id or code); a default service item is used when absent. */
@@ -446,6 +456,8 @@ export interface ErpSystem {
   upsertPayment(input: ErpPaymentInput, options: WriteOptions): Promise<{ id: string }>;
   /** Creates or updates the credit memo with `externalId` (credit notes and refunds). */
   upsertCreditMemo(input: ErpCreditMemoInput, options: WriteOptions): Promise<{ id: string }>;
+  /** The customer with this external id (the canonical customer id), if any. */
+  getCustomer(externalId: string, options?: ReadOptions): Promise<ErpCustomer | undefined>;
   getInvoice(externalId: string, options?: ReadOptions): Promise<ErpInvoice | undefined>;
   getPayment(externalId: string, options?: ReadOptions): Promise<ErpPayment | undefined>;
   getCreditMemo(externalId: string, options?: ReadOptions): Promise<ErpCreditMemo | undefined>;

@@ -5,6 +5,12 @@ import { stableId } from '../model/ids.ts';
 import { ConflictError } from '../model/revsync-error.ts';
 import { DEFAULT_CUSTOMER_OWNERSHIP, matchKeyOf, regionOf } from './customer-rules.ts';
 import type { FlowDeps } from './deps.ts';
+import {
+  markSeen,
+  mergeOwnedFields,
+  type FieldConflict,
+  type SeenValues,
+} from './field-ownership.ts';
 import { readOptions, writeOptions } from './step-options.ts';
 
 /** The synchronised fields of a canonical customer. */
@@ -24,8 +30,8 @@ export interface CustomerState {
   customerId: string;
   crmAccountId: string;
   fields: CustomerFields;
-  /** The value of each field as last agreed between systems (for conflict detection). */
-  lastSynced: Partial<CustomerFields>;
+  /** What each system last showed or was sent, per field (to tell its changes from echoes). */
+  seen: SeenValues;
 }
 
 export type CustomerSyncResult =
@@ -110,7 +116,7 @@ export async function syncCustomerFromCrm(
         customerId,
         crmAccountId: accountId,
         fields: incoming,
-        lastSynced: { ...incoming },
+        seen: { salesforce: { ...incoming } },
       };
       await deps.entities.put({
         id: customerId,
@@ -119,31 +125,18 @@ export async function syncCustomerFromCrm(
         expectedVersion: 0,
         by: 'salesforce',
       });
-      return {
-        state,
-        applied: Object.keys(incoming),
-        conflicts: [] as { field: string; crm: unknown; owner: string; current: unknown }[],
-      };
+      return { state, applied: Object.keys(incoming), conflicts: [] as FieldConflict[] };
     }
-    const ownership = { ...DEFAULT_CUSTOMER_OWNERSHIP, ...deps.rules.ownership.customer };
-    const state: CustomerState = structuredClone(stored.data);
-    const applied: string[] = [];
-    const conflicts: { field: string; crm: unknown; owner: string; current: unknown }[] = [];
-    for (const field of Object.keys(incoming) as (keyof CustomerFields)[]) {
-      const value = incoming[field];
-      const last = state.lastSynced[field];
-      if (same(value, last)) continue; // the CRM did not change it
-      const owner = ownership[field] ?? 'salesforce';
-      if (owner === 'salesforce') {
-        (state.fields as unknown as Record<string, unknown>)[field] = value;
-        (state.lastSynced as Record<string, unknown>)[field] = value;
-        applied.push(field);
-      } else if (!same(state.fields[field], last)) {
-        conflicts.push({ field, crm: value, owner, current: state.fields[field] });
-      }
-      // else: a change from a system that does not own the field is not applied.
-    }
-    if (applied.length > 0) {
+    const merge = mergeOwnedFields(
+      stored.data.fields,
+      stored.data.seen,
+      'salesforce',
+      incoming,
+      ownershipOf(deps),
+      'salesforce',
+    );
+    const state: CustomerState = { ...stored.data, fields: merge.fields, seen: merge.seen };
+    if (merge.applied.length + merge.ignored.length + merge.conflicts.length > 0) {
       await deps.entities.put({
         id: customerId,
         type: 'customer',
@@ -152,22 +145,10 @@ export async function syncCustomerFromCrm(
         by: 'salesforce',
       });
     }
-    return { state, applied, conflicts };
+    return { state, applied: merge.applied, conflicts: merge.conflicts };
   });
 
-  for (const c of merged.conflicts) {
-    await ctx.step(`${prefix}:conflict:${c.field}`, () =>
-      deps.conflicts.open({
-        entityType: 'customer',
-        entityId: customerId,
-        kind: 'field',
-        field: c.field,
-        values: { salesforce: c.crm, [c.owner]: c.current },
-        message: `${c.field} changed in Salesforce and in ${c.owner} since the last sync; ${c.owner} owns it`,
-        correlationId: ctx.correlationId,
-      }),
-    );
-  }
+  await openConflicts(ctx, deps, prefix, customerId, merged.conflicts);
 
   const fields = merged.state.fields;
   const erpCustomerId = await ctx.step(`${prefix}:erp-customer`, async (s) => {
@@ -185,6 +166,7 @@ export async function syncCustomerFromCrm(
       },
       writeOptions(s),
     );
+    await recordSent(deps, customerId, deps.erp.system, erpView(fields));
     await deps.xrefs.link({
       canonicalId: customerId,
       entityType: 'customer',
@@ -278,6 +260,109 @@ async function claimMatchKey(deps: FlowDeps, key: string, customerId: string): P
   }
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/**
+ * The ERP's side of account sync: a changed ERP customer is re-read ("notify, then fetch") and
+ * the fields the ERP owns (by default currency and subsidiary) are applied to the canonical
+ * customer; a field both the ERP and its owner changed since the last sync is queued as a conflict.
+ * revsync's own writes come back as echoes and change nothing.
+ */
+export async function syncCustomerFromErp(
+  ctx: FlowContext,
+  deps: FlowDeps,
+  customerId: string,
+): Promise<{ applied: string[]; conflicts: string[]; ignored: string[] } | { skipped: string }> {
+  const erp = await ctx.step('read-erp-customer', (s) =>
+    deps.erp.getCustomer(customerId, readOptions(s)),
+  );
+  if (!erp) return { skipped: `no ${deps.erp.system} customer with external id ${customerId}` };
+  const merged = await ctx.step('apply-ownership', async () => {
+    const stored = await deps.entities.get<CustomerState>(customerId);
+    if (!stored) return undefined;
+    const incoming: Partial<CustomerFields> = {
+      name: erp.name,
+      currency: erp.currency,
+      subsidiary: erp.subsidiary,
+      ...(erp.email !== undefined && { email: erp.email }),
+    };
+    const merge = mergeOwnedFields(
+      stored.data.fields,
+      stored.data.seen,
+      deps.erp.system,
+      incoming,
+      ownershipOf(deps),
+      'salesforce',
+    );
+    if (merge.applied.length + merge.ignored.length + merge.conflicts.length > 0) {
+      await deps.entities.put({
+        id: customerId,
+        type: 'customer',
+        data: { ...stored.data, fields: merge.fields, seen: merge.seen },
+        expectedVersion: stored.version,
+        by: deps.erp.system,
+      });
+    }
+    return { applied: merge.applied, ignored: merge.ignored, conflicts: merge.conflicts };
+  });
+  if (!merged)
+    return { skipped: `customer ${customerId} is not a canonical customer revsync knows` };
+  await openConflicts(ctx, deps, 'erp', customerId, merged.conflicts);
+  return {
+    applied: merged.applied,
+    ignored: merged.ignored,
+    conflicts: merged.conflicts.map((c) => c.field),
+  };
+}
+
+async function openConflicts(
+  ctx: FlowContext,
+  deps: FlowDeps,
+  prefix: string,
+  customerId: string,
+  conflicts: FieldConflict[],
+) {
+  for (const c of conflicts) {
+    await ctx.step(`${prefix}:conflict:${c.field}`, () =>
+      deps.conflicts.open({
+        entityType: 'customer',
+        entityId: customerId,
+        kind: 'field',
+        field: c.field,
+        values: { [c.from]: c.value, [c.owner]: c.current },
+        message: `${c.field} changed in ${c.from} (${JSON.stringify(c.value)}) and in ${c.owner} (${JSON.stringify(c.current)}) since the last sync; ${c.owner} owns it, so the ${c.from} change was not applied`,
+        correlationId: ctx.correlationId,
+      }),
+    );
+  }
+}
+
+function ownershipOf(deps: FlowDeps): Record<string, string> {
+  return { ...DEFAULT_CUSTOMER_OWNERSHIP, ...deps.rules.ownership.customer };
+}
+
+/** The fields revsync sends the ERP, as the ERP shows them back. */
+function erpView(fields: CustomerFields): Partial<CustomerFields> {
+  return {
+    name: fields.name,
+    currency: fields.currency,
+    subsidiary: fields.subsidiary,
+    ...(fields.email !== undefined && { email: fields.email }),
+  };
+}
+
+/** Remembers what was sent to a system, so its echo is not taken for a change there. */
+async function recordSent(
+  deps: FlowDeps,
+  customerId: string,
+  system: string,
+  sent: Partial<CustomerFields>,
+) {
+  const stored = await deps.entities.get<CustomerState>(customerId);
+  if (!stored) return;
+  await deps.entities.put({
+    id: customerId,
+    type: 'customer',
+    data: { ...stored.data, seen: markSeen(stored.data.seen, system, sent) },
+    expectedVersion: stored.version,
+    by: 'revsync',
+  });
 }

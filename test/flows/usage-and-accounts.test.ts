@@ -82,4 +82,71 @@ describe('usage-to-invoice and account-sync flows', () => {
     expect(names.filter((n) => n === original.name)).toHaveLength(1);
     expect(names).not.toContain(duplicate.name);
   });
+
+  it('applies field ownership: the ERP’s currency change wins, and a CRM edit of it after that is queued as a conflict', async () => {
+    const { env, rng } = t;
+    const sim = await createAccount(env.world, rng, 3);
+    await t.settle();
+    const account = (await env.salesforce.sobject('Account').retrieve(sim.accountId)) as Record<
+      string,
+      unknown
+    >;
+    const customerId = String(account.Revsync_Id__c);
+    const store = env.runtime.store;
+    const before = await store.entities.get<{ fields: { currency: string; name: string } }>(
+      store.db,
+      customerId,
+    );
+    const currencies = await env.netsuite.suiteql<{ id: string; symbol: string }>(
+      'SELECT id, symbol FROM currency',
+    );
+    const other = currencies.body.items.find(
+      (c) => c.symbol !== before!.data.fields.currency && ['USD', 'EUR', 'GBP'].includes(c.symbol),
+    )!;
+
+    // Finance changes the customer's currency in the ERP, which owns it.
+    const patched = await env.netsuite.patch(
+      `/services/rest/record/v1/customer/eid:${customerId}`,
+      { currency: { id: other.id } },
+    );
+    expect(patched.status, JSON.stringify(patched.body)).toBe(204);
+    // NetSuite is polled; its poller reads a second only once it is over, so wait for the change.
+    const currencyOf = async () =>
+      (await store.entities.get<{ fields: { currency: string } }>(store.db, customerId))?.data
+        .fields.currency;
+    await expect.poll(currencyOf, { timeout: 20_000, interval: 250 }).toBe(other.symbol);
+    await t.settle();
+
+    // A rep edits the name (the CRM owns it) and the currency (it does not) in Salesforce.
+    const third = ['USD', 'EUR', 'GBP'].find(
+      (c) => c !== other.symbol && c !== before!.data.fields.currency,
+    )!;
+    await env.salesforce
+      .sobject('Account')
+      .update({ Id: sim.accountId, Name: `${sim.name} Holdings`, Currency__c: third });
+    await t.settle();
+    const after = await store.entities.get<{ fields: { currency: string; name: string } }>(
+      store.db,
+      customerId,
+    );
+    expect(after!.data.fields).toMatchObject({
+      name: `${sim.name} Holdings`,
+      currency: other.symbol,
+    });
+    const conflicts = await store.conflicts.list(store.db, {
+      status: 'open',
+      entityId: customerId,
+    });
+    expect(conflicts).toEqual([
+      expect.objectContaining({
+        kind: 'field',
+        field: 'currency',
+        values: { salesforce: third, netsuite: other.symbol },
+      }),
+    ]);
+    const erpCustomer = await env.netsuite.get<{ companyName: string }>(
+      `/services/rest/record/v1/customer/eid:${customerId}`,
+    );
+    expect(erpCustomer.body.companyName).toBe(`${sim.name} Holdings`);
+  });
 });

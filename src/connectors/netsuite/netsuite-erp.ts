@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../model/revsy
 import type {
   ErpCreditMemo,
   ErpCreditMemoInput,
+  ErpCustomer,
   ErpCustomerInput,
   ErpInvoice,
   ErpInvoiceInput,
@@ -177,6 +178,24 @@ export class NetsuiteErp implements ErpSystem {
       await this.#verify('creditmemo', id, input.externalId, currencyId, input.total, call);
     }
     return { id };
+  }
+
+  async getCustomer(externalId: string, options?: ReadOptions): Promise<ErpCustomer | undefined> {
+    if (!EXTERNAL_ID.test(externalId)) return undefined;
+    const call = callOptions(options, 'customer.get');
+    const body = (await this.#client.getRecord('customer', `eid:${externalId}`, call)) as
+      | Record<string, unknown>
+      | undefined;
+    if (body === undefined) return undefined;
+    const ref = (value: unknown) => String((value as { id?: unknown } | undefined)?.id ?? '');
+    return {
+      id: String(body.id ?? ''),
+      externalId,
+      name: String(body.companyName ?? body.altName ?? body.entityId ?? ''),
+      currency: await this.#refs.currencyCode(ref(body.currency), call),
+      subsidiary: ref(body.subsidiary),
+      ...(typeof body.email === 'string' && body.email !== '' && { email: body.email }),
+    };
   }
 
   async getInvoice(externalId: string, options?: ReadOptions): Promise<ErpInvoice | undefined> {
