@@ -9,7 +9,7 @@ import {
 } from '../model/revsync-error.ts';
 import { newId } from '../model/ids.ts';
 import type { RunRecord } from '../store/run-repository.ts';
-import type { StepRecord } from '../store/step-repository.ts';
+import type { StepAttemptRecord, StepRecord } from '../store/step-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { EngineEvents } from './engine-events.ts';
@@ -334,16 +334,11 @@ export async function applyOutcome(
           },
           guard,
         );
-        if (moved) {
-          await store.steps.recordFailedAttempt(trx, {
-            runId: run.id,
-            stepName: outcome.step,
-            attempt: outcome.attempt,
-            at,
-            durationMs: outcome.durationMs,
-            error: outcome.error.toJSON(),
-          });
-        }
+        if (moved)
+          await store.steps.recordFailedAttempt(
+            trx,
+            failedAttempt(run, outcome.step, outcome.attempt, at, outcome),
+          );
         return moved;
       });
     case 'defer':
@@ -381,14 +376,10 @@ export async function applyOutcome(
         );
         if (!moved) return false;
         if (outcome.step !== null) {
-          await store.steps.recordFailedAttempt(trx, {
-            runId: run.id,
-            stepName: outcome.step,
-            attempt: outcome.attempts,
-            at,
-            durationMs: outcome.durationMs,
-            error: outcome.error.toJSON(),
-          });
+          await store.steps.recordFailedAttempt(
+            trx,
+            failedAttempt(run, outcome.step, outcome.attempts, at, outcome),
+          );
         }
         await store.exceptions.open(trx, {
           id: newId('exc'),
@@ -450,6 +441,24 @@ export async function applyOutcome(
         return moved;
       });
   }
+}
+
+/** The stored record of a failed step attempt. */
+function failedAttempt(
+  run: RunRecord,
+  stepName: string,
+  attempt: number,
+  at: number,
+  outcome: { durationMs: number; error: RevsyncError },
+): StepAttemptRecord {
+  return {
+    runId: run.id,
+    stepName,
+    attempt,
+    at,
+    durationMs: outcome.durationMs,
+    error: outcome.error.toJSON(),
+  };
 }
 
 /** Results are stored as JSON; the flow sees exactly what a replay would return. */

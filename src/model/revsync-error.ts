@@ -5,6 +5,8 @@
  * {@link coerceError} so the engine decides on facts, not on message strings.
  */
 
+import type { ModelErrorCode } from './errors.ts';
+
 /** Stable error codes; HTTP error bodies and stored exceptions use exactly these strings. */
 export type ErrorCode =
   | 'transient'
@@ -25,15 +27,7 @@ export type ErrorCode =
   | 'invalid_request'
   | 'unavailable'
   // Raised by the canonical model (money, ids, entities); never retryable.
-  | 'unknown_currency'
-  | 'invalid_money'
-  | 'currency_mismatch'
-  | 'money_overflow'
-  | 'invalid_decimal'
-  | 'invalid_argument'
-  | 'invalid_id'
-  | 'invalid_entity'
-  | 'invalid_transition';
+  | ModelErrorCode;
 
 export interface ErrorDetail {
   path?: string;

@@ -1,5 +1,6 @@
 import type { Connection } from 'jsforce';
 import type Stripe from 'stripe';
+import type { UsageManifestInput, UsageRecordInput } from '../app/usage-service.ts';
 import type { Rng } from '../emulators/kit/index.ts';
 import { CATALOG, SIM_REGIONS, annualPrice, companyName } from './catalog.ts';
 
@@ -40,24 +41,10 @@ export interface BilledCustomer {
   billingCustomerId: string;
 }
 
+/** The usage API the meters report to (revsync's usage ledger). */
 export interface UsageApi {
-  record(
-    records: {
-      subscriptionItemId: string;
-      quantity: number;
-      timestamp: string;
-      source: string;
-      dedupeKey: string;
-    }[],
-  ): Promise<unknown>;
-  closePeriod(manifest: {
-    source: string;
-    subscriptionItemId: string;
-    periodStart: string;
-    periodEnd: string;
-    count: number;
-    sum: number;
-  }): Promise<unknown>;
+  record(records: UsageRecordInput[]): Promise<unknown>;
+  closePeriod(manifest: UsageManifestInput): Promise<unknown>;
 }
 
 /** Creates the products and standard price book entries of the catalog (once). */

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jsforce from 'jsforce';
@@ -21,6 +20,7 @@ import { startStripeEmulator } from '../emulators/stripe/index.ts';
 import { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import { openStore } from '../store/open-store.ts';
 import { setUpCatalog, type World } from './actions.ts';
+import { freePort } from './free-port.ts';
 import { settle } from './settle.ts';
 
 export type FaultLevel = 'none' | 'light' | 'heavy';
@@ -283,17 +283,5 @@ export function stripeClient(url: string): Stripe {
     port: Number(u.port),
     protocol: 'http',
     maxNetworkRetries: 3,
-  });
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
   });
 }

@@ -1,9 +1,9 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../../src/sim/free-port.ts';
 
 /** A PostgreSQL server the tests can reach, and how to stop it. */
 export interface TestPostgres {
@@ -119,18 +119,6 @@ function findPostgresBin(): string {
     );
   }
   return found;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitUntilAccepting(url: string, timeoutMs: number): Promise<void> {

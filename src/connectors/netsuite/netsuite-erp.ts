@@ -184,8 +184,7 @@ export class NetsuiteErp implements ErpSystem {
     if (!EXTERNAL_ID.test(externalId)) return undefined;
     const call = callOptions(options, 'customer.get');
     const body = (await this.#client.getRecord('customer', `eid:${externalId}`, call)) as
-      | Record<string, unknown>
-      | undefined;
+      Record<string, unknown> | undefined;
     if (body === undefined) return undefined;
     const ref = (value: unknown) => String((value as { id?: unknown } | undefined)?.id ?? '');
     return {
