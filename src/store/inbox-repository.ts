@@ -44,38 +44,77 @@ export type InboxInsertResult =
   | { duplicate: false; seq: number; eventId: string }
   | { duplicate: true; seq: number; eventId: string };
 
+// 13 bound parameters per row; SQLite allows 32,766 per statement and PostgreSQL 65,535.
+const INSERT_CHUNK = 500;
+
 /** Rows ↔ records for `inbox_events`. */
 export const InboxRepository = {
   /** Inserts unless (source, source event id) is already there; then reports the existing row. */
   async insert(db: Executor, event: NewInboxEvent): Promise<InboxInsertResult> {
-    const inserted = await db
-      .insertInto('inbox_events')
-      .values({
-        event_id: event.eventId,
-        source: event.source,
-        source_event_id: event.sourceEventId,
-        type: event.type,
-        subject: event.subject,
-        entity_key: event.entityKey,
-        correlation_id: event.correlationId,
-        causation_id: event.causationId,
-        envelope: toJson(event.envelope),
-        status: 'received',
-        received_at: event.receivedAt,
-        routed_at: null,
-        error: null,
-      })
-      .onConflict((oc) => oc.columns(['source', 'source_event_id']).doNothing())
-      .returning(['seq', 'event_id'])
-      .executeTakeFirst();
-    if (inserted) return { duplicate: false, seq: inserted.seq, eventId: inserted.event_id };
-    const existing = await db
-      .selectFrom('inbox_events')
-      .select(['seq', 'event_id'])
-      .where('source', '=', event.source)
-      .where('source_event_id', '=', event.sourceEventId)
-      .executeTakeFirstOrThrow();
-    return { duplicate: true, seq: existing.seq, eventId: existing.event_id };
+    const [result] = await InboxRepository.insertMany(db, [event]);
+    return result!;
+  },
+
+  /**
+   * Inserts many events with one multi-row statement per chunk (the inbox's hot path: one
+   * statement for a whole group commit instead of one per event). Results are in input order;
+   * an event whose (source, source event id) is already stored — or repeated earlier in the
+   * same call — is reported as a duplicate of the stored row.
+   */
+  async insertMany(db: Executor, events: NewInboxEvent[]): Promise<InboxInsertResult[]> {
+    const results = new Array<InboxInsertResult | undefined>(events.length);
+    const key = (source: string, id: string) => `${source}\u0000${id}`;
+    for (let start = 0; start < events.length; start += INSERT_CHUNK) {
+      const chunk = events.slice(start, start + INSERT_CHUNK);
+      const inserted = await db
+        .insertInto('inbox_events')
+        .values(
+          chunk.map((event) => ({
+            event_id: event.eventId,
+            source: event.source,
+            source_event_id: event.sourceEventId,
+            type: event.type,
+            subject: event.subject,
+            entity_key: event.entityKey,
+            correlation_id: event.correlationId,
+            causation_id: event.causationId,
+            envelope: toJson(event.envelope),
+            status: 'received',
+            received_at: event.receivedAt,
+            routed_at: null,
+            error: null,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['source', 'source_event_id']).doNothing())
+        .returning(['seq', 'event_id'])
+        .execute();
+      const byEventId = new Map(inserted.map((row) => [row.event_id, row.seq]));
+      const missing: number[] = [];
+      chunk.forEach((event, i) => {
+        const seq = byEventId.get(event.eventId);
+        if (seq !== undefined)
+          results[start + i] = { duplicate: false, seq, eventId: event.eventId };
+        else missing.push(start + i);
+      });
+      if (missing.length === 0) continue;
+      const existing = await db
+        .selectFrom('inbox_events')
+        .select(['seq', 'event_id', 'source', 'source_event_id'])
+        .where(
+          'source_event_id',
+          'in',
+          missing.map((i) => events[i]!.sourceEventId),
+        )
+        .execute();
+      const stored = new Map(existing.map((row) => [key(row.source, row.source_event_id), row]));
+      for (const i of missing) {
+        const row = stored.get(key(events[i]!.source, events[i]!.sourceEventId));
+        if (!row)
+          throw new Error(`inbox: event ${events[i]!.sourceEventId} neither inserted nor found`);
+        results[i] = { duplicate: true, seq: row.seq, eventId: row.event_id };
+      }
+    }
+    return results as InboxInsertResult[];
   },
 
   async listUnrouted(db: Executor, limit: number): Promise<InboxRecord[]> {

@@ -21,6 +21,11 @@ export class Inbox {
   readonly #store: Store;
   readonly #now: () => number;
   readonly #listeners = new Set<() => void>();
+  readonly #pending: {
+    row: NewInboxEvent;
+    resolve: (r: AppendResult) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
 
   constructor(store: Store, options: { now?: () => number } = {}) {
     this.#store = store;
@@ -33,9 +38,32 @@ export class Inbox {
    */
   async append(input: unknown): Promise<AppendResult> {
     const row = this.#toRow(input);
-    const result = await this.#store.grouped((trx) => this.#store.inbox.insert(trx, row));
-    if (!result.duplicate) this.#notify();
-    return result;
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#pending.push({ row, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  /**
+   * Everything appended in one turn of the event loop goes into the next group commit as one
+   * multi-row insert.
+   */
+  #flush(): void {
+    const batch = this.#pending.splice(0);
+    this.#store
+      .grouped((trx) =>
+        this.#store.inbox.insertMany(
+          trx,
+          batch.map((p) => p.row),
+        ),
+      )
+      .then(
+        (results) => {
+          batch.forEach((p, i) => p.resolve(results[i]!));
+          if (results.some((r) => !r.duplicate)) this.#notify();
+        },
+        (error: unknown) => batch.forEach((p) => p.reject(error)),
+      );
   }
 
   /**
@@ -46,8 +74,7 @@ export class Inbox {
     const rows = inputs.map((input) => this.#toRow(input));
     const at = this.#now();
     const results = await this.#store.grouped(async (trx) => {
-      const out: AppendResult[] = [];
-      for (const row of rows) out.push(await this.#store.inbox.insert(trx, row));
+      const out = await this.#store.inbox.insertMany(trx, rows);
       if (cursor) await this.#store.cursors.set(trx, cursor.source, cursor.cursor, at);
       return out;
     });
