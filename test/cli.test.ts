@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -132,5 +132,28 @@ describe('revsync CLI', () => {
       await app.close();
       await store.close();
     }
+  });
+
+  it('start --config names every mistake in a configuration and exits 2 before starting anything', () => {
+    const file = join(dir, 'broken.config.mjs');
+    writeFileSync(
+      file,
+      `export default ${JSON.stringify({
+        connections: { stripe: { apiKey: 'sk_live_inline' } },
+        regions: { NA: { subsidiary: '1', currency: 'usd' } },
+        defaultRegion: 'EU',
+        flows: { quoteToCsh: true },
+      })};`,
+    );
+    const result = revsync('start', '--config', file);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      'connections.stripe.apiKey: secrets must come from the environment',
+    );
+    expect(result.stderr).toContain('regions.NA.currency: an ISO 4217 code such as "EUR"');
+    expect(result.stderr).toContain('flows: unknown setting "quoteToCsh"');
+    const missing = revsync('start', '--config', join(dir, 'nope.config.ts'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('no such file');
   });
 });
