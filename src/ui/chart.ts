@@ -34,7 +34,7 @@ const MARGIN = { top: 10, right: 14, bottom: 24, left: 52 };
  * so text stays crisp. `data-total` and `data-points` say what the first series holds.
  */
 export function lineChart(options: LineChartOptions): HTMLElement {
-  const height = options.height ?? 190;
+  const height = options.height ?? 180;
   const first = options.series[0]?.values ?? [];
   const drawn = first.filter((v): v is number => v !== null);
   const total = drawn.reduce((a, b) => a + b, 0);

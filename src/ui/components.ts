@@ -18,6 +18,8 @@ const TONES: Record<string, string> = {
   retried: 'info',
   resubmitted: 'info',
   waiting: 'warn',
+  retrying: 'warn',
+  sleeping: 'neutral',
   half_open: 'warn',
   'not started': 'warn',
   parked: 'bad',

@@ -8,11 +8,17 @@ const integer = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
 const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' });
 const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
-const timeOfDay = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
+// Times of day on 24 hours: aligned in columns and unambiguous in a timeline.
+const timeOfDay = new Intl.DateTimeFormat(locale, {
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 const timeWithSeconds = new Intl.DateTimeFormat(locale, {
   hour: '2-digit',
   minute: '2-digit',
   second: '2-digit',
+  hourCycle: 'h23',
 });
 
 /** A count: `12,345`. */
@@ -76,7 +82,7 @@ export function dateTimeOf(ms: number): string {
   return dateTime.format(ms);
 }
 
-/** `12:03` (chart axes). */
+/** `14:03` or `14:03:07`. */
 export function clock(ms: number, withSeconds = false): string {
   return (withSeconds ? timeWithSeconds : timeOfDay).format(ms);
 }

@@ -12,13 +12,26 @@ import { roleOf, systemName } from '../systems.ts';
  */
 export const connectionsPage: PageFactory = (ctx) => {
   const body = h('div', { class: 'stack' });
+  // Calls granted per second, measured between two refreshes of the page.
+  const previous = new Map<string, { granted: number; at: number }>();
   const list = loadInto(
     body,
     () => ctx.api.connections(),
-    (data) =>
-      data.connections.length === 0
+    (data) => {
+      const now = Date.now();
+      const cards = data.connections.map((c) => {
+        const before = previous.get(c.name);
+        previous.set(c.name, { granted: c.governor.granted, at: now });
+        const rate =
+          before && now > before.at
+            ? ((c.governor.granted - before.granted) * 1000) / (now - before.at)
+            : null;
+        return card(c, rate);
+      });
+      return cards.length === 0
         ? empty('No outbound connections: this server runs without a gateway.')
-        : h('div', { class: 'connection-cards' }, data.connections.map(card)),
+        : h('div', { class: 'connection-cards' }, cards);
+    },
   );
   const timer = setInterval(() => void list.refresh(), 5000);
   return {
@@ -36,7 +49,7 @@ export const connectionsPage: PageFactory = (ctx) => {
   };
 };
 
-function card(c: Connection): HTMLElement {
+function card(c: Connection, rate: number | null): HTMLElement {
   const g = c.governor;
   const queued = g.queued.critical + g.queued.high + g.queued.normal + g.queued.low;
   const failureRate = c.calls > 0 ? (c.failures / c.calls) * 100 : 0;
@@ -86,6 +99,16 @@ function card(c: Connection): HTMLElement {
           ? `${count(g.inFlight)} (no limit)`
           : `${count(g.inFlight)} of ${count(g.maxConcurrent)}`,
       ),
+      g.ratePerSecond !== null
+        ? meter(
+            'Rate-limit use',
+            rate ?? 0,
+            g.ratePerSecond,
+            rate === null
+              ? `measuring… (limit ${number(g.ratePerSecond)}/s)`
+              : `${number(rate)}/s of ${number(g.ratePerSecond)}/s`,
+          )
+        : null,
       usage
         ? meter(
             'Vendor-reported usage',
@@ -105,7 +128,12 @@ function card(c: Connection): HTMLElement {
           : `${count(queued)} (critical ${g.queued.critical}, high ${g.queued.high}, normal ${g.queued.normal}, low ${g.queued.low})`,
       ),
       pair('Rate limit', g.ratePerSecond === null ? 'none' : `${number(g.ratePerSecond)}/s`),
-      pair('Paused until', g.pausedUntil ? timeAgo(g.pausedUntil, g.pausedUntilMs) : '—'),
+      pair(
+        'Paused (Retry-After)',
+        g.pausedUntil && (g.pausedUntilMs ?? 0) > Date.now()
+          ? ['until ', timeAgo(g.pausedUntil, g.pausedUntilMs)]
+          : 'no',
+      ),
       pair('Granted', count(g.granted)),
       pair('Calls', count(c.calls)),
       pair('Failures', `${count(c.failures)} (${number(failureRate)}%)`),

@@ -3,6 +3,7 @@ import {
   badge,
   correlationLink,
   empty,
+  facts,
   idLink,
   jsonDetails,
   pageHeader,
@@ -24,17 +25,22 @@ export const entityPage: PageFactory = (ctx) => {
   const body = h('div', { class: 'stack' });
   let correlation = ctx.query.get('correlation') ?? '';
   let latest: EntityDetail | undefined;
-  const choose = (c: string) => {
-    correlation = c;
-    if (latest) body.replaceChildren(...flatten(render(latest, correlation, choose)));
-    body.querySelector<HTMLElement>('#lineage-correlation')?.focus();
+  let routing = false;
+  const paint = (focus: string) => {
+    if (latest)
+      body.replaceChildren(...flatten(render(latest, { correlation, routing }, controls)));
+    body.querySelector<HTMLElement>(focus)?.focus();
+  };
+  const controls: Controls = {
+    correlation: (c) => ((correlation = c), paint('#lineage-correlation')),
+    routing: (on) => ((routing = on), paint('#lineage-routing')),
   };
   const detail = loadInto(
     body,
     () => ctx.api.entity(id),
     (data) => {
       latest = data;
-      return render(data, correlation, choose);
+      return render(data, { correlation, routing }, controls);
     },
   );
   const refresh = throttle(() => void detail.refresh(), 3000);
@@ -56,22 +62,36 @@ function flatten(child: Child): Node[] {
   return [...holder.childNodes];
 }
 
-function render(data: EntityDetail, correlation: string, choose: (c: string) => void): Child {
+interface Controls {
+  correlation(id: string): void;
+  routing(show: boolean): void;
+}
+
+function render(
+  data: EntityDetail,
+  { correlation, routing }: { correlation: string; routing: boolean },
+  controls: Controls,
+): Child {
   const record = data.entity;
   const values = (record?.data ?? {}) as Record<string, unknown>;
-  const name = typeof values.name === 'string' ? values.name : data.id;
+  const fields = (
+    typeof values.fields === 'object' && values.fields !== null ? values.fields : values
+  ) as Record<string, unknown>;
+  const name = typeof fields.name === 'string' ? fields.name : data.id;
   const correlations = [
     ...new Set(data.lineage.map((l) => l.correlationId).filter((c): c is string => !!c)),
   ];
-  const shown = correlation
-    ? data.lineage.filter((l) => l.correlationId === correlation)
-    : data.lineage;
+  // `event.routed` follows `event.received` within milliseconds; hidden unless asked for.
+  const shown = data.lineage.filter(
+    (l) =>
+      (!correlation || l.correlationId === correlation) && (routing || l.kind !== 'event.routed'),
+  );
 
   const picker = h(
     'select',
     {
       id: 'lineage-correlation',
-      on: { change: (e) => choose((e.target as HTMLSelectElement).value) },
+      on: { change: (e) => controls.correlation((e.target as HTMLSelectElement).value) },
     },
     h('option', { value: '' }, `every correlation id (${count(correlations.length)})`),
     correlations.map((c) => h('option', { value: c, selected: c === correlation }, c)),
@@ -128,6 +148,7 @@ function render(data: EntityDetail, correlation: string, choose: (c: string) => 
               ),
             ),
           ),
+      record ? customerFacts(fields) : null,
       record
         ? jsonDetails(
             `Canonical record (updated by ${record.updatedBy} ${ago(record.updatedAtMs)})`,
@@ -142,10 +163,37 @@ function render(data: EntityDetail, correlation: string, choose: (c: string) => 
         { class: 'filters' },
         h('label', { for: 'lineage-correlation' }, 'Correlation id'),
         picker,
+        h(
+          'label',
+          { class: 'check' },
+          h('input', {
+            id: 'lineage-routing',
+            type: 'checkbox',
+            checked: routing,
+            on: { change: (e) => controls.routing((e.target as HTMLInputElement).checked) },
+          }),
+          ' show routing of events',
+        ),
       ),
       shown.length === 0 ? empty('Nothing has happened for this customer yet.') : timeline(shown),
     ),
   ];
+}
+
+/** The customer's master data as revsync holds it (the fields finance asks about first). */
+function customerFacts(fields: Record<string, unknown>): HTMLElement | null {
+  const wanted: [string, string][] = [
+    ['region', 'Region'],
+    ['subsidiary', 'Subsidiary'],
+    ['currency', 'Currency'],
+    ['domain', 'Domain'],
+    ['email', 'Billing email'],
+    ['taxId', 'Tax id'],
+  ];
+  const pairs = wanted
+    .filter(([key]) => typeof fields[key] === 'string' || typeof fields[key] === 'number')
+    .map(([key, label]): [string, Child] => [label, String(fields[key])]);
+  return pairs.length ? facts(pairs) : null;
 }
 
 function timeline(items: Lineage[]): HTMLElement {

@@ -6,13 +6,15 @@ import { clock, count, duration, number } from '../format.ts';
 import { throttle } from '../live-events.ts';
 import { loadInto, type PageFactory } from '../page.ts';
 
-/** Windows offered above the charts, with a bucket size that gives 60–96 points. */
+/** Windows offered above the charts, with 60–96 buckets each; 15 minutes by default. */
 const WINDOWS = [
+  { window: '5m', bucket: '5s', label: '5 min' },
   { window: '15m', bucket: '15s', label: '15 min' },
   { window: '1h', bucket: '1m', label: '1 hour' },
   { window: '6h', bucket: '5m', label: '6 hours' },
   { window: '24h', bucket: '15m', label: '24 hours' },
 ] as const;
+const DEFAULT_WINDOW = WINDOWS[1];
 
 /**
  * Overview: throughput, latency, retries and failures over time; the queue and open exceptions
@@ -21,7 +23,7 @@ const WINDOWS = [
  * newest bucket moves on.
  */
 export const overviewPage: PageFactory = (ctx) => {
-  const chosen = WINDOWS.find((w) => w.window === ctx.query.get('window')) ?? WINDOWS[0];
+  const chosen = WINDOWS.find((w) => w.window === ctx.query.get('window')) ?? DEFAULT_WINDOW;
   const figures = h('div', { class: 'overview-figures' });
   const cards = h('div', { class: 'view-cards' });
   const updated = h('span', { class: 'updated' });
@@ -72,7 +74,7 @@ export const overviewPage: PageFactory = (ctx) => {
       h(
         'a',
         {
-          href: w === WINDOWS[0] ? '#/' : `#/?window=${w.window}`,
+          href: w === DEFAULT_WINDOW ? '#/' : `#/?window=${w.window}`,
           class: 'segment',
           'aria-current': w === chosen ? 'true' : undefined,
         },
@@ -125,9 +127,9 @@ function renderFigures(data: MetricsSummary, label: string): Child {
     ],
     [
       'latency',
-      'Latency p50 / p95',
-      `${duration(data.totals.p50Ms)} / ${duration(data.totals.p95Ms)}`,
-      'created → completed',
+      'Latency p50 · p95',
+      duration(data.totals.p50Ms),
+      `p95 ${duration(data.totals.p95Ms)} · created → completed`,
     ],
     [
       'queue',

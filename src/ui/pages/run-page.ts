@@ -50,6 +50,43 @@ export const runPage: PageFactory = (ctx) => {
   };
 };
 
+/** A step as the table shows it: completed (with its result) or failing (with its last error). */
+interface StepRow {
+  name: string;
+  position: number;
+  status: string;
+  attempts: number;
+  step: Step | undefined;
+  failures: Attempt[];
+}
+
+/** Completed steps plus the step failing now, which has failed attempts but no result yet. */
+function stepRows(data: RunDetail): StepRow[] {
+  const rows: StepRow[] = data.steps.map((step) => ({
+    name: step.name,
+    position: step.position,
+    status: step.status,
+    attempts: step.attempts,
+    step,
+    failures: data.failedAttempts.filter((a) => a.step === step.name),
+  }));
+  const done = new Set(data.steps.map((s) => s.name));
+  const failing = [...new Set(data.failedAttempts.map((a) => a.step))].filter((n) => !done.has(n));
+  for (const name of failing) {
+    const failures = data.failedAttempts.filter((a) => a.step === name);
+    const retrying = data.run.currentStep === name && data.run.status !== 'parked';
+    rows.push({
+      name,
+      position: rows.length,
+      status: retrying ? 'retrying' : 'failed',
+      attempts: Math.max(...failures.map((f) => f.attempt)),
+      step: undefined,
+      failures,
+    });
+  }
+  return rows;
+}
+
 function render(ctx: PageContext, data: RunDetail, messages: HTMLElement): Child {
   const run = data.run;
   const replay = canAct(ctx.session)
@@ -77,9 +114,7 @@ function render(ctx: PageContext, data: RunDetail, messages: HTMLElement): Child
       }
     });
   });
-  const attemptsByStep = new Map<string, Attempt[]>();
-  for (const a of data.failedAttempts)
-    attemptsByStep.set(a.step, [...(attemptsByStep.get(a.step) ?? []), a]);
+  const rows = stepRows(data);
 
   return [
     pageHeader(
@@ -154,37 +189,56 @@ function render(ctx: PageContext, data: RunDetail, messages: HTMLElement): Child
       ),
     ),
     section(
-      `Steps (${count(data.steps.length)})`,
+      `Steps (${count(rows.length)})`,
       table(
         [
-          { title: '#', numeric: true, cell: (s: Step) => count(s.position + 1) },
-          { title: 'Step', cell: (s) => h('span', { class: 'mono' }, s.name) },
-          { title: 'Status', cell: (s) => badge(s.status) },
-          { title: 'Attempts', numeric: true, cell: (s) => count(s.attempts) },
-          { title: 'Completed', cell: (s) => time(s.completedAt, s.completedAtMs) },
+          { title: '#', numeric: true, cell: (r: StepRow) => count(r.position + 1) },
+          { title: 'Step', cell: (r) => h('span', { class: 'mono' }, r.name) },
+          { title: 'Status', cell: (r) => badge(r.status) },
+          { title: 'Attempts', numeric: true, cell: (r) => count(r.attempts) },
+          {
+            title: 'Completed',
+            cell: (r) => (r.step ? time(r.step.completedAt, r.step.completedAtMs) : '—'),
+          },
           {
             title: 'Took',
             numeric: true,
-            cell: (s) =>
-              s.completedAtMs !== null ? duration(s.completedAtMs - s.startedAtMs) : '—',
+            cell: (r) =>
+              r.step && r.step.completedAtMs !== null
+                ? duration(r.step.completedAtMs - r.step.startedAtMs)
+                : '—',
           },
           {
             title: 'Result',
             className: 'wrap',
-            cell: (s) => [
-              (attemptsByStep.get(s.name) ?? []).length
-                ? h(
-                    'div',
-                    { class: 'muted' },
-                    `${count(attemptsByStep.get(s.name)!.length)} failed attempt(s) before`,
-                  )
-                : null,
-              jsonDetails('result', s.result),
-            ],
+            cell: (r) => {
+              const last = r.failures[r.failures.length - 1];
+              if (!r.step) {
+                return last
+                  ? h(
+                      'div',
+                      { class: 'step-error' },
+                      h('span', { class: 'error-code' }, last.error.code),
+                      ' ',
+                      last.error.message,
+                    )
+                  : '—';
+              }
+              return [
+                r.failures.length
+                  ? h(
+                      'div',
+                      { class: 'muted' },
+                      `completed after ${count(r.failures.length)} failed attempt(s)`,
+                    )
+                  : null,
+                jsonDetails('result', r.step.result),
+              ];
+            },
           },
         ],
-        data.steps,
-        { caption: 'Steps', hideCaption: true, empty: 'No step has completed yet.' },
+        rows,
+        { caption: 'Steps', hideCaption: true, empty: 'No step has run yet.' },
       ),
     ),
     section(
