@@ -160,14 +160,12 @@ describe.skipIf(missing !== undefined)(
         })
       ).json()) as { views: { name: string }[] };
       await page.locator('.view-card').first().waitFor();
-      const cards = await page
-        .locator('.view-card')
-        .evaluateAll((els) =>
-          els.map((el) => ({
-            view: el.getAttribute('data-view'),
-            count: el.getAttribute('data-count'),
-          })),
-        );
+      const cards = await page.locator('.view-card').evaluateAll((els) =>
+        els.map((el) => ({
+          view: el.getAttribute('data-view'),
+          count: el.getAttribute('data-count'),
+        })),
+      );
       expect(cards.map((c) => c.view)).toEqual(views.views.map((v) => v.name));
       for (const card of cards) expect(card.count).toMatch(/^\d+$/);
       await page.close();
