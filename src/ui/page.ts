@@ -53,6 +53,7 @@ export function loadInto<T>(
       const data = await load();
       replaceChildren(container, render(data));
       shown = true;
+      delete container.dataset.stale;
     } catch (caught) {
       if (!shown)
         replaceChildren(

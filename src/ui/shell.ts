@@ -131,9 +131,10 @@ export function startShell(
     openBadge.textContent = count(n);
   };
   const refreshBadge = throttle(() => {
+    // The smallest summary: its `openExceptions` counts every open exception in the store.
     api
-      .exceptions({ status: 'open', limit: 500 })
-      .then((r) => setOpenExceptions(r.exceptions.length))
+      .metricsSummary('1m', '1m')
+      .then((summary) => setOpenExceptions(summary.openExceptions))
       .catch(() => undefined);
   }, 5000);
 

@@ -288,6 +288,7 @@ function actions(ctx: PageContext, data: ExceptionDetail, hooks: Hooks): HTMLEle
       'form',
       {
         class: 'action-form',
+        novalidate: true,
         'aria-label': 'Skip this exception',
         on: {
           submit: (e) => {
@@ -395,6 +396,7 @@ function actions(ctx: PageContext, data: ExceptionDetail, hooks: Hooks): HTMLEle
       'form',
       {
         class: 'action-form',
+        novalidate: true,
         'aria-label': 'Edit the input and resubmit',
         on: {
           submit: (e) => {

@@ -17,6 +17,7 @@ import { loadInto, type PageFactory } from '../page.ts';
 import { canAct } from '../session.ts';
 
 const STATUSES = ['open', 'retried', 'resubmitted', 'skipped', 'resolved', 'all'] as const;
+const LIMIT = 200;
 
 /**
  * The exception queue: filter by status and flow; operators select open rows and retry them
@@ -130,7 +131,8 @@ export const exceptionsPage: PageFactory = (ctx) => {
       if (!rows.some((r) => r.id === id && r.status === 'open')) selected.delete(id);
     for (const r of rows) if (r.flow) flows.add(r.flow);
     flowList.replaceChildren(...[...flows].sort().map((f) => h('option', { value: f })));
-    if (status === 'open') ctx.setOpenExceptions(flow ? Math.max(0, rows.length) : rows.length);
+    // The navigation's count is of every open exception: only an unfiltered list knows it.
+    if (status === 'open' && !flow && rows.length < LIMIT) ctx.setOpenExceptions(rows.length);
     updateToolbar();
     const columns: Column<ExceptionRecord>[] = [];
     if (operator && status === 'open') {
@@ -194,7 +196,7 @@ export const exceptionsPage: PageFactory = (ctx) => {
       { title: 'Attempts', numeric: true, cell: (r) => count(r.attempts) },
       { title: 'Status', cell: (r) => badge(r.status) },
     );
-    return table(columns, rows, {
+    const tableEl = table(columns, rows, {
       caption: `${status === 'all' ? 'All' : status[0]!.toUpperCase() + status.slice(1)} exceptions${flow ? ` of ${flow}` : ''}`,
       hideCaption: true,
       empty:
@@ -203,11 +205,21 @@ export const exceptionsPage: PageFactory = (ctx) => {
           : 'No exceptions match these filters.',
       rowKey: (r) => r.id,
     });
+    return rows.length >= LIMIT
+      ? [
+          tableEl,
+          h(
+            'p',
+            { class: 'hint' },
+            `Showing the newest ${count(LIMIT)}; filter by flow to see others.`,
+          ),
+        ]
+      : tableEl;
   };
 
   const loader = loadInto(
     listEl,
-    () => ctx.api.exceptions({ status, flow: flow || undefined, limit: 200 }),
+    () => ctx.api.exceptions({ status, flow: flow || undefined, limit: LIMIT }),
     render,
   );
   const list = {

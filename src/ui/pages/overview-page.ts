@@ -240,7 +240,12 @@ function renderCards(results: { info: ViewInfo; count: number | null }[]): Child
         href: `#/views/${encodeURIComponent(info.name)}`,
         data: { view: info.name, count: n ?? undefined },
       },
-      h('span', { class: 'view-card-count' }, n === null ? '?' : count(n)),
+      h(
+        'span',
+        { class: 'view-card-count' },
+        // Views answer at most 200 rows unless asked for more.
+        n === null ? '?' : n >= 200 ? `${count(n)}+` : count(n),
+      ),
       h('span', { class: 'view-card-title' }, info.title),
       h(
         'span',
