@@ -13,7 +13,7 @@ import { overviewPage } from './pages/overview-page.ts';
 import { runPage } from './pages/run-page.ts';
 import { runsPage } from './pages/runs-page.ts';
 import { viewPage, viewsPage } from './pages/views-page.ts';
-import { forgetKey, type Session } from './session.ts';
+import type { Session } from './session.ts';
 
 interface Route {
   pattern: RegExp;
@@ -281,9 +281,4 @@ export function startShell(
     current?.dispose?.();
     stream.stop();
   };
-}
-
-/** Clears the stored key (sign out). */
-export function clearSession(): void {
-  forgetKey();
 }
