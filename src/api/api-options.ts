@@ -24,4 +24,9 @@ export interface ApiOptions {
   processMetrics?: boolean;
   /** How long business-view row counts are cached for `/metrics` (default 30 s). */
   viewCountTtlMs?: number;
+  /**
+   * Serve the dashboard at `/` with its files under `/ui/` (default true). Public routes: the
+   * page holds no data and signs in with an API key.
+   */
+  dashboard?: boolean;
 }

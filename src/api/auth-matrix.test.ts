@@ -33,7 +33,21 @@ describe('API access [sqlite]', () => {
   afterAll(async () => h.close());
 
   it('registers the routes the API promises, each with an access level', () => {
-    const routes = routesOf(h.app);
+    const all = routesOf(h.app);
+    for (const r of all) expect(r.access, `${r.method} ${r.url}`).toBeDefined();
+    // The dashboard's page and files are public (the page holds no data) and nothing else.
+    expect(
+      all
+        .filter((r) => r.surface === 'dashboard')
+        .map((r) => `${r.method} ${r.url} ${r.access}`)
+        .sort(),
+    ).toEqual([
+      'GET / public',
+      'GET /ui/app.css public',
+      'GET /ui/app.js public',
+      'GET /ui/app.js.map public',
+    ]);
+    const routes = all.filter((r) => r.surface === 'api');
     expect(routes.length).toBeGreaterThanOrEqual(25);
     for (const r of routes) expect(r.access, `${r.method} ${r.url}`).toBeDefined();
     const byAccess = (access: string) =>

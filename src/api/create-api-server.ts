@@ -10,6 +10,7 @@ import { authenticate } from './authenticate.ts';
 import type { ApiDeps } from './deps.ts';
 import { toErrorResponse } from './error-response.ts';
 import { EventStreams } from './event-streams.ts';
+import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { registerRoute, roleNeeded } from './register-route.ts';
 import type { Access } from './route-spec.ts';
@@ -20,6 +21,8 @@ export interface RegisteredRoute {
   method: string;
   url: string;
   access: Access | undefined;
+  /** `api`: a route of the API (in the OpenAPI document); `dashboard`: the dashboard's files. */
+  surface: 'api' | 'dashboard';
 }
 
 const registeredRoutes = new WeakMap<FastifyInstance, RegisteredRoute[]>();
@@ -32,8 +35,8 @@ export function routesOf(app: FastifyInstance): RegisteredRoute[] {
 /**
  * Builds revsync's HTTP API on Fastify (without listening; see `listen`): every `/v1` route,
  * `/metrics`, API-key authentication with roles and per-key rate limits, one error body for
- * every failure, server-sent events, and the OpenAPI document generated from the same route
- * definitions. Closing the server ends open event streams and detaches the metrics listeners.
+ * every failure, server-sent events, the OpenAPI document generated from the same route
+ * definitions, and (unless `dashboard: false`) the dashboard at `/`. Closing the server ends open event streams and detaches the metrics listeners.
  */
 export async function createApiServer(
   deps: ApiDeps,
@@ -58,7 +61,12 @@ export async function createApiServer(
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
-      routes.push({ method: String(method), url: route.url, access: route.config?.access });
+      routes.push({
+        method: String(method),
+        url: route.url,
+        access: route.config?.access,
+        surface: route.config?.surface ?? 'api',
+      });
     }
   });
 
@@ -124,5 +132,6 @@ export async function createApiServer(
   app.addHook('onClose', async () => api.metrics.dispose());
 
   for (const route of API_ROUTES) registerRoute(app, route, api);
+  if (options.dashboard !== false) registerDashboardRoutes(app);
   return app;
 }

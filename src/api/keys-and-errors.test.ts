@@ -34,6 +34,13 @@ describe('key management and error bodies through the API [sqlite]', () => {
       });
     expect((await use('GET', '/v1/runs')).statusCode).toBe(200);
     expect((await use('POST', '/v1/replay', { entityKey: 'x' })).statusCode).toBe(403);
+    const whoami = await use('GET', '/v1/whoami');
+    expect(whoami.statusCode).toBe(200);
+    expect(whoami.json()).toEqual({ name: 'dashboard', role: 'viewer' });
+    expect((await h.call('operator', 'GET', '/v1/whoami')).json()).toEqual({
+      name: 'operator-key',
+      role: 'operator',
+    });
 
     const list = (await h.call('admin', 'GET', '/v1/keys')).json().keys;
     expect(list.map((k: { name: string }) => k.name)).toEqual([

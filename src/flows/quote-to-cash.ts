@@ -32,14 +32,21 @@ export function quoteToCashFlow(deps: FlowDeps) {
     priority: 'high',
     input: (event) => ({ opportunityId: requireSubject(event.subject) }),
     async run(ctx, { opportunityId }) {
-      const opp = await ctx.step('read-opportunity', (s) =>
+      const read = await ctx.step('read-opportunity', (s) =>
         deps.crm.getOpportunity(opportunityId, readOptions(s)),
       );
-      if (!opp.isWon) return { skipped: `opportunity is ${opp.stage}, not won` };
-      await ctx.step('check-lines', () => {
-        if (opp.lines.length === 0)
-          throw new ValidationError(`opportunity ${opp.id} has no line items to bill`);
-        return opp.lines.length;
+      if (!read.isWon) return { skipped: `opportunity is ${read.stage}, not won` };
+      // A deal closed without its products parks here until the rep adds them and an operator
+      // retries. The retry replays `read-opportunity` from its stored result (still without
+      // lines), so this step reads the opportunity again before giving up.
+      const opp = await ctx.step('check-lines', async (s) => {
+        const current =
+          read.lines.length > 0
+            ? read
+            : await deps.crm.getOpportunity(opportunityId, readOptions(s));
+        if (current.lines.length === 0)
+          throw new ValidationError(`opportunity ${current.id} has no line items to bill`);
+        return current;
       });
 
       const customer = await syncCustomerFromCrm(ctx, deps, opp.accountId);

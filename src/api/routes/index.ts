@@ -11,6 +11,7 @@ import { openApiRoutes } from './openapi-routes.ts';
 import { runRoutes } from './run-routes.ts';
 import { usageRoutes } from './usage-routes.ts';
 import { viewRoutes } from './view-routes.ts';
+import { whoamiRoutes } from './whoami-routes.ts';
 
 /** Every route of the API, in the order the reference lists them. */
 export const API_ROUTES: readonly RouteSpec[] = [
@@ -24,6 +25,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...metricsRoutes,
   ...eventRoutes,
   ...viewRoutes,
+  ...whoamiRoutes,
   ...keyRoutes,
   ...openApiRoutes,
 ] as readonly RouteSpec[];

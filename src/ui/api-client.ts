@@ -1,0 +1,175 @@
+import type {
+  BulkRetryResult,
+  Connection,
+  EntityDetail,
+  ExceptionDetail,
+  ExceptionRecord,
+  MetricsSummary,
+  Run,
+  RunDetail,
+  RunList,
+  ViewInfo,
+  ViewResult,
+  Whoami,
+} from './api-types.ts';
+
+/** A failed API call: the API's `{error:{code, message, details}}`, or a network failure. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: { path?: string; message: string }[];
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details: { path?: string; message: string }[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/** What the client does when the key stops working (revoked while signed in). */
+export type UnauthorizedHandler = (error: ApiError) => void;
+
+/**
+ * The dashboard's client of the revsync API: one method per endpoint it uses, the API key as
+ * `Authorization: Bearer`, errors as {@link ApiError}. A `429` is retried after its
+ * `Retry-After` (twice at most), so a burst of live refreshes slows down instead of failing.
+ */
+export class ApiClient {
+  readonly #key: string;
+  readonly #onUnauthorized: UnauthorizedHandler | undefined;
+
+  constructor(key: string, onUnauthorized?: UnauthorizedHandler) {
+    this.#key = key;
+    this.#onUnauthorized = onUnauthorized;
+  }
+
+  /** The key's headers, for requests the client does not wrap (the event stream). */
+  get headers(): Record<string, string> {
+    return { authorization: `Bearer ${this.#key}` };
+  }
+
+  whoami(): Promise<Whoami> {
+    return this.#get('/v1/whoami');
+  }
+  metricsSummary(window: string, bucket: string): Promise<MetricsSummary> {
+    return this.#get('/v1/metrics/summary', { window, bucket });
+  }
+  views(): Promise<{ views: ViewInfo[] }> {
+    return this.#get('/v1/views');
+  }
+  view(name: string): Promise<ViewResult> {
+    return this.#get(`/v1/views/${encodeURIComponent(name)}`);
+  }
+  connections(): Promise<{ connections: Connection[] }> {
+    return this.#get('/v1/connections');
+  }
+  runs(query: Query): Promise<RunList> {
+    return this.#get('/v1/runs', query);
+  }
+  run(id: string): Promise<RunDetail> {
+    return this.#get(`/v1/runs/${encodeURIComponent(id)}`);
+  }
+  replayRun(id: string): Promise<{ run: Run }> {
+    return this.#send('POST', `/v1/runs/${encodeURIComponent(id)}/replay`);
+  }
+  exceptions(query: Query): Promise<{ exceptions: ExceptionRecord[] }> {
+    return this.#get('/v1/exceptions', query);
+  }
+  exception(id: string): Promise<ExceptionDetail> {
+    return this.#get(`/v1/exceptions/${encodeURIComponent(id)}`);
+  }
+  retry(id: string): Promise<{ exception: ExceptionRecord }> {
+    return this.#send('POST', `/v1/exceptions/${encodeURIComponent(id)}/retry`);
+  }
+  skip(id: string, reason: string): Promise<{ exception: ExceptionRecord }> {
+    return this.#send('POST', `/v1/exceptions/${encodeURIComponent(id)}/skip`, { reason });
+  }
+  resubmit(id: string, input: unknown, reason?: string): Promise<{ exception: ExceptionRecord }> {
+    return this.#send('POST', `/v1/exceptions/${encodeURIComponent(id)}/resubmit`, {
+      input,
+      ...(reason ? { reason } : {}),
+    });
+  }
+  retryMany(ids: string[]): Promise<BulkRetryResult> {
+    return this.#send('POST', '/v1/exceptions/retry', { ids });
+  }
+  entity(id: string): Promise<EntityDetail> {
+    return this.#get(`/v1/entities/${encodeURIComponent(id)}`, { limit: 300 });
+  }
+
+  #get<T>(path: string, query: Query = {}): Promise<T> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined && value !== '') params.set(name, String(value));
+    }
+    const search = params.size > 0 ? `?${params}` : '';
+    return this.#send('GET', `${path}${search}`);
+  }
+
+  async #send<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method,
+          headers: {
+            ...this.headers,
+            accept: 'application/json',
+            ...(body !== undefined && { 'content-type': 'application/json' }),
+          },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+        });
+      } catch (caught) {
+        throw new ApiError(
+          0,
+          'network',
+          `cannot reach the revsync API (${caught instanceof Error ? caught.message : String(caught)})`,
+        );
+      }
+      if (response.status === 429 && attempt <= 2) {
+        const seconds = Number(response.headers.get('retry-after')) || 1;
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        continue;
+      }
+      if (response.ok) return (await response.json()) as T;
+      const error = await toApiError(response);
+      if (error.status === 401) this.#onUnauthorized?.(error);
+      throw error;
+    }
+  }
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as {
+      error?: { code?: string; message?: string; details?: { path?: string; message: string }[] };
+    };
+    if (body.error?.code && body.error.message) {
+      return new ApiError(response.status, body.error.code, body.error.message, body.error.details);
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  return new ApiError(response.status, 'http_error', `${response.status} ${response.statusText}`);
+}
+
+/** A message for people from anything thrown. */
+export function messageOf(caught: unknown): string {
+  if (caught instanceof ApiError) {
+    const details = caught.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message));
+    return [
+      `${caught.message}${caught.status ? ` (${caught.status} ${caught.code})` : ''}`,
+      ...details,
+    ].join(' — ');
+  }
+  return caught instanceof Error ? caught.message : String(caught);
+}

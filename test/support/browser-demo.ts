@@ -1,0 +1,113 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { DEMO_KEYS, startDemo, type RunningDemo } from '../../src/app/demo.ts';
+import type { FaultPreset } from '../../src/emulators/kit/index.ts';
+
+/** Where Debian installs Chromium; `CHROMIUM_PATH` overrides it. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Why the browser tests cannot run here, or undefined when they can. */
+export function chromiumMissing(): string | undefined {
+  return existsSync(CHROMIUM_PATH)
+    ? undefined
+    : `Chromium is not installed at ${CHROMIUM_PATH}: install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`;
+}
+
+/** The demo's known keys by role. */
+export const KEYS = {
+  admin: DEMO_KEYS.find((k) => k.role === 'admin')!.key,
+  operator: DEMO_KEYS.find((k) => k.role === 'operator')!.key,
+  viewer: DEMO_KEYS.find((k) => k.role === 'viewer')!.key,
+};
+
+/** A free TCP port on 127.0.0.1 (the Stripe emulator's webhook URL needs the API's port up front). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface BrowserDemo {
+  demo: RunningDemo;
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DEMO_CONFIG = fileURLToPath(new URL('../../examples/demo.config.ts', import.meta.url));
+
+/**
+ * A real `revsync demo` in this process: the three emulators on free ports, revsync on a
+ * throwaway SQLite file, the API and dashboard on a free port, steady traffic without faults.
+ */
+export async function startBrowserDemo(
+  options: { trafficTickMs?: number; seed?: number; faults?: FaultPreset; port?: number } = {},
+): Promise<BrowserDemo> {
+  const dir = mkdtempSync(join(tmpdir(), 'revsync-ui-'));
+  // The demo configuration reads its store from the environment.
+  process.env.REVSYNC_STORE_URL = `sqlite:${join(dir, 'demo.db')}`;
+  const port = options.port ?? (await freePort());
+  const demo = await startDemo({
+    config: DEMO_CONFIG,
+    port,
+    seed: options.seed ?? 7,
+    faults: options.faults ?? 'none',
+    traffic: true,
+    trafficTickMs: options.trafficTickMs ?? 300,
+    emulatorPorts: { stripe: 0, salesforce: 0, netsuite: 0 },
+    logger: pino({ level: process.env.REVSYNC_TEST_LOG ?? 'silent' }),
+  });
+  return {
+    demo,
+    url: demo.url,
+    async stop() {
+      await demo.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Debian's Chromium, headless, on a fresh profile directory. Playwright refuses
+ * `--user-data-dir` among `launch()` arguments, so the profile is given the way it accepts:
+ * `launchPersistentContext(dir)`.
+ */
+export async function launchChromium(): Promise<{
+  context: BrowserContext;
+  close(): Promise<void>;
+}> {
+  const profile = mkdtempSync(join(tmpdir(), 'revsync-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 900 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
