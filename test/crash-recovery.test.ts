@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from './support/stores.ts';
 import { runWorker, startWorker } from './support/worker-process.ts';
 import { openStore } from '../src/store/open-store.ts';
 
-const RUNS = 800;
+const RUNS = 1000;
 const KEYS = 30;
 const STEPS = 3;
 const KILLS = 25;
@@ -16,7 +16,7 @@ describe('crash recovery [sqlite]', () => {
 
   beforeAll(async () => {
     target = await new EffectTarget().start();
-    target.latencyMs = 3;
+    target.latencyMs = 5;
     db = await createTestDatabase('sqlite');
   });
   afterAll(async () => {
@@ -33,7 +33,7 @@ describe('crash recovery [sqlite]', () => {
     let kills = 0;
     for (
       let i = 0;
-      killsMidWork < KILLS && target.applied.size < RUNS * STEPS && i < 3 * KILLS;
+      killsMidWork < KILLS && target.applied.size < RUNS * STEPS && i < 4 * KILLS;
       i++
     ) {
       const before = target.applied.size;

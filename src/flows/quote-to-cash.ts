@@ -53,7 +53,7 @@ export function quoteToCashFlow(deps: FlowDeps) {
       if (customer.status === 'duplicate') {
         await ctx.step('customer-is-duplicate', () => {
           throw new ConflictError(
-            `account ${opp.accountId} duplicates customer ${customer.duplicateOf}; merge the accounts in the CRM, then retry`,
+            `account ${opp.accountId} duplicates customer ${customer.duplicateOf}: merge the accounts in the CRM (the deal moves to the surviving account and is billed from there), then skip this run`,
           );
         });
         return { skipped: 'duplicate customer' };
