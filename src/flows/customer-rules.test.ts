@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isMatch, matchKeyOf, normalizeDomain, normalizeName, regionOf } from './customer-rules.ts';
+import {
+  matchKeyOf,
+  matchRuleKeys,
+  normalizeDomain,
+  normalizeName,
+  regionOf,
+} from './customer-rules.ts';
 import type { FlowRules } from './deps.ts';
 
 const rules: FlowRules = {
@@ -24,20 +30,17 @@ describe('customer match rules', () => {
   });
 
   it('matches on any complete rule and never on missing fields', () => {
-    const a = matchKeyOf({
-      name: 'Acme GmbH',
-      domain: 'acme.de',
-      billingAddress: { country: 'DE' },
-    });
-    const b = matchKeyOf({ name: 'ACME', billingAddress: { country: 'DE' } });
-    const c = matchKeyOf({ name: 'Acme', billingAddress: { country: 'FR' } });
-    const d = matchKeyOf({ name: 'Other', domain: 'www.acme.de' });
-    expect(isMatch(a, b, rules.matchRules)?.rule).toEqual(['normalizedName', 'country']);
-    expect(isMatch(a, c, rules.matchRules)).toBeUndefined();
-    expect(isMatch(a, d, rules.matchRules)?.rule).toEqual(['domain']);
-    expect(
-      isMatch(matchKeyOf({ name: 'X' }), matchKeyOf({ name: 'Y' }), rules.matchRules),
-    ).toBeUndefined();
+    const keys = (account: Parameters<typeof matchKeyOf>[0]) =>
+      new Set(matchRuleKeys(matchKeyOf(account), rules.matchRules).map((k) => k.key));
+    const shared = (a: Set<string>, b: Set<string>) => [...a].filter((k) => b.has(k));
+    const a = keys({ name: 'Acme GmbH', domain: 'acme.de', billingAddress: { country: 'DE' } });
+    const b = keys({ name: 'ACME', billingAddress: { country: 'DE' } });
+    const c = keys({ name: 'Acme', billingAddress: { country: 'FR' } });
+    const d = keys({ name: 'Other', domain: 'www.acme.de' });
+    expect(shared(a, b)).toEqual(['normalizedName+country=acme|DE']);
+    expect(shared(a, c)).toEqual([]);
+    expect(shared(a, d)).toEqual(['domain=acme.de']);
+    expect([...keys({ name: 'X' })]).toEqual([]);
   });
 
   it('places an account by CRM region, then by billing country, then the default', () => {

@@ -83,20 +83,22 @@ export function matchKeyOf(
   return key;
 }
 
-/** True when `a` and `b` agree on every field of at least one rule (missing fields never match). */
-export function isMatch(
-  a: MatchKey,
-  b: MatchKey,
+/**
+ * The keys a customer claims under the match rules: one per rule whose fields are all known
+ * (`domain=acme.com`, `normalizedName+country=acme|DE`). Two customers sharing any key are the
+ * same customer; a missing field never matches.
+ */
+export function matchRuleKeys(
+  key: MatchKey,
   rules: FlowRules['matchRules'],
-): MatchRuleHit | undefined {
+): { rule: FlowRules['matchRules'][number]; key: string }[] {
+  const out: { rule: FlowRules['matchRules'][number]; key: string }[] = [];
   for (const rule of rules) {
-    if (rule.every((field) => a[field] !== undefined && a[field] === b[field])) return { rule };
+    const values = rule.map((field) => key[field]);
+    if (values.some((v) => v === undefined)) continue;
+    out.push({ rule, key: `${rule.join('+')}=${values.join('|')}` });
   }
-  return undefined;
-}
-
-export interface MatchRuleHit {
-  rule: FlowRules['matchRules'][number];
+  return out;
 }
 
 /** The region of an account: its CRM region if configured, else by billing country, else the default. */

@@ -3,7 +3,12 @@ import type { CrmAccount, PostalAddress } from '../connectors/ports.ts';
 import type { FlowContext } from '../engine/flow.ts';
 import { stableId } from '../model/ids.ts';
 import { ConflictError } from '../model/revsync-error.ts';
-import { DEFAULT_CUSTOMER_OWNERSHIP, matchKeyOf, regionOf } from './customer-rules.ts';
+import {
+  DEFAULT_CUSTOMER_OWNERSHIP,
+  matchKeyOf,
+  matchRuleKeys,
+  regionOf,
+} from './customer-rules.ts';
 import type { FlowDeps } from './deps.ts';
 import {
   markSeen,
@@ -67,10 +72,8 @@ export async function syncCustomerFromCrm(
     if (linked) return { customerId: linked, duplicateOf: null, rule: [] as string[] };
     const customerId = stableId('cus', `salesforce:Account:${accountId}`);
     const key = matchKeyOf(account);
-    for (const rule of deps.rules.matchRules) {
-      const values = rule.map((field) => key[field]);
-      if (values.some((v) => v === undefined)) continue;
-      const owner = await claimMatchKey(deps, `${rule.join('+')}=${values.join('|')}`, customerId);
+    for (const { rule, key: ruleKey } of matchRuleKeys(key, deps.rules.matchRules)) {
+      const owner = await claimMatchKey(deps, ruleKey, customerId);
       if (owner !== customerId) return { customerId, duplicateOf: owner, rule: [...rule] };
     }
     await deps.xrefs.link({

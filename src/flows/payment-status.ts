@@ -1,7 +1,6 @@
 import type { BillingPayment } from '../connectors/ports.ts';
 import { defineFlow, type FlowContext } from '../engine/flow.ts';
-import { money, subtract } from '../model/money.ts';
-import { toCurrencyCode } from '../model/currency.ts';
+import { subtract } from '../model/money.ts';
 import { ValidationError } from '../model/revsync-error.ts';
 import { requireSubject } from './account-sync.ts';
 import type { FlowDeps } from './deps.ts';
@@ -212,9 +211,4 @@ async function recordHistory(
     });
     return history.history.length;
   });
-}
-
-/** Zero in a currency, for callers that need a Money placeholder. */
-export function zeroOf(currency: string) {
-  return money(0, toCurrencyCode(currency));
 }

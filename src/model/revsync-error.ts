@@ -234,16 +234,6 @@ export function coerceError(caught: unknown): RevsyncError {
   );
 }
 
-/** Rebuilds an error from its stored JSON form, keeping class, code and retry facts. */
-export function errorFromJSON(json: SerializedError): RevsyncError {
-  const options: RevsyncErrorOptions = {};
-  if (json.retryAfterMs !== undefined) options.retryAfterMs = json.retryAfterMs;
-  if (json.details !== undefined) options.details = json.details;
-  if (json.system !== undefined) options.system = json.system;
-  if (json.status !== undefined) options.status = json.status;
-  return new RevsyncError(json.code, json.message, json.retryable, options);
-}
-
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
