@@ -69,6 +69,8 @@ export class Engine {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #pendingWake = false;
+  /** Runs this worker finished executing (any outcome), for {@link runUntilIdle}. */
+  #finished = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #sweep: NodeJS.Timeout | undefined;
 
@@ -163,9 +165,18 @@ export class Engine {
   async runUntilIdle(options: { maxRounds?: number } = {}): Promise<void> {
     const maxRounds = options.maxRounds ?? 1_000_000;
     for (let round = 0; round < maxRounds; round++) {
+      // A run that finishes while the claim query runs can free the next run of its key after
+      // the query looked; only a round in which nothing finished proves there is nothing to do.
+      const finishedBefore = this.#finished;
       const routed = await this.#routeOnce();
       const claimed = await this.#claimOnce();
-      if (routed === 0 && claimed === 0 && this.#active.size === 0) return;
+      if (
+        routed === 0 &&
+        claimed === 0 &&
+        this.#active.size === 0 &&
+        this.#finished === finishedBefore
+      )
+        return;
       if (claimed === 0 && this.#active.size > 0)
         await Promise.race([...this.#active.values()].map((a) => a.done));
     }
@@ -270,6 +281,7 @@ export class Engine {
         );
       } finally {
         this.#active.delete(run.seq);
+        this.#finished += 1;
         this.#notify();
       }
     })();

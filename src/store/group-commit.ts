@@ -32,14 +32,20 @@ export interface GroupCommitStats {
 export class GroupCommit {
   readonly #db: Kysely<Database>;
   readonly #maxBatch: number;
+  readonly #maxConcurrent: number;
   #queue: Pending[] = [];
-  #flushing = false;
+  #flushing = 0;
   #scheduled = false;
   readonly stats: GroupCommitStats = { commits: 0, items: 0, largestBatch: 0 };
 
-  constructor(db: Kysely<Database>, options: { maxBatch?: number } = {}) {
+  /**
+   * `maxConcurrent`: group transactions in flight at once — 1 for SQLite (one writer), more on
+   * PostgreSQL, where concurrent transactions overlap their round trips and commits.
+   */
+  constructor(db: Kysely<Database>, options: { maxBatch?: number; maxConcurrent?: number } = {}) {
     this.#db = db;
     this.#maxBatch = options.maxBatch ?? 1000;
+    this.#maxConcurrent = Math.max(1, options.maxConcurrent ?? 1);
   }
 
   /** Runs `work` in the next group transaction; resolves with its result once committed. */
@@ -52,13 +58,13 @@ export class GroupCommit {
 
   /** Resolves when everything submitted so far has been committed. */
   async drain(): Promise<void> {
-    while (this.#queue.length > 0 || this.#flushing) {
+    while (this.#queue.length > 0 || this.#flushing > 0) {
       await new Promise((r) => setTimeout(r, 1));
     }
   }
 
   #schedule(): void {
-    if (this.#flushing || this.#scheduled) return;
+    if (this.#flushing >= this.#maxConcurrent || this.#scheduled) return;
     this.#scheduled = true;
     // setImmediate lets every writer that is ready in this turn of the event loop join the batch.
     setImmediate(() => {
@@ -68,8 +74,8 @@ export class GroupCommit {
   }
 
   async #flush(): Promise<void> {
-    if (this.#flushing || this.#queue.length === 0) return;
-    this.#flushing = true;
+    if (this.#flushing >= this.#maxConcurrent || this.#queue.length === 0) return;
+    this.#flushing += 1;
     let batch = this.#queue.splice(0, this.#maxBatch);
     try {
       while (batch.length > 0) {
@@ -84,7 +90,7 @@ export class GroupCommit {
         for (const item of batch) delete item.outcome;
       }
     } finally {
-      this.#flushing = false;
+      this.#flushing -= 1;
       if (this.#queue.length > 0) this.#schedule();
     }
   }

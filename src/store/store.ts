@@ -42,7 +42,8 @@ export class Store {
   constructor(db: Kysely<Database>, dialect: DialectName) {
     this.db = db;
     this.dialect = dialect;
-    this.commits = new GroupCommit(db);
+    // SQLite has one writer; on PostgreSQL a few group transactions overlap their round trips.
+    this.commits = new GroupCommit(db, { maxConcurrent: dialect === 'postgres' ? 4 : 1 });
   }
 
   /** Runs `work` in its own transaction (not grouped); for operator actions and tests. */
