@@ -109,7 +109,7 @@ describe('revsync CLI', () => {
     expect(JSON.parse(listed.stdout)).toEqual([
       expect.objectContaining({ name: 'first-admin', role: 'admin' }),
     ]);
-    expect(listed.stdout).not.toContain(key!.split('_').pop());
+    expect(listed.stdout).not.toContain(key!.replace(/^rsk_[a-z0-9]+_/, ''));
 
     const store = await openStore({ url: `sqlite:${join(dir, 'r.db')}` });
     const engine = new Engine({ store, logger: pino({ level: 'silent' }) });
