@@ -1,6 +1,6 @@
 import { minorUnitsToJson } from './decimal.ts';
 import { userError } from './errors.ts';
-import { keep, refView, resolveRef, type RecordType } from './record-type.ts';
+import { refView, resolveRef, type RecordType } from './record-type.ts';
 import { currencyOf } from './reference-data.ts';
 import type { Application, CreditMemo, Invoice } from './state.ts';
 import {
@@ -10,8 +10,7 @@ import {
   itemLineView,
   readApplyLines,
   readCustomerHeader,
-  readItemLines,
-  totals,
+  readLinesAndTotals,
   transactionHeaderView,
 } from './transaction-common.ts';
 
@@ -52,19 +51,7 @@ export const creditMemoType: RecordType<'creditmemo'> = {
       }
     }
     const currencyChanged = existing !== undefined && h.currency.id !== existing.currency;
-    const lineReaders = r.sublist('item');
-    if (currencyChanged && !lineReaders) {
-      throw userError('Send the item lines again when you change the currency.', r.at('item'));
-    }
-    const lines = lineReaders
-      ? readItemLines(lineReaders, h.currency, ctx)
-      : (existing?.lines ?? []);
-    if (lines.length === 0) {
-      throw userError('You must enter at least one line item for this transaction.', r.at('item'));
-    }
-    const tax = r.money('taxTotal', h.currency.currencyPrecision, h.currency.symbol);
-    const taxTotal = (currencyChanged ? tax : keep(tax, existing?.taxTotal)) ?? 0;
-    const sums = totals(lines, taxTotal, r);
+    const { lines, sums } = readLinesAndTotals(r, h.currency, existing, ctx);
 
     const owner = {
       id: base.id,

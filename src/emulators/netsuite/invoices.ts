@@ -6,8 +6,7 @@ import {
   amountDue,
   itemLineView,
   readCustomerHeader,
-  readItemLines,
-  totals,
+  readLinesAndTotals,
   transactionHeaderView,
 } from './transaction-common.ts';
 import { minorUnitsToJson } from './decimal.ts';
@@ -50,20 +49,7 @@ export const invoiceType: RecordType<'invoice'> = {
         r.at('currency'),
       );
     }
-    const currencyChanged = existing !== undefined && h.currency.id !== existing.currency;
-    const lineReaders = r.sublist('item');
-    if (currencyChanged && !lineReaders) {
-      throw userError('Send the item lines again when you change the currency.', r.at('item'));
-    }
-    const lines = lineReaders
-      ? readItemLines(lineReaders, h.currency, ctx)
-      : (existing?.lines ?? []);
-    if (lines.length === 0) {
-      throw userError('You must enter at least one line item for this transaction.', r.at('item'));
-    }
-    const tax = r.money('taxTotal', h.currency.currencyPrecision, h.currency.symbol);
-    const taxTotal = (currencyChanged ? tax : keep(tax, existing?.taxTotal)) ?? 0;
-    const sums = totals(lines, taxTotal, r);
+    const { lines, sums } = readLinesAndTotals(r, h.currency, existing, ctx);
     if (existing && hasApplications) {
       const applied = existing.total - amountDue(ctx.state, existing);
       if (sums.total < applied) {

@@ -157,6 +157,31 @@ export function readItemLines(
   });
 }
 
+/**
+ * The `item` lines and totals of an invoice or credit memo being written: lines sent replace the
+ * stored ones (and must be sent again with a currency change), at least one line, and the
+ * header `taxTotal` (kept from the stored record unless sent or the currency changed).
+ */
+export function readLinesAndTotals(
+  r: BodyReader,
+  currency: Currency,
+  existing: { currency: string; lines: ItemLine[]; taxTotal: number } | undefined,
+  ctx: WriteContext,
+): { lines: ItemLine[]; sums: { subtotal: number; taxTotal: number; total: number } } {
+  const currencyChanged = existing !== undefined && currency.id !== existing.currency;
+  const lineReaders = r.sublist('item');
+  if (currencyChanged && !lineReaders) {
+    throw userError('Send the item lines again when you change the currency.', r.at('item'));
+  }
+  const lines = lineReaders ? readItemLines(lineReaders, currency, ctx) : (existing?.lines ?? []);
+  if (lines.length === 0) {
+    throw userError('You must enter at least one line item for this transaction.', r.at('item'));
+  }
+  const tax = r.money('taxTotal', currency.currencyPrecision, currency.symbol);
+  const taxTotal = (currencyChanged ? tax : keep(tax, existing?.taxTotal)) ?? 0;
+  return { lines, sums: totals(lines, taxTotal, r) };
+}
+
 /** Subtotal, tax and total of item lines; the total may not be negative. */
 export function totals(
   lines: ItemLine[],
