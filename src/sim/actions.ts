@@ -339,10 +339,26 @@ export async function advanceTestClock(world: World, ms: number): Promise<void> 
 
 /** Invoices of a billing reason, counted across the account. */
 export async function countInvoices(world: World, reason: string): Promise<number> {
-  let n = 0;
-  for await (const invoice of world.stripe.invoices.list({ limit: 100 }))
-    if (invoice.billing_reason === reason) n += 1;
-  return n;
+  const invoices = await everyPage((after) =>
+    world.stripe.invoices.list({ limit: 100, starting_after: after }),
+  );
+  return invoices.filter((invoice) => invoice.billing_reason === reason).length;
+}
+
+/**
+ * Every object of a Stripe list, page by page, each page retried on its own: the SDK's
+ * auto-pagination would give up the whole walk on one 429 between pages.
+ */
+export async function everyPage<T extends { id?: string }>(
+  page: (startingAfter: string | undefined) => PromiseLike<{ data: T[]; has_more: boolean }>,
+): Promise<T[]> {
+  const all: T[] = [];
+  for (let after: string | undefined; ;) {
+    const { data, has_more } = await retry(() => page(after));
+    all.push(...data);
+    if (!has_more || data.length === 0) return all;
+    after = data[data.length - 1]!.id;
+  }
 }
 
 async function latestInvoice(world: World, customer: string, status: 'paid' | 'open') {

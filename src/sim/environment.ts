@@ -19,7 +19,7 @@ import {
 import { startStripeEmulator } from '../emulators/stripe/index.ts';
 import { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import { openStore } from '../store/open-store.ts';
-import { setUpCatalog, type World } from './actions.ts';
+import { retry, setUpCatalog, type World } from './actions.ts';
 import { freePort } from './free-port.ts';
 import { settle } from './settle.ts';
 
@@ -117,15 +117,19 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Sim
     };
 
     const stripe = stripeClient(urls.stripe);
-    const clock = await stripe.testHelpers.testClocks.create({
-      frozen_time: Math.floor(Date.now() / 1000),
-      name: `revsync seed ${options.seed}`,
-    });
+    const clock = await retry(() =>
+      stripe.testHelpers.testClocks.create({
+        frozen_time: Math.floor(Date.now() / 1000),
+        name: `revsync seed ${options.seed}`,
+      }),
+    );
     const port = await freePort();
-    const endpoint = await stripe.webhookEndpoints.create({
-      url: `http://127.0.0.1:${port}/webhooks/stripe`,
-      enabled_events: ['*'],
-    });
+    const endpoint = await retry(() =>
+      stripe.webhookEndpoints.create({
+        url: `http://127.0.0.1:${port}/webhooks/stripe`,
+        enabled_events: ['*'],
+      }),
+    );
     cleanups.push(
       async () => void (await stripe.webhookEndpoints.del(endpoint.id).catch(() => undefined)),
     );

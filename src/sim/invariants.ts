@@ -4,6 +4,7 @@ import type { createNetsuiteTestClient } from '../emulators/netsuite/test-client
 import { toCurrencyCode } from '../model/currency.ts';
 import { fromDecimalString, toDecimalString } from '../model/money.ts';
 import type { Store } from '../store/store.ts';
+import { everyPage, retry } from './actions.ts';
 
 type NetsuiteClient = ReturnType<typeof createNetsuiteTestClient>;
 
@@ -70,8 +71,9 @@ export async function checkInvariants(systems: {
   }
 
   // 1. Invoices.
-  const invoices: Stripe.Invoice[] = [];
-  for await (const invoice of stripe.invoices.list({ limit: 100 })) invoices.push(invoice);
+  const invoices = await everyPage((after) =>
+    stripe.invoices.list({ limit: 100, starting_after: after }),
+  );
   const finalized = invoices.filter(
     (i) => i.status !== 'draft' && i.status_transitions?.finalized_at,
   );
@@ -116,7 +118,10 @@ export async function checkInvariants(systems: {
 
   // 2. Payments.
   let payments = 0;
-  for await (const payment of stripe.invoicePayments.list({ status: 'paid', limit: 100 })) {
+  const invoicePayments = await everyPage((after) =>
+    stripe.invoicePayments.list({ status: 'paid', limit: 100, starting_after: after }),
+  );
+  for (const payment of invoicePayments) {
     const pi =
       typeof payment.payment.payment_intent === 'string'
         ? payment.payment.payment_intent
@@ -147,7 +152,10 @@ export async function checkInvariants(systems: {
 
   // 3. Duplicate customers.
   const stripeByRevsync = new Map<string, number>();
-  for await (const c of stripe.customers.list({ limit: 100 })) {
+  const customers = await everyPage((after) =>
+    stripe.customers.list({ limit: 100, starting_after: after }),
+  );
+  for (const c of customers) {
     const id = c.metadata?.revsync_customer_id;
     if (id) stripeByRevsync.set(id, (stripeByRevsync.get(id) ?? 0) + 1);
   }
@@ -176,18 +184,24 @@ export async function checkInvariants(systems: {
 
   // 4. Salesforce shows each subscription's true status and MRR.
   const opportunities = new Map<string, Record<string, unknown>>();
-  const soql = await salesforce
-    .query<Record<string, unknown>>(
-      'SELECT Id, Subscription_Id__c, Subscription_Status__c, MRR__c FROM Opportunity',
-    )
-    .run({ autoFetch: true, maxFetch: 1_000_000 });
+  const soql = await retry(() =>
+    salesforce
+      .query<Record<string, unknown>>(
+        'SELECT Id, Subscription_Id__c, Subscription_Status__c, MRR__c FROM Opportunity',
+      )
+      .run({ autoFetch: true, maxFetch: 1_000_000 }),
+  );
   for (const r of soql.records) opportunities.set(r.Id as string, r);
   let subscriptions = 0;
-  for await (const sub of stripe.subscriptions.list({
-    status: 'all',
-    limit: 100,
-    expand: ['data.items.data.price'],
-  })) {
+  const stripeSubscriptions = await everyPage((after) =>
+    stripe.subscriptions.list({
+      status: 'all',
+      limit: 100,
+      starting_after: after,
+      expand: ['data.items.data.price'],
+    }),
+  );
+  for (const sub of stripeSubscriptions) {
     const oppId = sub.metadata?.salesforce_opportunity_id;
     if (!oppId) continue;
     subscriptions += 1;
@@ -260,9 +274,15 @@ function mrrOf(sub: Stripe.Subscription): number {
 async function suiteql<T>(client: NetsuiteClient, q: string): Promise<T[]> {
   const out: T[] = [];
   for (let offset = 0; ; offset += 1000) {
-    const page = await client.suiteql<T>(q, { limit: 1000, offset });
-    if (page.status !== 200)
-      throw new Error(`SuiteQL failed (${page.status}): ${JSON.stringify(page.body)}`);
+    const page = await retry(async () => {
+      const answer = await client.suiteql<T>(q, { limit: 1000, offset });
+      if (answer.status !== 200)
+        throw Object.assign(
+          new Error(`SuiteQL failed (${answer.status}): ${JSON.stringify(answer.body)}`),
+          { status: answer.status },
+        );
+      return answer;
+    });
     out.push(...page.body.items);
     if (!page.body.hasMore) return out;
   }
