@@ -1,6 +1,7 @@
 import type { Connection } from 'jsforce';
 import type Stripe from 'stripe';
 import type { UsageManifestInput, UsageRecordInput } from '../app/usage-service.ts';
+import { walkStripeList, type StripePage } from '../connectors/stripe/list-pages.ts';
 import type { Rng } from '../emulators/kit/index.ts';
 import { CATALOG, SIM_REGIONS, annualPrice, companyName } from './catalog.ts';
 
@@ -349,16 +350,10 @@ export async function countInvoices(world: World, reason: string): Promise<numbe
  * Every object of a Stripe list, page by page, each page retried on its own: the SDK's
  * auto-pagination would give up the whole walk on one 429 between pages.
  */
-export async function everyPage<T extends { id?: string }>(
-  page: (startingAfter: string | undefined) => PromiseLike<{ data: T[]; has_more: boolean }>,
+export function everyPage<T extends { id?: string }>(
+  page: (startingAfter: string | undefined) => PromiseLike<StripePage<T>>,
 ): Promise<T[]> {
-  const all: T[] = [];
-  for (let after: string | undefined; ;) {
-    const { data, has_more } = await retry(() => page(after));
-    all.push(...data);
-    if (!has_more || data.length === 0) return all;
-    after = data[data.length - 1]!.id;
-  }
+  return walkStripeList((after) => retry(() => page(after)));
 }
 
 async function latestInvoice(world: World, customer: string, status: 'paid' | 'open') {

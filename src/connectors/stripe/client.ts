@@ -4,6 +4,7 @@ import type { ReadOptions, WriteOptions } from '../ports.ts';
 import type { OutboundConnection } from '../../gateway/outbound-gateway.ts';
 import { coerceError } from '../../model/revsync-error.ts';
 import { classifyStripeError } from './errors.ts';
+import { walkStripeList } from './list-pages.ts';
 
 /** The few logger methods the connector uses (pino's `Logger` fits). */
 export interface StripeLogger {
@@ -92,20 +93,14 @@ export class StripeClient {
       request: Stripe.RequestOptions,
     ) => Promise<{ data: T[]; has_more: boolean }>,
   ): Promise<T[]> {
-    const all: T[] = [];
-    let after: string | undefined;
-    for (;;) {
-      const result = await this.read(operation, options, (request) =>
+    return walkStripeList((after) =>
+      this.read(operation, options, (request) =>
         page(
           { limit: this.pageSize, ...(after !== undefined && { starting_after: after }) },
           request,
         ),
-      );
-      all.push(...result.data);
-      const last = result.data.at(-1);
-      if (!result.has_more || last === undefined) return all;
-      after = last.id;
-    }
+      ),
+    );
   }
 
   async #call<T>(
