@@ -8,7 +8,7 @@ import {
   type SimCustomer,
 } from '../src/sim/actions.ts';
 import { startEnvironment } from '../src/sim/environment.ts';
-import { createRng } from '../src/emulators/kit/index.ts';
+import { createRng } from '@revsync/emulators/kit';
 import { percentile, progress, type Measurement } from './harness.ts';
 
 const DEALS = Number(process.env.BENCH_E2E_DEALS ?? 100);

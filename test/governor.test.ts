@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeConnector } from '../src/connectors/stripe/index.ts';
-import { startStripeEmulator } from '../src/emulators/stripe/index.ts';
+import { startStripeEmulator } from '@revsync/emulators/stripe';
 import { OutboundGateway } from '../src/gateway/outbound-gateway.ts';
 
 const N = 20;

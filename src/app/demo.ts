@@ -4,13 +4,10 @@ import type { Logger } from 'pino';
 import Stripe from 'stripe';
 import type { BootstrapKey } from '../governance/api-keys.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { createRng, type FaultPreset } from '../emulators/kit/index.ts';
-import { netsuiteEmulatorDefaults, startNetsuiteEmulator } from '../emulators/netsuite/index.ts';
-import {
-  salesforceEmulatorDefaults,
-  startSalesforceEmulator,
-} from '../emulators/salesforce/index.ts';
-import { startStripeEmulator } from '../emulators/stripe/index.ts';
+import { createRng, type FaultPreset } from '@revsync/emulators/kit';
+import { netsuiteEmulatorDefaults, startNetsuiteEmulator } from '@revsync/emulators/netsuite';
+import { salesforceEmulatorDefaults, startSalesforceEmulator } from '@revsync/emulators/salesforce';
+import { startStripeEmulator } from '@revsync/emulators/stripe';
 import { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import { setUpCatalog } from '../sim/actions.ts';
 import { DemoTraffic } from '../sim/traffic.ts';

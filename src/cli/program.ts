@@ -25,9 +25,7 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   registerDemoCommand(program);
   registerEmulateCommand(
     program,
-    argv.slice(2).includes('emulate')
-      ? (await import('../emulators/registry.ts')).EMULATORS
-      : undefined,
+    argv.slice(2).includes('emulate') ? (await import('@revsync/emulators')).EMULATORS : undefined,
   );
   registerSchemaCommand(program);
   registerSimulateCommand(program);

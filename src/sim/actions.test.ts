@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStripeEmulator, type StripeEmulator } from '../emulators/stripe/index.ts';
+import { startStripeEmulator, type StripeEmulator } from '@revsync/emulators/stripe';
 import { everyPage } from './actions.ts';
 
 let emu: StripeEmulator;

@@ -2,7 +2,7 @@ import type { Connection } from 'jsforce';
 import type Stripe from 'stripe';
 import type { UsageManifestInput, UsageRecordInput } from '../app/usage-service.ts';
 import { walkStripeList, type StripePage } from '../connectors/stripe/list-pages.ts';
-import type { Rng } from '../emulators/kit/index.ts';
+import type { Rng } from '@revsync/emulators/kit';
 import { CATALOG, SIM_REGIONS, annualPrice, companyName } from './catalog.ts';
 
 /**

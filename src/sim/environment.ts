@@ -9,14 +9,11 @@ import { Runtime } from '../app/runtime.ts';
 import { defineConfig, env, type RevsyncConfig } from '../config/define-config.ts';
 import { resolveConfig } from '../config/load-config.ts';
 import type { EngineOptions } from '../engine/engine.ts';
-import { FAULT_PRESETS, type FaultConfigInput } from '../emulators/kit/index.ts';
-import { netsuiteEmulatorDefaults, startNetsuiteEmulator } from '../emulators/netsuite/index.ts';
-import { createNetsuiteTestClient } from '../emulators/netsuite/test-client.ts';
-import {
-  salesforceEmulatorDefaults,
-  startSalesforceEmulator,
-} from '../emulators/salesforce/index.ts';
-import { startStripeEmulator } from '../emulators/stripe/index.ts';
+import { FAULT_PRESETS, type FaultConfigInput } from '@revsync/emulators/kit';
+import { netsuiteEmulatorDefaults, startNetsuiteEmulator } from '@revsync/emulators/netsuite';
+import { createNetsuiteTestClient } from '@revsync/emulators/netsuite';
+import { salesforceEmulatorDefaults, startSalesforceEmulator } from '@revsync/emulators/salesforce';
+import { startStripeEmulator } from '@revsync/emulators/stripe';
 import { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import { openStore } from '../store/open-store.ts';
 import { retry, setUpCatalog, type World } from './actions.ts';

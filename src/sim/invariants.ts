@@ -1,6 +1,6 @@
 import type { Connection } from 'jsforce';
 import type Stripe from 'stripe';
-import type { createNetsuiteTestClient } from '../emulators/netsuite/test-client.ts';
+import type { createNetsuiteTestClient } from '@revsync/emulators/netsuite';
 import { toCurrencyCode } from '../model/currency.ts';
 import { fromDecimalString, toDecimalString } from '../model/money.ts';
 import type { Store } from '../store/store.ts';

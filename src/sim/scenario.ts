@@ -1,6 +1,6 @@
 import type { Connection } from 'jsforce';
 import type Stripe from 'stripe';
-import type { Rng } from '../emulators/kit/index.ts';
+import type { Rng } from '@revsync/emulators/kit';
 import {
   advanceTestClock,
   amend,

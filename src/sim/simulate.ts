@@ -1,5 +1,5 @@
 import { type Logger } from 'pino';
-import { createRng } from '../emulators/kit/index.ts';
+import { createRng } from '@revsync/emulators/kit';
 import { startEnvironment, stripeClient, type FaultLevel } from './environment.ts';
 import { checkInvariants, type InvariantReport } from './invariants.ts';
 import { runScenario, type ScenarioTally } from './scenario.ts';

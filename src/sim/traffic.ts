@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Rng } from '../emulators/kit/index.ts';
+import type { Rng } from '@revsync/emulators/kit';
 import {
   addLines,
   advanceTestClock,

@@ -2,8 +2,8 @@ import jsforce from 'jsforce';
 import type { Page } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { salesforceEmulatorDefaults } from '../../src/emulators/salesforce/index.ts';
-import { createRng } from '../../src/emulators/kit/index.ts';
+import { salesforceEmulatorDefaults } from '@revsync/emulators/salesforce';
+import { createRng } from '@revsync/emulators/kit';
 import {
   addLines,
   createAccount,

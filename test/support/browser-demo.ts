@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { DEMO_KEYS, startDemo, type RunningDemo } from '../../src/app/demo.ts';
-import type { FaultPreset } from '../../src/emulators/kit/index.ts';
+import type { FaultPreset } from '@revsync/emulators/kit';
 
 /** Where Debian installs Chromium; `CHROMIUM_PATH` overrides it. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

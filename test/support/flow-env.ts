@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect } from 'vitest';
-import { createRng } from '../../src/emulators/kit/index.ts';
+import { createRng } from '@revsync/emulators/kit';
 import {
   startEnvironment,
   type EnvironmentOptions,

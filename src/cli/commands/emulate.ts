@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { EmulatorEntry, StartedEmulator } from '../../emulators/registry.ts';
+import type { EmulatorEntry, StartedEmulator } from '@revsync/emulators';
 import { EXIT, fail } from '../output.ts';
 import { untilSignal } from '../signals.ts';
 
@@ -37,7 +37,7 @@ export function registerEmulateCommand(
     }
   }
   command.action(async (systems: string[], options: Record<string, string | undefined>) => {
-    EMULATORS ??= (await import('../../emulators/registry.ts')).EMULATORS;
+    EMULATORS ??= (await import('@revsync/emulators')).EMULATORS;
     const chosen = systems.length > 0 ? systems : names;
     const unknown = chosen.filter((s) => !EMULATORS![s]);
     if (unknown.length > 0) {

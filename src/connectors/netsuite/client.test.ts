@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { NetsuiteEmulator } from '../../emulators/netsuite/index.ts';
+import type { NetsuiteEmulator } from '@revsync/emulators/netsuite';
 import { OutboundConnection } from '../../gateway/outbound-gateway.ts';
 import { RevsyncError } from '../../model/revsync-error.ts';
 import { defaultNetsuiteBaseUrl, NetsuiteClient } from './client.ts';

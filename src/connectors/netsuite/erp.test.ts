@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { NetsuiteEmulator } from '../../emulators/netsuite/index.ts';
+import type { NetsuiteEmulator } from '@revsync/emulators/netsuite';
 import type { Money } from '../../model/money.ts';
 import type { ErpInvoiceInput, ErpSystem } from '../ports.ts';
 import type { OutboundConnection } from '../../gateway/outbound-gateway.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { NetsuiteEmulator } from '../../emulators/netsuite/index.ts';
+import type { NetsuiteEmulator } from '@revsync/emulators/netsuite';
 import { parseEnvelope } from '../../model/event-envelope.ts';
 import type { ErpSystem, PollSource, VendorEvent } from '../ports.ts';
 import { connect, startFixture, write } from './test-setup.ts';

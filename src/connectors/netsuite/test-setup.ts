@@ -6,7 +6,7 @@ import {
   startNetsuiteEmulator,
   type NetsuiteEmulator,
   type NetsuiteEmulatorOptions,
-} from '../../emulators/netsuite/index.ts';
+} from '@revsync/emulators/netsuite';
 import type { Connector, ErpSystem, WriteOptions } from '../ports.ts';
 import { createNetsuiteConnector, type NetsuiteConnectorOptions } from './index.ts';
 

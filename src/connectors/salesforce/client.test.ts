@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FaultConfig } from '../../emulators/kit/index.ts';
+import type { FaultConfig } from '@revsync/emulators/kit';
 import { OutboundConnection } from '../../gateway/outbound-gateway.ts';
 import { SalesforceClient } from './client.ts';
 import { createRecord, startTestbed, type SalesforceTestbed } from './test-helpers.ts';

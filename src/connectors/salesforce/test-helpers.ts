@@ -5,7 +5,7 @@ import {
   startSalesforceEmulator,
   type RunningSalesforceEmulator,
   type SalesforceEmulatorOptions,
-} from '../../emulators/salesforce/index.ts';
+} from '@revsync/emulators/salesforce';
 import type { Connector, CrmSystem } from '../ports.ts';
 import { createSalesforceConnector, type SalesforceConnectorOptions } from './index.ts';
 

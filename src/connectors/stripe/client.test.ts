@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultConfigInput } from '../../emulators/kit/index.ts';
+import type { FaultConfigInput } from '@revsync/emulators/kit';
 import { money } from '../../model/money.ts';
 import {
   AuthError,

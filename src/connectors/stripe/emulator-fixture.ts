@@ -9,7 +9,7 @@ import {
   startStripeEmulator,
   type StripeEmulator,
   type StripeEmulatorOptions,
-} from '../../emulators/stripe/index.ts';
+} from '@revsync/emulators/stripe';
 import { createStripeConnector, type StripeConnectorOptions } from './index.ts';
 
 /** The API key the fixtures use (any `sk_test_…` key works on the emulator). */

@@ -1,5 +1,5 @@
 /**
- * The emulator kit: what every vendor emulator in `src/emulators/<system>/` is built from.
+ * The emulator kit: what every vendor emulator in `packages/emulators/src/<system>/` is built from.
  * See README.md in this folder for how the parts fit together.
  */
 export type { EmulatorAdmin } from './admin-routes.ts';

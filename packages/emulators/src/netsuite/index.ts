@@ -248,3 +248,5 @@ export async function startNetsuiteEmulator(
     app: server.app,
   };
 }
+
+export { createNetsuiteTestClient } from './test-client.ts';
