@@ -1,12 +1,6 @@
 import { pino } from 'pino';
 import { stableId } from '../src/model/ids.ts';
-import {
-  advanceTestClock,
-  createAccount,
-  addLines,
-  retry,
-  type SimCustomer,
-} from '../src/sim/actions.ts';
+import { createAccount, addLines, retry, type SimCustomer } from '../src/sim/actions.ts';
 import { startEnvironment } from '../src/sim/environment.ts';
 import { createRng } from '@revsync/emulators/kit';
 import { percentile, progress, type Measurement } from './harness.ts';
@@ -24,15 +18,15 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
   const env = await startEnvironment({
     seed: 1,
     faults: 'none',
-    stripeRateLimit: 0,
+    rateLimits: 'off',
     logger: pino({ level: 'silent' }),
     configure: (config) => ({
       ...config,
       connections: {
         ...config.connections,
-        salesforce: { ...config.connections.salesforce!, limits: { maxConcurrent: 32 } },
-        stripe: { ...config.connections.stripe!, limits: { maxConcurrent: 32 } },
-        netsuite: { ...config.connections.netsuite!, limits: { maxConcurrent: 15 } },
+        crm: { ...config.connections.crm!, limits: { maxConcurrent: 32 } },
+        billing: { ...config.connections.billing!, limits: { maxConcurrent: 32 } },
+        erp: { ...config.connections.erp!, limits: { maxConcurrent: 15 } },
       },
     }),
   });
@@ -47,17 +41,14 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
         { code: 'PLAT', quantity: 1 + (i % 9) },
         { code: 'API', quantity: 1 },
       ];
-      const opp = await retry(() =>
-        env.salesforce.sobject('Opportunity').create({
-          Name: `${sim.name} deal`,
-          AccountId: sim.accountId,
-          StageName: 'Prospecting',
-          CloseDate: '2026-11-27',
-          Type: 'New Business',
-          Currency__c: sim.currency,
+      sim.opportunityId = await retry(() =>
+        env.world.crm.createDeal({
+          accountId: sim.accountId,
+          name: `${sim.name} deal`,
+          currency: sim.currency,
+          kind: 'new',
         }),
       );
-      sim.opportunityId = (opp as { id: string }).id;
       await addLines(env.world, sim.opportunityId, sim);
       sims.push(sim);
     }
@@ -67,12 +58,7 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
 
     progress(`closing ${DEALS} deals and waiting for quote-to-cash`);
     const started = Date.now();
-    for (const sim of sims)
-      await retry(() =>
-        env.salesforce
-          .sobject('Opportunity')
-          .update({ Id: sim.opportunityId!, StageName: 'Closed Won' }),
-      );
+    for (const sim of sims) await retry(() => env.world.crm.win(sim.opportunityId!));
     for (;;) {
       const runs = (
         await store.runs.list(store.db, { flow: 'quote-to-cash', limit: 10_000 })
@@ -88,22 +74,22 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
     const calls = env.gateway.connections().reduce((a, c) => a + c.health().calls, 0) - callsBefore;
 
     progress('renewing through the test clock; measuring webhook receipt → NetSuite posting');
-    await advanceTestClock(env.world, 32 * DAY);
+    await env.world.billing.advanceClock(32 * DAY);
     await env.settle({ timeoutMs: 300_000 });
     const finalized = await store.db
-      .selectFrom('inbox_events')
-      .select(['subject', (eb) => eb.fn.min('received_at').as('received')])
-      .where('type', '=', 'stripe.invoice.finalized')
+      .selectFrom('canonical_events')
+      .select(['subject', (eb) => eb.fn.min('created_at').as('received')])
+      .where('type', '=', 'billing.invoice.finalized')
       .groupBy('subject')
       .execute();
     const latencies: number[] = [];
     for (const row of finalized) {
-      const canonical = stableId('inv', `stripe:invoice:${row.subject}`);
+      const canonical = stableId('inv', `${env.stack.billing}:invoice:${row.subject}`);
       const posted = await store.db
         .selectFrom('xrefs')
         .select('created_at')
         .where('canonical_id', '=', canonical)
-        .where('system', '=', 'netsuite')
+        .where('system', '=', env.stack.erp)
         .executeTakeFirst();
       const received = Number(row.received);
       // First invoices are posted by quote-to-cash before their webhook arrives; count only

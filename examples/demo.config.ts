@@ -1,7 +1,8 @@
 /**
- * The demo's configuration: Salesforce → Stripe → NetSuite on the local emulators, three regions
- * and currencies. Credentials come from the environment (`revsync demo` sets the emulators'
- * defaults before loading this file); nothing secret is written here.
+ * An example configuration: Salesforce (crm) → Stripe (billing) → NetSuite (erp) on the local
+ * emulators (`revsync emulate`), three regions and currencies. Each role names its system; the
+ * rest of the connection is that connector's settings. Credentials come from the environment;
+ * nothing secret is written here. Run it with `revsync start --config examples/demo.config.ts`.
  */
 import { defineConfig, env } from '../src/config/index.ts';
 
@@ -9,21 +10,24 @@ export default defineConfig({
   store: { url: env('REVSYNC_STORE_URL', 'sqlite:.revsync/demo.db') },
   server: { host: '127.0.0.1', port: 4000 },
   connections: {
-    salesforce: {
+    crm: {
+      system: 'salesforce',
       loginUrl: env('SALESFORCE_LOGIN_URL', 'http://127.0.0.1:12112'),
       clientId: env('SALESFORCE_CLIENT_ID'),
       clientSecret: env('SALESFORCE_CLIENT_SECRET'),
       limits: { ratePerSecond: 50, maxConcurrent: 10 },
       pollIntervalMs: 500,
     },
-    stripe: {
+    billing: {
+      system: 'stripe',
       baseUrl: env('STRIPE_BASE_URL', 'http://127.0.0.1:12111'),
       apiKey: env('STRIPE_API_KEY'),
       webhookSecret: env('STRIPE_WEBHOOK_SECRET'),
       defaultPaymentMethod: 'pm_card_visa',
       limits: { ratePerSecond: 20, maxConcurrent: 10 },
     },
-    netsuite: {
+    erp: {
+      system: 'netsuite',
       accountId: env('NETSUITE_ACCOUNT_ID', 'TSTDRV1234567'),
       baseUrl: env('NETSUITE_BASE_URL', 'http://127.0.0.1:12113'),
       consumerKey: env('NETSUITE_CONSUMER_KEY'),
@@ -36,10 +40,10 @@ export default defineConfig({
   },
   ownership: {
     customer: {
-      name: 'salesforce',
-      billingAddress: 'salesforce',
-      currency: 'netsuite',
-      subsidiary: 'netsuite',
+      name: 'crm',
+      billingAddress: 'crm',
+      currency: 'erp',
+      subsidiary: 'erp',
     },
   },
   matchRules: { customer: [['taxId'], ['domain'], ['normalizedName', 'country']] },

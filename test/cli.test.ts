@@ -139,7 +139,7 @@ describe('revsync CLI', () => {
     writeFileSync(
       file,
       `export default ${JSON.stringify({
-        connections: { stripe: { apiKey: 'sk_live_inline' } },
+        connections: { billing: { system: 'stripe', apiKey: 'sk_live_inline' } },
         regions: { NA: { subsidiary: '1', currency: 'usd' } },
         defaultRegion: 'EU',
         flows: { quoteToCsh: true },
@@ -148,12 +148,27 @@ describe('revsync CLI', () => {
     const result = revsync('start', '--config', file);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(
-      'connections.stripe.apiKey: secrets must come from the environment',
+      'connections.billing.apiKey: secrets must come from the environment',
     );
     expect(result.stderr).toContain('regions.NA.currency: an ISO 4217 code such as "EUR"');
     expect(result.stderr).toContain('flows: unknown setting "quoteToCsh"');
     const missing = revsync('start', '--config', join(dir, 'nope.config.ts'));
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('no such file');
+  });
+
+  it('start --config refuses the old connection shape (keyed by vendor) and shows the new one', () => {
+    const file = join(dir, 'old-shape.config.mjs');
+    writeFileSync(
+      file,
+      `export default ${JSON.stringify({
+        connections: { salesforce: { loginUrl: 'http://127.0.0.1:1' }, stripe: {} },
+      })};`,
+    );
+    const result = revsync('start', '--config', file);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('connections are keyed by role, not by system');
+    expect(result.stderr).toContain("crm: { system: 'salesforce'");
+    expect(result.stderr).toContain("billing: { system: 'stripe'");
   });
 });

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStripeConnector } from '../src/connectors/stripe/index.ts';
+import { createStripeConnector } from '../src/connectors/stripe/connector.ts';
 import { startStripeEmulator } from '@revsync/emulators/stripe';
 import { OutboundGateway } from '../src/gateway/outbound-gateway.ts';
 

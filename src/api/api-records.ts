@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ConnectionHealth } from '../gateway/outbound-gateway.ts';
 import type { ApiKeyInfo } from '../governance/api-keys.ts';
 import type { AuditRecord } from '../store/audit-repository.ts';
+import type { CanonicalEventRecord } from '../store/canonical-event-repository.ts';
 import type { EntityRecord } from '../store/entity-repository.ts';
 import type { ExceptionRecord } from '../store/exception-repository.ts';
 import type { InboxRecord } from '../store/inbox-repository.ts';
@@ -12,6 +13,7 @@ import type {
   ApiKeyView,
   AttemptView,
   AuditView,
+  CanonicalEventView,
   ConnectionView,
   EntityView,
   EventView,
@@ -132,6 +134,25 @@ export const ApiRecords = {
         atMs: exc.resolution.at,
         reason: exc.resolution.reason ?? null,
       },
+    };
+  },
+
+  toCanonicalEventView(event: CanonicalEventRecord): z.output<typeof CanonicalEventView> {
+    return {
+      seq: event.seq,
+      eventId: event.eventId,
+      type: event.type,
+      subject: event.subject,
+      entityKey: event.entityKey,
+      correlationId: event.correlationId,
+      schemaVersion: event.schemaVersion,
+      data: (event.data ?? null) as z.output<typeof CanonicalEventView>['data'],
+      source: event.source,
+      vendorEventId: event.vendorEventId,
+      vendorType: event.vendorType,
+      inboxEventId: event.inboxEventId,
+      createdAt: iso(event.createdAt),
+      createdAtMs: event.createdAt,
     };
   },
 

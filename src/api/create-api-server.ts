@@ -76,6 +76,7 @@ export async function createApiServer(
     gateway: deps.gateway,
     usage: deps.usage,
     views: deps.views,
+    systems: deps.systems,
     clock,
     log,
     keys: new ApiKeys(deps.store, {

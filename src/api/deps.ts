@@ -3,7 +3,16 @@ import type { Clock } from '../engine/clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import type { Store } from '../store/store.ts';
+import type { BusinessViews } from '../observability/business-views.ts';
 import type { UsageManifestInput, UsageRecordInput } from './schemas/usage.ts';
+
+export type {
+  BusinessViewColumn,
+  BusinessViewColumnType,
+  BusinessViewInfo,
+  BusinessViewResult,
+  BusinessViews,
+} from '../observability/business-views.ts';
 
 /** Who performs a write; `actor` is the API key's name and lands in the audit log. */
 export interface ApiActor {
@@ -33,53 +42,6 @@ export interface UsageIngest {
   closePeriod(manifest: UsageManifestInput, actor: ApiActor): Promise<void>;
 }
 
-/** How a business view's column is meant to be shown. */
-export type BusinessViewColumnType =
-  | 'string'
-  | 'number'
-  | 'boolean'
-  /** ISO 8601 instant. */
-  | 'timestamp'
-  /** `{ amount: integer minor units, currency: ISO 4217 }`. */
-  | 'money'
-  | 'json';
-
-/** A column of a business view. */
-export interface BusinessViewColumn {
-  /** Key of the value in each row. */
-  name: string;
-  title: string;
-  type: BusinessViewColumnType;
-}
-
-/** What a business view is, for the dashboard's menu. */
-export interface BusinessViewInfo {
-  /** Stable kebab-case name used in `/v1/views/:name`, e.g. `invoices-awaiting-erp`. */
-  name: string;
-  title: string;
-  description: string;
-}
-
-/** The rows of one business view. */
-export interface BusinessViewResult {
-  columns: BusinessViewColumn[];
-  rows: Record<string, unknown>[];
-}
-
-/**
- * Named queries over business state that the dashboard shows ("invoices awaiting ERP posting",
- * "amendments awaiting posting", "sync conflicts", "payments not yet applied"), implemented
- * outside the API and served at `GET /v1/views` and `GET /v1/views/:name`. `/metrics` exports
- * each view's row count as `revsync_business_view_rows{view}`.
- */
-export interface BusinessViews {
-  listViews(): BusinessViewInfo[];
-  /** Runs the view; `params` are the request's query parameters. Unknown names never reach it. */
-  view(name: string, params: Record<string, string>): Promise<BusinessViewResult>;
-  /** Counts a view's rows cheaply; when absent, `/metrics` runs the view and counts its rows. */
-  count?(name: string): Promise<number>;
-}
-
 /** What the HTTP API serves from. `store` is normally `engine.store`. */
 export interface ApiDeps {
   store: Store;
@@ -87,6 +49,8 @@ export interface ApiDeps {
   gateway?: OutboundGateway;
   usage?: UsageIngest;
   views?: BusinessViews;
+  /** The system playing each role, as the registry names it (`GET /v1/systems`). */
+  systems?: { role: 'crm' | 'billing' | 'erp'; system: string; displayName: string }[];
   /** Default: the engine's clock. */
   clock?: Clock;
   /** Default: the engine's logger. */

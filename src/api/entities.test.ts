@@ -88,6 +88,7 @@ for (const dialect of DIALECTS) {
       expect(lineage.map((i) => [i.kind, i.step])).toEqual([
         ['event.received', null],
         ['event.routed', null],
+        ['event.normalised', null],
         ['run.created', null],
         ['run.started', null],
         ['step.completed', 'first'],
@@ -96,6 +97,7 @@ for (const dialect of DIALECTS) {
         ['run.completed', null],
         ['event.received', null],
         ['event.routed', null],
+        ['event.normalised', null],
         ['run.created', null],
         ['run.started', null],
         ['step.completed', 'first'],
@@ -105,8 +107,8 @@ for (const dialect of DIALECTS) {
         ['run.skipped', null],
       ]);
       // One correlation id per business change, on every item it caused.
-      const firstChain = lineage.slice(0, 8);
-      const secondChain = lineage.slice(8);
+      const firstChain = lineage.slice(0, 9);
+      const secondChain = lineage.slice(9);
       expect(new Set(firstChain.map((i) => i.correlationId))).toEqual(new Set([first]));
       expect(new Set(secondChain.map((i) => i.correlationId))).toEqual(new Set([second]));
       expect(lineage.find((i) => i.kind === 'exception.closed')?.title).toContain(

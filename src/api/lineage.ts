@@ -16,7 +16,8 @@ const KIND_ORDER = new Map<Kind, number>(
 );
 
 /**
- * The lineage timeline of an entity key: its inbox events (received, routed or failed), its runs
+ * The lineage timeline of an entity key: its inbox events (received, routed or failed), the
+ * canonical events they meant, its runs
  * (created, started, finished), their steps (each failed attempt and the completion) and the
  * exceptions opened and closed for it — oldest first, each with its correlation id so one
  * business change can be followed across systems. Reads the newest `limit` events and runs.
@@ -28,8 +29,9 @@ export async function buildLineage(
 ): Promise<Item[]> {
   const limit = options.limit ?? 100;
   const db = store.db;
-  const [events, runs, exceptions] = await Promise.all([
+  const [events, canonical, runs, exceptions] = await Promise.all([
     store.inbox.listForEntity(db, entityKey, { limit }),
+    store.events.listForEntity(db, entityKey, { limit }),
     store.runs.list(db, { entityKey, limit }),
     store.exceptions.list(db, { entityKey, limit }),
   ]);
@@ -73,6 +75,16 @@ export async function buildLineage(
         title: `${e.type} could not be routed: ${e.error?.message ?? 'unknown reason'}`,
       });
     }
+  }
+
+  for (const c of canonical) {
+    push(c.createdAt, 'event.normalised', {
+      correlationId: c.correlationId,
+      causationId: c.inboxEventId,
+      eventId: c.eventId,
+      status: null,
+      title: `${c.vendorType} from ${c.source} means ${c.type}${c.subject ? ` (${c.subject})` : ''}`,
+    });
   }
 
   for (const r of runs) {

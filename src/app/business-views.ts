@@ -4,15 +4,21 @@ import type {
   BusinessViewInfo,
   BusinessViewResult,
   BusinessViews,
-} from '../api/deps.ts';
+} from '../observability/business-views.ts';
 import { NotFoundError } from '../model/revsync-error.ts';
 import type { Store } from '../store/store.ts';
+import type { Role } from '../connectors/definition.ts';
 
 const ACTIVE = ['queued', 'running', 'waiting', 'parked'] as const;
 
 interface ViewDefinition extends BusinessViewInfo {
   columns: BusinessViewColumn[];
-  rows(store: Store, now: number, limit: number): Promise<Record<string, unknown>[]>;
+  rows(
+    store: Store,
+    now: number,
+    limit: number,
+    systems: Record<Role, string>,
+  ): Promise<Record<string, unknown>[]>;
 }
 
 const iso = (ms: number | null | undefined) =>
@@ -88,16 +94,16 @@ const VIEWS: ViewDefinition[] = [
       { name: 'status', title: 'Run status', type: 'string' },
       { name: 'reason', title: 'Reason', type: 'string' },
     ],
-    async rows(store, now, limit) {
+    async rows(store, now, limit, systems) {
       const rows = await store.db
-        .selectFrom('inbox_events as e')
+        .selectFrom('canonical_events as e')
         .select([
           'e.subject',
           'e.entity_key',
-          (eb) => eb.fn.min('e.received_at').as('received'),
+          (eb) => eb.fn.min('e.created_at').as('received'),
           (eb) => eb.fn.min('e.event_id').as('event_id'),
         ])
-        .where('e.type', '=', 'stripe.invoice.finalized')
+        .where('e.type', '=', 'billing.invoice.finalized')
         .where(({ not, exists, selectFrom }) =>
           not(
             exists(
@@ -105,10 +111,10 @@ const VIEWS: ViewDefinition[] = [
                 .innerJoin('xrefs as n', (join) =>
                   join
                     .onRef('n.canonical_id', '=', 's.canonical_id')
-                    .on('n.system', '=', 'netsuite'),
+                    .on('n.system', '=', systems.erp),
                 )
                 .select(sql`1`.as('one'))
-                .where('s.system', '=', 'stripe')
+                .where('s.system', '=', systems.billing)
                 .where('s.object_type', '=', 'invoice')
                 .whereRef('s.external_id', '=', 'e.subject'),
             ),
@@ -194,10 +200,13 @@ const VIEWS: ViewDefinition[] = [
 export class StoreBusinessViews implements BusinessViews {
   readonly #store: Store;
   readonly #now: () => number;
+  readonly #systems: Record<Role, string>;
 
-  constructor(store: Store, now: () => number = Date.now) {
+  /** `systems`: which system plays each role (cross-references are kept per system). */
+  constructor(store: Store, now: () => number, systems: Record<Role, string>) {
     this.#store = store;
     this.#now = now;
+    this.#systems = systems;
   }
 
   listViews(): BusinessViewInfo[] {
@@ -210,7 +219,7 @@ export class StoreBusinessViews implements BusinessViews {
     const limit = Math.min(1000, Math.max(1, Number(params.limit ?? 200) || 200));
     return {
       columns: definition.columns,
-      rows: await definition.rows(this.#store, this.#now(), limit),
+      rows: await definition.rows(this.#store, this.#now(), limit, this.#systems),
     };
   }
 }

@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load-config.ts';
+import { ROLES, type Role } from '../connectors/definition.ts';
+import { connectorFor } from '../connectors/registry.ts';
 import type {
   BillingSystem,
   Connector,
@@ -17,6 +19,7 @@ import { createFlows } from '../flows/index.ts';
 import type { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import { EntityKeyResolver } from '../ingest/entity-keys.ts';
 import { PollRunner } from '../ingest/poll-runner.ts';
+import { normaliseWith } from './normalise.ts';
 import { registerWebhookRoutes } from '../ingest/webhook-routes.ts';
 import type { Store } from '../store/store.ts';
 import { storeServices } from './store-services.ts';
@@ -82,6 +85,7 @@ export class Runtime {
       store: this.store,
       clock: this.clock,
       logger: this.log,
+      normalise: normaliseWith(),
       ...options.engine,
     });
     this.usage = new UsageService(
@@ -105,8 +109,13 @@ export class Runtime {
       inbox: this.engine.inbox,
       keys: this.keys,
       logger: this.log,
-      intervalMs: options.pollIntervalMs ?? config.connections.salesforce?.pollIntervalMs ?? 1_000,
+      intervalMs: options.pollIntervalMs ?? pollIntervalOf(config),
     });
+  }
+
+  /** The business views on this runtime's store, knowing which system plays which role. */
+  views(): StoreBusinessViews {
+    return new StoreBusinessViews(this.store, () => this.clock.now(), systemsOf(this.connectors));
   }
 
   /** Webhook sources by path segment (`/webhooks/<system>`). */
@@ -130,7 +139,14 @@ export class Runtime {
                 record: (records) => this.usage.record(records),
                 closePeriod: async (manifest) => void (await this.usage.closePeriod(manifest)),
               },
-              views: new StoreBusinessViews(this.store, () => this.clock.now()),
+              views: this.views(),
+              systems: ROLES.map((role) => ({
+                role,
+                system: this.connectors[role].system,
+                displayName:
+                  connectorFor(this.connectors[role].system)?.displayName ??
+                  this.connectors[role].system,
+              })),
               clock: this.clock,
               logger: this.log,
             },
@@ -148,7 +164,7 @@ export class Runtime {
     if (this.config.alerts) {
       this.alerts = new AlertMonitor({
         store: this.store,
-        views: new StoreBusinessViews(this.store, () => this.clock.now()),
+        views: this.views(),
         gateway: this.gateway,
         rules: this.config.alerts.rules,
         webhookUrl: this.config.alerts.webhookUrl,
@@ -179,6 +195,23 @@ export class Runtime {
     for (const c of Object.values(this.connectors)) await c.close?.();
     await this.store.close();
   }
+}
+
+/** Which system plays each role. */
+export function systemsOf(connectors: RuntimeConnectors): Record<Role, string> {
+  return {
+    crm: connectors.crm.system,
+    billing: connectors.billing.system,
+    erp: connectors.erp.system,
+  };
+}
+
+/** The shortest poll interval any connection asks for (default 1 s). */
+function pollIntervalOf(config: ResolvedConfig): number {
+  const intervals = Object.values(config.connections).flatMap((c) =>
+    c?.pollIntervalMs !== undefined ? [c.pollIntervalMs] : [],
+  );
+  return intervals.length > 0 ? Math.min(...intervals) : 1_000;
 }
 
 /** The business rules flows use, from configuration (with the documented defaults). */

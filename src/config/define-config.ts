@@ -1,92 +1,12 @@
 import { z } from 'zod';
+import { ROLES, type ConnectorDefinition, type Role } from '../connectors/definition.ts';
+import type { CONNECTORS } from '../connectors/registry.ts';
+import type { limitsSchema, circuitSchema } from '../connectors/settings.ts';
+import { envRef, url, setting } from '../connectors/settings.ts';
 
-/** A value read from an environment variable when the configuration is loaded. */
-export interface EnvRef {
-  readonly env: string;
-  readonly default?: string;
-}
+export { env, type EnvRef } from '../connectors/settings.ts';
 
-/**
- * Reads a value from the environment at load time. Credentials must come through `env()`: the
- * configuration file may be committed, secrets may not.
- */
-export function env(name: string, fallback?: string): EnvRef {
-  return fallback === undefined ? { env: name } : { env: name, default: fallback };
-}
-
-const envRef = z.strictObject({
-  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name'),
-  default: z.string().optional(),
-});
-/** A secret: only from the environment, never a literal in the file. */
-const secret = z.custom<EnvRef>((value) => envRef.safeParse(value).success, {
-  error: (issue) =>
-    typeof issue.input === 'string'
-      ? 'secrets must come from the environment: write env("NAME") instead of the value'
-      : 'expected env("NAME")',
-});
-/** A plain setting: a literal or from the environment. */
-const setting = z.union([z.string().min(1), envRef]);
-const url = z.union([z.url(), envRef]);
-
-const limits = z.strictObject({
-  ratePerSecond: z.number().positive().optional(),
-  burst: z.int().positive().optional(),
-  maxConcurrent: z.int().positive().optional(),
-});
-const circuit = z.strictObject({
-  failureThreshold: z.int().positive().optional(),
-  openMs: z.int().positive().optional(),
-  maxOpenMs: z.int().positive().optional(),
-});
-
-const stripeConnection = z.strictObject({
-  apiKey: secret,
-  webhookSecret: secret.optional(),
-  /** For emulators and proxies, e.g. `http://127.0.0.1:12111`. Default: Stripe's API. */
-  baseUrl: url.optional(),
-  limits: limits.optional(),
-  circuit: circuit.optional(),
-  /** Test payment method attached to new customers (emulator/test mode only). */
-  defaultPaymentMethod: z.string().optional(),
-});
-
-const salesforceConnection = z.strictObject({
-  loginUrl: url,
-  clientId: secret,
-  clientSecret: secret,
-  apiVersion: z
-    .string()
-    .regex(/^\d+\.\d$/, 'like "62.0"')
-    .optional(),
-  limits: limits.optional(),
-  circuit: circuit.optional(),
-  pollIntervalMs: z.int().positive().optional(),
-  /**
-   * Which change feeds to read: `change-events` (Change Data Capture; the emulator's route) or
-   * `soql` (polling on SystemModstamp). Default `change-events`; use `soql` against a real org.
-   */
-  feeds: z
-    .array(z.enum(['change-events', 'soql']))
-    .min(1)
-    .optional(),
-});
-
-const netsuiteConnection = z.strictObject({
-  accountId: setting,
-  /** Default: `https://<account>.suitetalk.api.netsuite.com`. */
-  baseUrl: url.optional(),
-  consumerKey: secret,
-  consumerSecret: secret,
-  tokenId: secret,
-  tokenSecret: secret,
-  limits: limits.optional(),
-  circuit: circuit.optional(),
-  pollIntervalMs: z.int().positive().optional(),
-});
-
-const SYSTEMS = ['salesforce', 'stripe', 'netsuite'] as const;
-const system = z.enum(SYSTEMS);
+const role = z.enum(ROLES as [Role, ...Role[]]);
 
 const region = z.strictObject({
   /** ERP subsidiary (legal entity) that books the region's revenue. */
@@ -110,6 +30,19 @@ const FLOW_NAMES = [
   'cancellation',
 ] as const;
 
+/** The roles each flow needs a connection for. */
+export const FLOW_ROLES: Record<(typeof FLOW_NAMES)[number], readonly Role[]> = {
+  accountSync: ['crm', 'billing', 'erp'],
+  quoteToCash: ['crm', 'billing', 'erp'],
+  amendment: ['crm', 'billing', 'erp'],
+  invoiceToErp: ['billing', 'erp'],
+  renewal: ['billing', 'erp'],
+  usage: ['billing'],
+  paymentStatus: ['billing', 'erp', 'crm'],
+  subscriptionStatus: ['billing', 'crm'],
+  cancellation: ['billing', 'erp', 'crm'],
+};
+
 const alertRule = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('invoice_not_posted'), afterMinutes: z.number().positive() }),
   z.strictObject({
@@ -120,19 +53,22 @@ const alertRule = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('circuit_open'), afterMinutes: z.number().positive() }),
 ]);
 
-/** The shape `revsync.config.ts` exports (validated on load). */
+/**
+ * The shape `revsync.config.ts` exports, except the connections' own settings: `connections`
+ * is keyed by role, and each connection is validated by its connector's `configSchema` (see
+ * `load-config.ts`).
+ */
 export const configSchema = z.strictObject({
   store: z.strictObject({ url: setting }).optional(),
   server: z
     .strictObject({ host: z.string().optional(), port: z.int().min(0).max(65535).optional() })
     .optional(),
-  connections: z.strictObject({
-    stripe: stripeConnection.optional(),
-    salesforce: salesforceConnection.optional(),
-    netsuite: netsuiteConnection.optional(),
-  }),
-  /** Which system owns each field of a canonical customer; updates from others are not applied. */
-  ownership: z.record(z.string(), z.record(z.string(), system)).optional(),
+  connections: z.record(z.string(), z.unknown()),
+  /**
+   * Which role owns each field of a canonical customer (`{ customer: { currency: 'erp' } }`);
+   * updates from the other roles are not applied.
+   */
+  ownership: z.record(z.string(), z.record(z.string(), role)).optional(),
   /** Duplicate-prevention rules: a new customer matching an existing one on every field of any rule is the same customer. */
   matchRules: z.strictObject({ customer: z.array(z.array(matchField).min(1)).min(1) }).optional(),
   regions: z
@@ -149,10 +85,32 @@ export const configSchema = z.strictObject({
   alerts: z.strictObject({ webhookUrl: url, rules: z.array(alertRule) }).optional(),
 });
 
+/** Settings every connection has besides its connector's own. */
+export interface CommonConnectionInput {
+  limits?: z.input<typeof limitsSchema>;
+  circuit?: z.input<typeof circuitSchema>;
+  /** How often the connection's pollers run when idle, ms (default 1 000). */
+  pollIntervalMs?: number;
+}
+
+type Registered = (typeof CONNECTORS)[number];
+
+/** What `connections.<role>` may hold: one registered connector of that role and its settings. */
+export type ConnectionInput<R extends Role> = Registered extends infer D
+  ? D extends ConnectorDefinition<R, infer S, infer Sys>
+    ? { system: Sys } & z.input<S> & CommonConnectionInput
+    : never
+  : never;
+
+/** `connections`: at most one connection per role. */
+export type ConnectionsInput = { [R in Role]?: ConnectionInput<R> };
+
 /** The configuration as written in `revsync.config.ts`. */
-export type RevsyncConfig = z.input<typeof configSchema>;
+export type RevsyncConfig = Omit<z.input<typeof configSchema>, 'connections'> & {
+  connections: ConnectionsInput;
+};
 export type FlowName = (typeof FLOW_NAMES)[number];
-export { FLOW_NAMES, SYSTEMS };
+export { FLOW_NAMES, envRef };
 
 /** Declares a configuration with full type checking; validation happens at load. */
 export function defineConfig(config: RevsyncConfig): RevsyncConfig {

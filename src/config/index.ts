@@ -3,6 +3,9 @@ export {
   env,
   configSchema,
   FLOW_NAMES,
+  FLOW_ROLES,
+  type ConnectionInput,
+  type ConnectionsInput,
   type RevsyncConfig,
   type EnvRef,
   type FlowName,
@@ -14,3 +17,4 @@ export {
   type ResolvedConfig,
   type Resolved,
 } from './load-config.ts';
+export type { Role } from '../connectors/definition.ts';

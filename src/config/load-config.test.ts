@@ -18,17 +18,20 @@ const ENV = {
 
 const valid = defineConfig({
   connections: {
-    salesforce: {
+    crm: {
+      system: 'salesforce',
       loginUrl: 'http://127.0.0.1:12112',
       clientId: env('SALESFORCE_CLIENT_ID'),
       clientSecret: env('SALESFORCE_CLIENT_SECRET'),
     },
-    stripe: {
+    billing: {
+      system: 'stripe',
       apiKey: env('STRIPE_API_KEY'),
       webhookSecret: env('STRIPE_WEBHOOK_SECRET'),
       baseUrl: 'http://127.0.0.1:12111',
     },
-    netsuite: {
+    erp: {
+      system: 'netsuite',
       accountId: 'TSTDRV1',
       consumerKey: env('NETSUITE_CONSUMER_KEY'),
       consumerSecret: env('NETSUITE_CONSUMER_SECRET'),
@@ -53,8 +56,8 @@ function problems(input: unknown, environment: Record<string, string> = ENV): st
 describe('configuration', () => {
   it('resolves env() references and enables every flow by default', () => {
     const config = resolveConfig(valid, ENV);
-    expect(config.connections.stripe?.apiKey).toBe('sk_test_x');
-    expect(config.connections.netsuite?.tokenSecret).toBe('ts');
+    expect(config.connections.billing?.apiKey).toBe('sk_test_x');
+    expect(config.connections.erp?.tokenSecret).toBe('ts');
     expect([...config.enabledFlows]).toContain('quoteToCash');
   });
 
@@ -63,14 +66,14 @@ describe('configuration', () => {
       ...valid,
       connections: {
         ...valid.connections,
-        stripe: { ...valid.connections.stripe, apiKey: 'sk_live_inline' },
+        billing: { ...valid.connections.billing!, apiKey: 'sk_live_inline' },
       },
       defaultRegion: 'APAC',
       flows: { quoteToCsh: true },
     };
     expect(problems(broken)).toEqual(
       expect.arrayContaining([
-        'connections.stripe.apiKey: secrets must come from the environment: write env("NAME") instead of the value',
+        'connections.billing.apiKey: secrets must come from the environment: write env("NAME") instead of the value',
         'flows: unknown setting "quoteToCsh"',
       ]),
     );
@@ -79,14 +82,50 @@ describe('configuration', () => {
   it('reports unset environment variables, an unknown default region and flows without their connection', () => {
     const { STRIPE_API_KEY: _unset, ...partial } = ENV;
     expect(problems({ ...valid, defaultRegion: 'APAC' }, partial)).toEqual([
-      'connections.stripe.apiKey: environment variable STRIPE_API_KEY is not set',
+      'connections.billing.apiKey: environment variable STRIPE_API_KEY is not set',
       'defaultRegion: "APAC" is not one of the regions (NA, EU)',
     ]);
-    const noErp = { ...valid, connections: { ...valid.connections, netsuite: undefined } };
+    const noErp = { ...valid, connections: { ...valid.connections, erp: undefined } };
     expect(problems(noErp)).toContain(
-      'flows.quoteToCash: needs connections.netsuite (or set flows.quoteToCash: false)',
+      'flows.quoteToCash: needs connections.erp (or set flows.quoteToCash: false)',
     );
     expect(problems({ ...valid, surprise: 1 })).toEqual(['(root): unknown setting "surprise"']);
+  });
+
+  it('validates each connection with its connector, naming the path', () => {
+    const { tokenSecret: _missing, ...erp } = valid.connections.erp!;
+    expect(problems({ ...valid, connections: { ...valid.connections, erp } })).toEqual([
+      'connections.erp.tokenSecret: required',
+    ]);
+    const wrongRole = { ...valid.connections, erp: { ...valid.connections.billing! } };
+    expect(problems({ ...valid, connections: wrongRole })).toEqual([
+      'connections.erp.system: stripe is a billing system, not erp (put it under connections.billing)',
+    ]);
+    const unknown = { ...valid.connections, erp: { system: 'sap' } };
+    expect(problems({ ...valid, connections: unknown })[0]).toMatch(
+      /^connections\.erp\.system: unknown system "sap" \(erp systems: netsuite/,
+    );
+    expect(problems({ ...valid, connections: { ...valid.connections, ledger: {} } })).toContain(
+      'connections.ledger: unknown role "ledger" (roles: crm, billing, erp)',
+    );
+  });
+
+  it('answers the old connections shape (keyed by system) with the new one', () => {
+    const { system: _s, ...salesforce } = valid.connections.crm!;
+    const { system: _b, ...stripe } = valid.connections.billing!;
+    const [problem] = problems({ ...valid, connections: { salesforce, stripe } });
+    expect(problem).toContain('connections: connections are keyed by role, not by system');
+    expect(problem).toContain("crm: { system: 'salesforce', loginUrl, clientId, clientSecret }");
+    expect(problem).toContain("billing: { system: 'stripe', apiKey, webhookSecret, baseUrl }");
+  });
+
+  it('reads a secret from NAME_FILE when NAME is not set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'revsync-secret-'));
+    const file = join(dir, 'stripe-key');
+    writeFileSync(file, 'sk_test_from_file\n');
+    const { STRIPE_API_KEY: _unset, ...rest } = ENV;
+    const config = resolveConfig(valid, { ...rest, STRIPE_API_KEY_FILE: file });
+    expect(config.connections.billing?.apiKey).toBe('sk_test_from_file');
   });
 
   it('loads a config file and explains a missing default export', async () => {

@@ -1,26 +1,33 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ValidationError, type ErrorDetail } from '../model/revsync-error.ts';
-import {
-  configSchema,
-  FLOW_NAMES,
-  type EnvRef,
-  type FlowName,
-  type RevsyncConfig,
-} from './define-config.ts';
+import { ROLES, type Role } from '../connectors/definition.ts';
+import { connectorFor, connectorsFor, DEFAULT_STACK } from '../connectors/registry.ts';
+import { commonConnectionSettings, isEnvRef, type Resolved } from '../connectors/settings.ts';
+import type { CircuitOptions } from '../gateway/circuit-breaker.ts';
+import type { GovernorLimits } from '../gateway/governor.ts';
+import { configSchema, FLOW_NAMES, FLOW_ROLES, type FlowName } from './define-config.ts';
 
-/** Replaces every `env()` reference in T by the string it resolved to. */
-export type Resolved<T> = T extends EnvRef
-  ? string
-  : T extends (infer U)[]
-    ? Resolved<U>[]
-    : T extends object
-      ? { [K in keyof T]: Resolved<T[K]> }
-      : T;
+export type { Resolved } from '../connectors/settings.ts';
+
+/** One connection as the connectors get it: `env()` resolved, common settings included. */
+export interface ResolvedConnection {
+  system: string;
+  limits?: GovernorLimits;
+  circuit?: CircuitOptions;
+  pollIntervalMs?: number;
+  [setting: string]: unknown;
+}
 
 /** A validated configuration with environment values filled in and defaults applied. */
-export type ResolvedConfig = Resolved<ReturnType<typeof configSchema.parse>> & {
+export type ResolvedConfig = Resolved<
+  Omit<ReturnType<typeof configSchema.parse>, 'connections' | 'ownership'>
+> & {
+  /** The connection of each configured role. */
+  connections: Partial<Record<Role, ResolvedConnection>>;
+  /** entity type → field → owning role. */
+  ownership?: Record<string, Record<string, Role>>;
   /** Enabled flows (all unless switched off). */
   enabledFlows: Set<FlowName>;
   /** Where it was loaded from. */
@@ -69,23 +76,20 @@ export function resolveConfig(
 ): ResolvedConfig {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(
-      source,
-      parsed.error.issues.map((issue) => ({
-        path: issue.path.join('.') || '(root)',
-        message:
-          issue.code === 'unrecognized_keys'
-            ? `unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-            : issue.message,
-      })),
-    );
+    // Name the connections' mistakes too, so one run shows every problem.
+    const problems = issuesOf(parsed.error.issues);
+    const raw = (input as { connections?: unknown } | null)?.connections;
+    if (typeof raw === 'object' && raw !== null)
+      checkConnections(raw as Record<string, unknown>, problems);
+    throw new ConfigError(source, problems);
   }
   const problems: ErrorDetail[] = [];
-  const resolved = resolveRefs(parsed.data, [], environment, problems) as Omit<
+  const config = parsed.data;
+  const connections = checkConnections(config.connections, problems);
+  const resolved = resolveRefs({ ...config, connections }, [], environment, problems) as Omit<
     ResolvedConfig,
     'enabledFlows' | 'source'
   >;
-  const config = input as RevsyncConfig;
 
   if (!(config.defaultRegion in config.regions)) {
     problems.push({
@@ -94,23 +98,12 @@ export function resolveConfig(
     });
   }
   const enabledFlows = new Set<FlowName>(FLOW_NAMES.filter((f) => config.flows?.[f] !== false));
-  const needs: Record<FlowName, ('salesforce' | 'stripe' | 'netsuite')[]> = {
-    accountSync: ['salesforce', 'stripe', 'netsuite'],
-    quoteToCash: ['salesforce', 'stripe', 'netsuite'],
-    amendment: ['salesforce', 'stripe', 'netsuite'],
-    invoiceToErp: ['stripe', 'netsuite'],
-    renewal: ['stripe', 'netsuite'],
-    usage: ['stripe'],
-    paymentStatus: ['stripe', 'netsuite', 'salesforce'],
-    subscriptionStatus: ['stripe', 'salesforce'],
-    cancellation: ['stripe', 'netsuite', 'salesforce'],
-  };
   for (const flow of enabledFlows) {
-    for (const system of needs[flow]) {
-      if (!config.connections[system]) {
+    for (const role of FLOW_ROLES[flow]) {
+      if (!config.connections[role]) {
         problems.push({
           path: `flows.${flow}`,
-          message: `needs connections.${system} (or set flows.${flow}: false)`,
+          message: `needs connections.${role} (or set flows.${flow}: false)`,
         });
       }
     }
@@ -129,6 +122,96 @@ export function resolveConfig(
   return { ...resolved, enabledFlows, source };
 }
 
+/**
+ * Checks `connections`: keyed by role, each naming a registered connector of that role whose
+ * `configSchema` its settings pass. Problems are named by path
+ * (`connections.erp.tokenSecret: required`); the old shape keyed by system
+ * (`connections.netsuite`) is answered with the new one.
+ */
+function checkConnections(
+  connections: Record<string, unknown>,
+  problems: ErrorDetail[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const oldShape = Object.keys(connections).filter((key) => connectorFor(key) !== undefined);
+  if (oldShape.length > 0) {
+    problems.push({
+      path: 'connections',
+      message: `connections are keyed by role, not by system: write ${newShapeOf(connections, oldShape)}`,
+    });
+    return out;
+  }
+  for (const [key, value] of Object.entries(connections)) {
+    const path = `connections.${key}`;
+    if (!(ROLES as readonly string[]).includes(key)) {
+      problems.push({ path, message: `unknown role "${key}" (roles: ${ROLES.join(', ')})` });
+      continue;
+    }
+    const role = key as Role;
+    const known = connectorsFor(role).map((c) => c.system);
+    const system = (value as { system?: unknown } | null)?.system;
+    if (typeof value !== 'object' || value === null || typeof system !== 'string') {
+      problems.push({
+        path: `${path}.system`,
+        message: `required: which ${role} system (${known.join(' | ')})`,
+      });
+      continue;
+    }
+    const definition = connectorFor(system);
+    if (!definition) {
+      problems.push({
+        path: `${path}.system`,
+        message: `unknown system "${system}" (${role} systems: ${known.join(', ')})`,
+      });
+      continue;
+    }
+    if (definition.role !== role) {
+      problems.push({
+        path: `${path}.system`,
+        message: `${system} is a ${definition.role} system, not ${role} (put it under connections.${definition.role})`,
+      });
+      continue;
+    }
+    const { system: _system, ...settings } = value as Record<string, unknown>;
+    const schema = definition.configSchema.extend(commonConnectionSettings);
+    const parsed = schema.safeParse(settings);
+    if (!parsed.success) {
+      problems.push(...issuesOf(parsed.error.issues, [path]));
+      continue;
+    }
+    out[role] = {
+      system,
+      ...(definition.defaultLimits && { limits: definition.defaultLimits }),
+      ...(parsed.data as Record<string, unknown>),
+    };
+  }
+  return out;
+}
+
+/** The role-keyed form of an old `connections.<system>` block, for the error message. */
+function newShapeOf(connections: Record<string, unknown>, systems: string[]): string {
+  const parts = systems.map((system) => {
+    const role = connectorFor(system)!.role;
+    const keys = Object.keys((connections[system] as object | null) ?? {});
+    const rest = keys.length > 0 ? `, ${keys.join(', ')}` : '';
+    return `${role}: { system: '${system}'${rest} }`;
+  });
+  return `connections: { ${parts.join(', ')} } (e.g. crm: { system: '${DEFAULT_STACK.crm}', … }, billing: { system: '${DEFAULT_STACK.billing}', … }, erp: { system: '${DEFAULT_STACK.erp}', … })`;
+}
+
+function issuesOf(
+  issues: readonly { path: PropertyKey[]; code: string; message: string; keys?: string[] }[],
+  prefix: string[] = [],
+): ErrorDetail[] {
+  return issues.map((issue) => ({
+    path: [...prefix, ...issue.path.map(String)].join('.') || '(root)',
+    message:
+      issue.code === 'unrecognized_keys'
+        ? `unknown setting ${(issue.keys ?? []).map((k) => `"${k}"`).join(', ')}`
+        : issue.message,
+  }));
+}
+
 function resolveRefs(
   value: unknown,
   path: (string | number)[],
@@ -136,7 +219,11 @@ function resolveRefs(
   problems: ErrorDetail[],
 ): unknown {
   if (isEnvRef(value)) {
-    const found = environment[value.env] ?? value.default;
+    const file = environment[`${value.env}_FILE`];
+    const found =
+      environment[value.env] ||
+      (file ? readSecretFile(file, path, problems) : undefined) ||
+      value.default;
     if (found === undefined || found === '') {
       problems.push({
         path: path.join('.'),
@@ -159,11 +246,19 @@ function resolveRefs(
   return value;
 }
 
-function isEnvRef(value: unknown): value is EnvRef {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as EnvRef).env === 'string' &&
-    Object.keys(value).every((k) => k === 'env' || k === 'default')
-  );
+/** A secret mounted as a file (`NAME_FILE=/run/secrets/name`): its contents, trailing newline cut. */
+function readSecretFile(
+  file: string,
+  path: (string | number)[],
+  problems: ErrorDetail[],
+): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (caught) {
+    problems.push({
+      path: path.join('.'),
+      message: `cannot read ${file}: ${caught instanceof Error ? caught.message : String(caught)}`,
+    });
+    return undefined;
+  }
 }

@@ -13,6 +13,7 @@
  *   lane the caller asks for, and sends `traceparent` when given.
  */
 import type { EventEnvelope } from '../model/event-envelope.ts';
+import type { BillingReason } from '../model/entities/invoice.ts';
 import type { Money } from '../model/money.ts';
 import type { Lane } from '../gateway/lanes.ts';
 import type { OutboundConnection } from '../gateway/outbound-gateway.ts';
@@ -45,11 +46,11 @@ export interface PostalAddress {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Envelope conventions for vendor events: `source` is the system name (`stripe`, `salesforce`,
- * `netsuite`), `id` the vendor's event id (or a stable id built from object id and modification
- * stamp for polled changes), `type` is `<system>.<object>.<action>` in lowercase
- * (`stripe.invoice.finalized`, `salesforce.opportunity.updated`), `subject` the vendor object's
- * id, `time` when it happened, `data` the vendor object as the vendor sent it.
+ * Envelope conventions for vendor events: `source` is the registered system name, `id` the
+ * vendor's event id (or a stable id built from object id and modification stamp for polled
+ * changes), `type` is `<system>.<object>.<action>` in lowercase, `subject` the vendor object's
+ * id, `time` when it happened, `data` the vendor object as the vendor sent it. The inbox keeps
+ * them as received; the connector's `normalise` says what they mean as canonical events.
  */
 export type VendorEvent = EventEnvelope<Record<string, unknown>>;
 
@@ -83,7 +84,7 @@ export interface PollSource {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CRM (Salesforce, HubSpot)
+// CRM
 // ---------------------------------------------------------------------------------------------
 
 export interface CrmAccount {
@@ -144,7 +145,8 @@ export interface CrmBillingStatus {
 }
 
 export interface CrmSystem {
-  readonly system: 'salesforce' | 'hubspot';
+  /** The registered system name (`connections.crm.system`). */
+  readonly system: string;
   getAccount(id: string, options?: ReadOptions): Promise<CrmAccount>;
   getOpportunity(id: string, options?: ReadOptions): Promise<CrmOpportunity>;
   /** Updates the account's billing fields (a partial update). */
@@ -164,7 +166,7 @@ export interface CrmSystem {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Billing (Stripe, Chargebee)
+// Billing
 // ---------------------------------------------------------------------------------------------
 
 export interface BillingCustomerInput {
@@ -231,7 +233,8 @@ export interface BillingInvoice {
   customerId: string;
   subscriptionId?: string;
   status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
-  billingReason: string;
+  /** Why it was billed, in the canonical model's words (the vendor's are mapped). */
+  billingReason: BillingReason;
   currency: string;
   lines: BillingInvoiceLine[];
   subtotal: Money;
@@ -283,7 +286,8 @@ export interface BillingCreditNote {
 }
 
 export interface BillingSystem {
-  readonly system: 'stripe' | 'chargebee';
+  /** The registered system name (`connections.billing.system`). */
+  readonly system: string;
   /** Finds the customer by `revsyncId` (metadata) or creates it (idempotently). */
   upsertCustomer(
     input: BillingCustomerInput,
@@ -347,7 +351,7 @@ export interface BillingSystem {
 }
 
 // ---------------------------------------------------------------------------------------------
-// ERP (NetSuite, Business Central, QuickBooks)
+// ERP
 // ---------------------------------------------------------------------------------------------
 
 export interface ErpCustomerInput {
@@ -447,7 +451,8 @@ export interface ErpCreditMemo {
 }
 
 export interface ErpSystem {
-  readonly system: 'netsuite' | 'business_central' | 'quickbooks';
+  /** The registered system name (`connections.erp.system`). */
+  readonly system: string;
   /** Creates or updates the customer with `externalId` (NetSuite: `PUT customer/eid:…`). */
   upsertCustomer(input: ErpCustomerInput, options: WriteOptions): Promise<{ id: string }>;
   /** Creates or updates the invoice with `externalId`. */
@@ -477,14 +482,8 @@ export interface ErpSystem {
  * and how its events come in. `webhooks` and `pollers` are absent when the system lacks them.
  */
 export interface Connector<Port> {
-  readonly system:
-    | 'salesforce'
-    | 'hubspot'
-    | 'stripe'
-    | 'chargebee'
-    | 'netsuite'
-    | 'business_central'
-    | 'quickbooks';
+  /** The registered system name, e.g. the one in `connections.<role>.system`. */
+  readonly system: string;
   readonly port: Port;
   readonly connection: OutboundConnection;
   /** Push: verifies and converts webhook deliveries. */

@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore } from '../../test/support/stores.ts';
 import { RateLimitedError, RetryableError, ValidationError } from '../model/revsync-error.ts';
+import { stableId } from '../model/ids.ts';
 import type { Store } from '../store/store.ts';
 import { ManualClock } from './clock.ts';
 import { Engine } from './engine.ts';
@@ -434,13 +435,15 @@ for (const dialect of DIALECTS) {
       );
       await e.runUntilIdle();
       const [run] = await store.runs.list(store.db, { flow: 'traced' });
-      expect(run).toMatchObject({ correlationId: 'corr-123', causationId: appended.eventId });
+      // Runs are caused by the canonical event normalised from the vendor event.
+      const canonicalId = stableId('evt', `${appended.eventId}:0`);
+      expect(run).toMatchObject({ correlationId: 'corr-123', causationId: canonicalId });
       expect(seen).toMatchObject({ correlationId: 'corr-123', causationId: run!.id });
       expect(seen!.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
       const line = lines.find((l) => l.msg === 'calling out');
       expect(line).toMatchObject({
         correlationId: 'corr-123',
-        causationId: appended.eventId,
+        causationId: canonicalId,
         runId: run!.id,
         step: 'call',
       });

@@ -11,7 +11,7 @@ import { ExceptionQueue } from './exception-queue.ts';
 import type { Flow } from './flow.ts';
 import { createLogger } from './logger.ts';
 import type { RetryPolicy } from './retry-policy.ts';
-import { Router, type SignalKeys } from './router.ts';
+import { Router, type Normalise, type SignalKeys } from './router.ts';
 import {
   applyOutcome,
   executeRun,
@@ -40,6 +40,11 @@ export interface EngineOptions {
   /** Source of randomness for retry jitter (default Math.random). */
   random?: () => number;
   signalKeys?: SignalKeys;
+  /**
+   * The normalise stage: what each inbox event means as canonical events, which flows trigger
+   * on (default: every event is its own canonical event).
+   */
+  normalise?: Normalise;
   /** Retry policy of steps whose flow and call set none (default: see DEFAULT_RETRY_POLICY). */
   defaultRetry?: RetryPolicy;
 }
@@ -95,7 +100,10 @@ export class Engine {
     };
     this.inbox = new Inbox(this.store, { now: () => clock.now() });
     this.inbox.onAppend(() => this.#notify());
-    this.#router = new Router(this.store, clock, options.signalKeys);
+    this.#router = new Router(this.store, clock, {
+      ...(options.signalKeys !== undefined && { signalKeys: options.signalKeys }),
+      ...(options.normalise !== undefined && { normalise: options.normalise }),
+    });
     this.exceptions = new ExceptionQueue(this.store, clock, () => this.#notify());
     for (const flow of options.flows ?? []) this.register(flow);
   }

@@ -12,7 +12,11 @@ export interface TriggerEvent {
   entitykey?: string;
   correlationid?: string;
   causationid?: string;
-  /** revsync's own id of the inbox entry. */
+  /** Version of the `data` schema (canonical events). */
+  schemaversion?: number;
+  /** The vendor event a canonical event was normalised from. */
+  vendoreventid?: string;
+  /** revsync's own id of the event (the canonical event; for a vendor event, its inbox entry). */
   eventId: string;
 }
 
@@ -62,7 +66,7 @@ export interface FlowContext {
     options?: StepOptions,
   ): Promise<T>;
   /**
-   * Waits until `key` is signalled (for instance `stripe.invoice.finalized:in_123`) and returns
+   * Waits until `key` is signalled (for instance `billing.invoice.finalized:in_123`) and returns
    * its payload. A signal raised before the wait began counts. After `timeoutMs` the run parks
    * with `wait_timed_out`.
    */

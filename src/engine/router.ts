@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import { InvalidEventError, coerceError, type RevsyncError } from '../model/revsync-error.ts';
-import { newId } from '../model/ids.ts';
+import { newId, stableId } from '../model/ids.ts';
+import {
+  CANONICAL_SCHEMA_VERSION,
+  isCanonicalEventType,
+  parseCanonicalData,
+} from '../model/canonical-events.ts';
+import type { NewCanonicalEvent } from '../store/canonical-event-repository.ts';
 import type { InboxRecord } from '../store/inbox-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { Transaction } from '../store/store.ts';
@@ -13,6 +19,30 @@ export type SignalKeys = (event: TriggerEvent) => string[];
 
 export const defaultSignalKeys: SignalKeys = (event) =>
   event.subject ? [`${event.type}:${event.subject}`] : [];
+
+/** One canonical event as a normaliser returns it (the envelope is added by the router). */
+export interface NormalisedEvent {
+  type: string;
+  subject?: string;
+  data?: unknown;
+  /** Overrides the inbox event's entity key. */
+  entitykey?: string;
+}
+
+/**
+ * The normalise stage: what an inbox (vendor) event means as canonical events. Throwing makes the
+ * event poison. The default passes each event through as its own canonical event (events that
+ * are canonical already, such as revsync's own usage events and the engine's tests).
+ */
+export type Normalise = (event: TriggerEvent) => NormalisedEvent[];
+
+export const passThrough: Normalise = (event) => [
+  {
+    type: event.type,
+    ...(event.subject !== undefined && { subject: event.subject }),
+    data: event.data ?? null,
+  },
+];
 
 // One router at a time on PostgreSQL, so runs of one entity key get sequence numbers in inbox order.
 const ROUTER_LOCK = 7_420_001;
@@ -35,11 +65,17 @@ export class Router {
   readonly #clock: Clock;
   readonly #byType = new Map<string, Flow[]>();
   readonly #signalKeys: SignalKeys;
+  readonly #normalise: Normalise;
 
-  constructor(store: Store, clock: Clock, signalKeys: SignalKeys = defaultSignalKeys) {
+  constructor(
+    store: Store,
+    clock: Clock,
+    options: { signalKeys?: SignalKeys; normalise?: Normalise } = {},
+  ) {
     this.#store = store;
     this.#clock = clock;
-    this.#signalKeys = signalKeys;
+    this.#signalKeys = options.signalKeys ?? defaultSignalKeys;
+    this.#normalise = options.normalise ?? passThrough;
   }
 
   register(flow: Flow): void {
@@ -69,44 +105,62 @@ export class Router {
     });
   }
 
+  /**
+   * Normalises one inbox event into canonical events, stores them in the event log, and starts a
+   * run per subscribed flow of each, in order. An event that cannot be normalised or that a flow
+   * cannot take is poison: failed and queued as an exception, nothing else of it kept.
+   */
   async #route(trx: Transaction<Database>, event: InboxRecord, result: RouteResult): Promise<void> {
     const store = this.#store;
     const at = this.#clock.now();
-    const trigger = toTriggerEvent(event);
-    const planned: { flow: Flow; entityKey: string; input: unknown }[] = [];
-    for (const flow of this.#byType.get(event.type) ?? []) {
-      try {
-        if (flow.filter && !flow.filter(trigger)) continue;
-        const entityKey = flow.entityKey
-          ? flow.entityKey(trigger)
-          : (trigger.entitykey ?? trigger.subject);
-        if (!entityKey) throw new Error('the event has no entity key (entitykey or subject)');
-        const input = flow.input ? flow.input(trigger) : (trigger.data ?? null);
-        planned.push({ flow, entityKey, input });
-      } catch (caught) {
-        const error = new InvalidEventError(
-          `flow ${flow.name} cannot take event ${event.type} ${event.sourceEventId} from ${event.source}: ${coerceError(caught).message}`,
-          { cause: caught },
-        );
-        await store.inbox.transition(trx, event.seq, 'failed', { at, error: error.toJSON() });
-        await store.exceptions.open(trx, {
-          id: newId('exc'),
-          kind: 'event',
-          runId: null,
-          eventSeq: event.seq,
-          flow: flow.name,
-          entityKey: event.entityKey,
-          stepName: null,
-          error: error.toJSON(),
-          attempts: event.attempts + 1,
-          lastInput: event.envelope,
-          correlationId: event.correlationId,
-          createdAt: at,
-        });
-        result.poisoned.push({ event, error });
-        return;
+    const vendor = toTriggerEvent(event);
+    const canonical: TriggerEvent[] = [];
+    const planned: { flow: Flow; entityKey: string; input: unknown; trigger: TriggerEvent }[] = [];
+    let flowName: string | null = null;
+    try {
+      const normalised = this.#normalise(vendor);
+      normalised.forEach((n, i) => canonical.push(toCanonicalTrigger(vendor, n, i)));
+      for (const trigger of canonical) {
+        for (const flow of this.#byType.get(trigger.type) ?? []) {
+          flowName = flow.name;
+          if (flow.filter && !flow.filter(trigger)) continue;
+          const entityKey = flow.entityKey
+            ? flow.entityKey(trigger)
+            : (trigger.entitykey ?? trigger.subject);
+          if (!entityKey) throw new Error('the event has no entity key (entitykey or subject)');
+          const input = flow.input ? flow.input(trigger) : (trigger.data ?? null);
+          planned.push({ flow, entityKey, input, trigger });
+        }
       }
+    } catch (caught) {
+      const error = new InvalidEventError(
+        flowName
+          ? `flow ${flowName} cannot take event ${event.type} ${event.sourceEventId} from ${event.source}: ${coerceError(caught).message}`
+          : `event ${event.type} ${event.sourceEventId} from ${event.source} cannot be normalised: ${coerceError(caught).message}`,
+        { cause: caught },
+      );
+      await store.inbox.transition(trx, event.seq, 'failed', { at, error: error.toJSON() });
+      await store.exceptions.open(trx, {
+        id: newId('exc'),
+        kind: 'event',
+        runId: null,
+        eventSeq: event.seq,
+        flow: flowName,
+        entityKey: event.entityKey,
+        stepName: null,
+        error: error.toJSON(),
+        attempts: event.attempts + 1,
+        lastInput: event.envelope,
+        correlationId: event.correlationId,
+        createdAt: at,
+      });
+      result.poisoned.push({ event, error });
+      return;
     }
+    await store.events.insertMany(
+      trx,
+      canonical.map((c) => toCanonicalRecord(event, c, at)),
+    );
     for (const plan of planned) {
       await store.runs.insert(trx, {
         id: newId('run'),
@@ -115,23 +169,25 @@ export class Router {
         entityKey: plan.entityKey,
         priority: PRIORITIES[plan.flow.priority],
         input: plan.input,
-        triggerEventId: event.eventId,
+        triggerEventId: plan.trigger.eventId,
         correlationId: event.correlationId,
-        causationId: event.eventId,
+        causationId: plan.trigger.eventId,
         availableAt: at,
         createdAt: at,
       });
       result.runsCreated += 1;
     }
-    for (const key of this.#signalKeys(trigger)) {
-      await store.signals.raise(
-        trx,
-        key,
-        { eventId: event.eventId, type: event.type, data: trigger.data ?? null },
-        at,
-      );
-      await store.runs.wakeWaiting(trx, key, at);
-      result.signals.push(key);
+    for (const trigger of canonical) {
+      for (const key of this.#signalKeys(trigger)) {
+        await store.signals.raise(
+          trx,
+          key,
+          { eventId: trigger.eventId, type: trigger.type, data: trigger.data ?? null },
+          at,
+        );
+        await store.runs.wakeWaiting(trx, key, at);
+        result.signals.push(key);
+      }
     }
     await store.inbox.transition(trx, event.seq, 'routed', { at });
     // A replayed poison event that now routes closes its exception.
@@ -145,6 +201,51 @@ export class Router {
       });
     }
   }
+}
+
+/**
+ * A normalised event as flows see it: the vendor event's envelope (correlation, entity key,
+ * time) around the canonical type, subject and data (checked against the type's schema), with
+ * a deterministic id so routing the same inbox event again names the same canonical events.
+ */
+function toCanonicalTrigger(vendor: TriggerEvent, n: NormalisedEvent, index: number): TriggerEvent {
+  const data = isCanonicalEventType(n.type) ? parseCanonicalData(n.type, n.data) : n.data;
+  const eventId = stableId('evt', `${vendor.eventId}:${index}`);
+  const entitykey = n.entitykey ?? vendor.entitykey;
+  return {
+    id: eventId,
+    source: vendor.source,
+    type: n.type,
+    ...(n.subject !== undefined && { subject: n.subject }),
+    ...(vendor.time !== undefined && { time: vendor.time }),
+    data: data ?? null,
+    ...(entitykey !== undefined && { entitykey }),
+    ...(vendor.correlationid !== undefined && { correlationid: vendor.correlationid }),
+    causationid: vendor.eventId,
+    schemaversion: CANONICAL_SCHEMA_VERSION,
+    vendoreventid: vendor.id,
+    eventId,
+  };
+}
+
+function toCanonicalRecord(inbox: InboxRecord, c: TriggerEvent, at: number): NewCanonicalEvent {
+  const time = c.time !== undefined ? Date.parse(c.time) : NaN;
+  return {
+    eventId: c.eventId,
+    inboxSeq: inbox.seq,
+    inboxEventId: inbox.eventId,
+    source: inbox.source,
+    vendorEventId: inbox.sourceEventId,
+    vendorType: inbox.type,
+    type: c.type,
+    subject: c.subject ?? null,
+    entityKey: c.entitykey ?? null,
+    correlationId: inbox.correlationId,
+    schemaVersion: c.schemaversion ?? CANONICAL_SCHEMA_VERSION,
+    data: c.data ?? null,
+    time: Number.isFinite(time) ? time : null,
+    createdAt: at,
+  };
 }
 
 /** The inbox entry as the flow's trigger event. */

@@ -1,4 +1,5 @@
 import { defineFlow } from '../engine/flow.ts';
+import { canonicalData } from '../model/canonical-events.ts';
 import type { FlowDeps } from './deps.ts';
 import { syncCustomerFromCrm, syncCustomerFromErp } from './customer-sync.ts';
 
@@ -11,32 +12,20 @@ type AccountSyncInput = { side: 'crm'; accountId: string } | { side: 'erp'; cust
  * customer changed in the ERP brings the fields the ERP owns back to the canonical customer.
  */
 export function accountSyncFlow(deps: FlowDeps) {
-  const erp = deps.erp.system;
   return defineFlow<AccountSyncInput>({
     name: 'account-sync',
-    triggers: [
-      'salesforce.account.created',
-      'salesforce.account.updated',
-      `${erp}.customer.created`,
-      `${erp}.customer.updated`,
-    ],
+    triggers: ['crm.account.changed', 'erp.customer.changed'],
     // ERP customers revsync did not create (no canonical external id) are not synced back.
     filter: (event) =>
-      event.source !== erp ||
-      /^cus_/.test(String((event.data as { externalId?: unknown })?.externalId ?? '')),
+      event.type !== 'erp.customer.changed' ||
+      /^cus_/.test(canonicalData(event, 'erp.customer.changed').externalId ?? ''),
     input: (event) =>
-      event.source === erp
-        ? { side: 'erp', customerId: String((event.data as { externalId: string }).externalId) }
-        : { side: 'crm', accountId: requireSubject(event.subject) },
+      event.type === 'erp.customer.changed'
+        ? { side: 'erp', customerId: canonicalData(event, 'erp.customer.changed').externalId! }
+        : { side: 'crm', accountId: canonicalData(event, 'crm.account.changed').accountId },
     run: (ctx, input) =>
       input.side === 'crm'
         ? syncCustomerFromCrm(ctx, deps, input.accountId)
         : syncCustomerFromErp(ctx, deps, input.customerId),
   });
-}
-
-/** The vendor object id an event is about; events without one are refused as poison. */
-export function requireSubject(subject: string | undefined): string {
-  if (!subject) throw new Error('the event has no subject (the vendor object id)');
-  return subject;
 }

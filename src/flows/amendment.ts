@@ -1,6 +1,6 @@
 import { defineFlow } from '../engine/flow.ts';
 import { ValidationError } from '../model/revsync-error.ts';
-import { requireSubject } from './account-sync.ts';
+import { canonicalData } from '../model/canonical-events.ts';
 import type { FlowDeps } from './deps.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
 import { ensurePrices, writeSubscriptionToCrm } from './quote-to-cash.ts';
@@ -15,9 +15,12 @@ import { readOptions, writeOptions } from './step-options.ts';
 export function amendmentFlow(deps: FlowDeps) {
   return defineFlow<{ opportunityId: string }>({
     name: 'amendment',
-    triggers: ['salesforce.opportunity.amendment_won'],
+    triggers: ['crm.opportunity.won'],
+    filter: (event) => canonicalData(event, 'crm.opportunity.won').dealType === 'amendment',
     priority: 'high',
-    input: (event) => ({ opportunityId: requireSubject(event.subject) }),
+    input: (event) => ({
+      opportunityId: canonicalData(event, 'crm.opportunity.won').opportunityId,
+    }),
     async run(ctx, { opportunityId }) {
       const opp = await ctx.step('read-opportunity', (s) =>
         deps.crm.getOpportunity(opportunityId, readOptions(s)),

@@ -1,6 +1,6 @@
 import { defineFlow } from '../engine/flow.ts';
 import { ValidationError } from '../model/revsync-error.ts';
-import { requireSubject } from './account-sync.ts';
+import { canonicalData } from '../model/canonical-events.ts';
 import type { FlowDeps } from './deps.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
 import { readOptions, writeOptions } from './step-options.ts';
@@ -13,9 +13,11 @@ import { readOptions, writeOptions } from './step-options.ts';
 export function cancellationFlow(deps: FlowDeps) {
   return defineFlow<{ creditNoteId: string }>({
     name: 'cancellation',
-    triggers: [`${deps.billing.system}.credit_note.created`],
+    triggers: ['billing.credit_note.created'],
     priority: 'high',
-    input: (event) => ({ creditNoteId: requireSubject(event.subject) }),
+    input: (event) => ({
+      creditNoteId: canonicalData(event, 'billing.credit_note.created').creditNoteId,
+    }),
     async run(ctx, { creditNoteId }) {
       const note = await ctx.step('read-credit-note', (s) =>
         deps.billing.getCreditNote(creditNoteId, readOptions(s, 'high')),
@@ -54,7 +56,7 @@ export function cancellationFlow(deps: FlowDeps) {
           canonicalId: `crn:${note.id}`,
           entityType: 'credit_note',
           system: deps.erp.system,
-          objectType: 'creditmemo',
+          objectType: 'credit_memo',
           externalId: id,
         });
         return id;

@@ -1,3 +1,4 @@
+import type { Role } from '../connectors/definition.ts';
 import type { CrmAccount } from '../connectors/ports.ts';
 import type { FlowRules, RegionRule } from './deps.ts';
 
@@ -118,15 +119,18 @@ export function regionOf(
   return { code: rules.defaultRegion, rule: rules.regions[rules.defaultRegion]! };
 }
 
-/** Default field ownership of a canonical customer (overridable in configuration). */
-export const DEFAULT_CUSTOMER_OWNERSHIP: Record<string, string> = {
-  name: 'salesforce',
-  legalName: 'salesforce',
-  email: 'salesforce',
-  domain: 'salesforce',
-  taxId: 'salesforce',
-  billingAddress: 'salesforce',
-  region: 'salesforce',
-  currency: 'netsuite',
-  subsidiary: 'netsuite',
+/**
+ * Default field ownership of a canonical customer, by role (overridable in configuration):
+ * the CRM owns the commercial fields, the ERP the accounting ones.
+ */
+export const DEFAULT_CUSTOMER_OWNERSHIP: Record<string, Role> = {
+  name: 'crm',
+  legalName: 'crm',
+  email: 'crm',
+  domain: 'crm',
+  taxId: 'crm',
+  billingAddress: 'crm',
+  region: 'crm',
+  currency: 'erp',
+  subsidiary: 'erp',
 };

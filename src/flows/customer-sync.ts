@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CrmAccount, PostalAddress } from '../connectors/ports.ts';
 import type { FlowContext } from '../engine/flow.ts';
-import { stableId } from '../model/ids.ts';
+import { customerIdForAccount } from '../model/ids.ts';
 import { ConflictError } from '../model/revsync-error.ts';
 import {
   DEFAULT_CUSTOMER_OWNERSHIP,
@@ -30,7 +30,7 @@ export interface CustomerFields {
   subsidiary: string;
 }
 
-/** What revsync stores per canonical customer (entity type `customer`). */
+/** What revsync stores per canonical customer (entity type `customer`); `seen` is kept per role. */
 export interface CustomerState {
   customerId: string;
   crmAccountId: string;
@@ -68,9 +68,9 @@ export async function syncCustomerFromCrm(
   );
 
   const identity = await ctx.step(`${prefix}:match`, async () => {
-    const linked = await deps.xrefs.find('salesforce', 'Account', accountId);
+    const linked = await deps.xrefs.find(deps.crm.system, 'account', accountId);
     if (linked) return { customerId: linked, duplicateOf: null, rule: [] as string[] };
-    const customerId = stableId('cus', `salesforce:Account:${accountId}`);
+    const customerId = customerIdForAccount(deps.crm.system, accountId);
     const key = matchKeyOf(account);
     for (const { rule, key: ruleKey } of matchRuleKeys(key, deps.rules.matchRules)) {
       const owner = await claimMatchKey(deps, ruleKey, customerId);
@@ -79,8 +79,8 @@ export async function syncCustomerFromCrm(
     await deps.xrefs.link({
       canonicalId: customerId,
       entityType: 'customer',
-      system: 'salesforce',
-      objectType: 'Account',
+      system: deps.crm.system,
+      objectType: 'account',
       externalId: accountId,
     });
     return { customerId, duplicateOf: null, rule: [] as string[] };
@@ -92,13 +92,13 @@ export async function syncCustomerFromCrm(
         entityType: 'customer',
         entityId: identity.duplicateOf!,
         kind: 'duplicate',
-        field: `salesforce:Account:${accountId}`,
+        field: `${deps.crm.system}:account:${accountId}`,
         values: {
-          salesforceAccount: accountId,
+          crmAccount: accountId,
           name: account.name,
           existingCustomer: identity.duplicateOf,
         },
-        message: `Salesforce account ${accountId} (${account.name}) duplicates customer ${identity.duplicateOf} by ${identity.rule.join(' + ')}; merge the accounts in the CRM`,
+        message: `CRM account ${accountId} (${account.name}) duplicates customer ${identity.duplicateOf} by ${identity.rule.join(' + ')}; merge the accounts in the CRM`,
         correlationId: ctx.correlationId,
       }),
     );
@@ -119,24 +119,24 @@ export async function syncCustomerFromCrm(
         customerId,
         crmAccountId: accountId,
         fields: incoming,
-        seen: { salesforce: { ...incoming } },
+        seen: { crm: { ...incoming } },
       };
       await deps.entities.put({
         id: customerId,
         type: 'customer',
         data: state,
         expectedVersion: 0,
-        by: 'salesforce',
+        by: deps.crm.system,
       });
       return { state, applied: Object.keys(incoming), conflicts: [] as FieldConflict[] };
     }
     const merge = mergeOwnedFields(
       stored.data.fields,
       stored.data.seen,
-      'salesforce',
+      'crm',
       incoming,
       ownershipOf(deps),
-      'salesforce',
+      'crm',
     );
     const state: CustomerState = { ...stored.data, fields: merge.fields, seen: merge.seen };
     if (merge.applied.length + merge.ignored.length + merge.conflicts.length > 0) {
@@ -145,7 +145,7 @@ export async function syncCustomerFromCrm(
         type: 'customer',
         data: state,
         expectedVersion: stored.version,
-        by: 'salesforce',
+        by: deps.crm.system,
       });
     }
     return { state, applied: merge.applied, conflicts: merge.conflicts };
@@ -169,7 +169,7 @@ export async function syncCustomerFromCrm(
       },
       writeOptions(s),
     );
-    await recordSent(deps, customerId, deps.erp.system, erpView(fields));
+    await recordSent(deps, customerId, 'erp', erpView(fields));
     await deps.xrefs.link({
       canonicalId: customerId,
       entityType: 'customer',
@@ -290,10 +290,10 @@ export async function syncCustomerFromErp(
     const merge = mergeOwnedFields(
       stored.data.fields,
       stored.data.seen,
-      deps.erp.system,
+      'erp',
       incoming,
       ownershipOf(deps),
-      'salesforce',
+      'crm',
     );
     if (merge.applied.length + merge.ignored.length + merge.conflicts.length > 0) {
       await deps.entities.put({

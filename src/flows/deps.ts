@@ -89,7 +89,7 @@ export interface RegionRule {
 export interface FlowRules {
   regions: Record<string, RegionRule>;
   defaultRegion: string;
-  /** entity type → field → owning system. */
+  /** entity type → field → owning role (`crm`, `billing`, `erp`). */
   ownership: Record<string, Record<string, string>>;
   /** Lists of fields; a customer matching an existing one on all fields of any list is a duplicate. */
   matchRules: ('normalizedName' | 'domain' | 'taxId' | 'country')[][];

@@ -33,7 +33,7 @@ export async function postInvoiceToErp(
     deps.billing.getInvoice(invoiceId, readOptions(s, 'high')),
   );
   if (invoice.status === 'draft') {
-    await ctx.waitForSignal(`${deps.billing.system}.invoice.finalized:${invoiceId}`, {
+    await ctx.waitForSignal(`billing.invoice.finalized:${invoiceId}`, {
       timeoutMs: FINALIZE_TIMEOUT_MS,
       name: `${prefix}:wait-finalized`,
     });
@@ -91,7 +91,7 @@ export async function postInvoiceToErp(
       externalId: invoice.id,
     });
     // A finalized invoice does not change: once posted (here or by another flow), it is done.
-    const objectType = invoice.total.amount < 0 ? 'creditmemo' : 'invoice';
+    const objectType = invoice.total.amount < 0 ? 'credit_memo' : 'invoice';
     const posted = await deps.xrefs.findExternal(canonicalId, deps.erp.system, objectType);
     if (posted) return posted;
     // A downgrade's proration invoice can be negative: the ERP books that as a credit memo.
@@ -104,7 +104,7 @@ export async function postInvoiceToErp(
         canonicalId,
         entityType: 'invoice',
         system: deps.erp.system,
-        objectType: 'creditmemo',
+        objectType: 'credit_memo',
         externalId: memo.id,
       });
       return memo.id;

@@ -1,14 +1,7 @@
 import { defineFlow } from '../engine/flow.ts';
-import { requireSubject } from './account-sync.ts';
+import { canonicalData } from '../model/canonical-events.ts';
 import type { FlowDeps } from './deps.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
-
-/** Billing reason of a billing-platform invoice event, when the event carries the invoice. */
-export function billingReasonOf(data: unknown): string | undefined {
-  return typeof data === 'object' && data !== null
-    ? ((data as { billing_reason?: string }).billing_reason ?? undefined)
-    : undefined;
-}
 
 /**
  * Invoice posting: every finalized billing invoice (other than renewals, which the renewal flow
@@ -18,10 +11,11 @@ export function billingReasonOf(data: unknown): string | undefined {
 export function invoiceToErpFlow(deps: FlowDeps) {
   return defineFlow<{ invoiceId: string }>({
     name: 'invoice-to-erp',
-    triggers: [`${deps.billing.system}.invoice.finalized`],
-    filter: (event) => billingReasonOf(event.data) !== 'subscription_cycle',
+    triggers: ['billing.invoice.finalized'],
+    filter: (event) =>
+      canonicalData(event, 'billing.invoice.finalized').reason !== 'subscription_cycle',
     priority: 'high',
-    input: (event) => ({ invoiceId: requireSubject(event.subject) }),
+    input: (event) => ({ invoiceId: canonicalData(event, 'billing.invoice.finalized').invoiceId }),
     async run(ctx, { invoiceId }) {
       const posted = await postInvoiceToErp(ctx, deps, invoiceId);
       return { invoiceId, erpInvoiceId: posted.erpInvoiceId, total: posted.invoice.total };

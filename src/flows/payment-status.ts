@@ -2,7 +2,7 @@ import type { BillingPayment } from '../connectors/ports.ts';
 import { defineFlow, type FlowContext } from '../engine/flow.ts';
 import { subtract } from '../model/money.ts';
 import { ValidationError } from '../model/revsync-error.ts';
-import { requireSubject } from './account-sync.ts';
+import { canonicalData } from '../model/canonical-events.ts';
 import type { FlowDeps } from './deps.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
 import { readOptions, writeOptions } from './step-options.ts';
@@ -26,19 +26,28 @@ type PaymentEventInput =
  * Runs in the `critical` lane so payments are never starved by backfills.
  */
 export function paymentStatusFlow(deps: FlowDeps) {
-  const sys = deps.billing.system;
   return defineFlow<PaymentEventInput>({
     name: 'payment-status',
-    triggers: [`${sys}.invoice.paid`, `${sys}.invoice.payment_failed`, `${sys}.refund.created`],
+    triggers: ['billing.invoice.paid', 'billing.payment.failed', 'billing.refund.created'],
     priority: 'critical',
     input: (event) =>
-      event.type.endsWith('.refund.created')
-        ? { kind: 'refund', refundId: requireSubject(event.subject), eventId: event.eventId }
-        : {
-            kind: event.type.endsWith('.invoice.paid') ? 'paid' : 'failed',
-            invoiceId: requireSubject(event.subject),
+      event.type === 'billing.refund.created'
+        ? {
+            kind: 'refund',
+            refundId: canonicalData(event, 'billing.refund.created').refundId,
             eventId: event.eventId,
-          },
+          }
+        : event.type === 'billing.invoice.paid'
+          ? {
+              kind: 'paid',
+              invoiceId: canonicalData(event, 'billing.invoice.paid').invoiceId,
+              eventId: event.eventId,
+            }
+          : {
+              kind: 'failed',
+              invoiceId: canonicalData(event, 'billing.payment.failed').invoiceId,
+              eventId: event.eventId,
+            },
     async run(ctx, input) {
       if (input.kind === 'refund') return applyRefund(ctx, deps, input.refundId, input.eventId);
       // The invoice must be in the ERP before a payment can be applied to it; posting is an
@@ -76,7 +85,7 @@ export function paymentStatusFlow(deps: FlowDeps) {
             canonicalId: `pay:${payment.id}`,
             entityType: 'payment',
             system: deps.erp.system,
-            objectType: 'customerpayment',
+            objectType: 'payment',
             externalId: id,
           });
           return id;
@@ -94,7 +103,11 @@ export function paymentStatusFlow(deps: FlowDeps) {
         payment.failureReason,
       );
       await ctx.step('crm-payment-status', async (s) => {
-        const accountId = await deps.xrefs.findExternal(posted.customerId, 'salesforce', 'Account');
+        const accountId = await deps.xrefs.findExternal(
+          posted.customerId,
+          deps.crm.system,
+          'account',
+        );
         if (!accountId) return null;
         await deps.crm.updateAccountBilling(
           accountId,
@@ -162,7 +175,7 @@ async function applyRefund(ctx: FlowContext, deps: FlowDeps, refundId: string, e
     `refund ${refund.id}`,
   );
   await ctx.step('crm-payment-status', async (s) => {
-    const accountId = await deps.xrefs.findExternal(posted.customerId, 'salesforce', 'Account');
+    const accountId = await deps.xrefs.findExternal(posted.customerId, deps.crm.system, 'account');
     if (!accountId) return null;
     await deps.crm.updateAccountBilling(
       accountId,

@@ -1,9 +1,9 @@
 import type { BillingSubscription, CrmOpportunity } from '../connectors/ports.ts';
 import { defineFlow, type FlowContext } from '../engine/flow.ts';
-import { stableId } from '../model/ids.ts';
+import { canonicalData } from '../model/canonical-events.ts';
+import { contractIdForOpportunity } from '../model/ids.ts';
 import { toDecimalString } from '../model/money.ts';
 import { ConflictError, ValidationError } from '../model/revsync-error.ts';
-import { requireSubject } from './account-sync.ts';
 import { syncCustomerFromCrm } from './customer-sync.ts';
 import type { FlowDeps } from './deps.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
@@ -19,7 +19,7 @@ export interface QuoteToCashResult {
 }
 
 /**
- * Quote-to-cash: a Closed Won opportunity with line items → customer in the ERP and the billing
+ * Quote-to-cash: a won CRM opportunity (other than an amendment) with line items → customer in the ERP and the billing
  * platform → subscription (created once: the contract's cross-reference is checked first and the
  * create carries the step's idempotency key) → its first invoice, once finalized, posted to the
  * ERP with the billing invoice id as external id and the subsidiary from the region rule → the
@@ -28,9 +28,12 @@ export interface QuoteToCashResult {
 export function quoteToCashFlow(deps: FlowDeps) {
   return defineFlow<{ opportunityId: string }, QuoteToCashResult | { skipped: string }>({
     name: 'quote-to-cash',
-    triggers: ['salesforce.opportunity.closed_won'],
+    triggers: ['crm.opportunity.won'],
+    filter: (event) => canonicalData(event, 'crm.opportunity.won').dealType !== 'amendment',
     priority: 'high',
-    input: (event) => ({ opportunityId: requireSubject(event.subject) }),
+    input: (event) => ({
+      opportunityId: canonicalData(event, 'crm.opportunity.won').opportunityId,
+    }),
     async run(ctx, { opportunityId }) {
       const read = await ctx.step('read-opportunity', (s) =>
         deps.crm.getOpportunity(opportunityId, readOptions(s)),
@@ -89,7 +92,7 @@ export async function ensureSubscription(
   billingCustomerId: string,
 ): Promise<BillingSubscription> {
   const prices = await ensurePrices(ctx, deps, opp);
-  const contractId = stableId('ctr', `salesforce:Opportunity:${opp.id}`);
+  const contractId = contractIdForOpportunity(deps.crm.system, opp.id);
   return ctx.step('create-subscription', async (s) => {
     const existing = await deps.xrefs.findExternal(contractId, deps.billing.system, 'subscription');
     if (existing) return deps.billing.getSubscription(existing, readOptions(s));
@@ -100,8 +103,8 @@ export async function ensureSubscription(
         metadata: {
           revsync_customer_id: customerId,
           revsync_contract_id: contractId,
-          salesforce_opportunity_id: opp.id,
-          salesforce_account_id: opp.accountId,
+          revsync_crm_opportunity_id: opp.id,
+          revsync_crm_account_id: opp.accountId,
           // Billing events about this subscription continue the deal's correlation id.
           revsync_correlation_id: ctx.correlationId,
         },
@@ -118,8 +121,8 @@ export async function ensureSubscription(
     await deps.xrefs.link({
       canonicalId: contractId,
       entityType: 'contract',
-      system: 'salesforce',
-      objectType: 'Opportunity',
+      system: deps.crm.system,
+      objectType: 'opportunity',
       externalId: opp.id,
     });
     return subscription;

@@ -3,23 +3,23 @@ import { stableId } from '../model/ids.ts';
 import { toCurrencyCode } from '../model/currency.ts';
 import { buildStraightLineSchedule } from '../model/revenue.ts';
 import type { RevenueScheduleV1 } from '../model/entities/revenue-schedule.ts';
-import { requireSubject } from './account-sync.ts';
+import { canonicalData } from '../model/canonical-events.ts';
 import type { FlowDeps } from './deps.ts';
-import { billingReasonOf } from './invoice-to-erp.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
 
 /**
- * Renewal-to-revenue: a renewal invoice (billing reason `subscription_cycle`) → ERP invoice with
+ * Renewal-to-revenue: a renewal invoice (canonical reason `subscription_cycle`) → ERP invoice with
  * rev-rec dates → a straight-line revenue schedule per line for the new term, stored as canonical
  * RevenueSchedule records (lines sum exactly to the line amount).
  */
 export function renewalFlow(deps: FlowDeps) {
   return defineFlow<{ invoiceId: string }>({
     name: 'renewal',
-    triggers: [`${deps.billing.system}.invoice.finalized`],
-    filter: (event) => billingReasonOf(event.data) === 'subscription_cycle',
+    triggers: ['billing.invoice.finalized'],
+    filter: (event) =>
+      canonicalData(event, 'billing.invoice.finalized').reason === 'subscription_cycle',
     priority: 'high',
-    input: (event) => ({ invoiceId: requireSubject(event.subject) }),
+    input: (event) => ({ invoiceId: canonicalData(event, 'billing.invoice.finalized').invoiceId }),
     async run(ctx, { invoiceId }) {
       const posted = await postInvoiceToErp(ctx, deps, invoiceId);
       const schedules = await ctx.step('revenue-schedules', async () => {

@@ -1,5 +1,5 @@
 import { defineFlow } from '../engine/flow.ts';
-import { requireSubject } from './account-sync.ts';
+import { parseCanonicalData } from '../model/canonical-events.ts';
 import type { FlowDeps } from './deps.ts';
 import { monthlyRecurringRevenue } from './mrr.ts';
 import { readOptions, writeOptions } from './step-options.ts';
@@ -11,21 +11,23 @@ import { toDecimalString } from '../model/money.ts';
  * sees the true state. A canceled subscription also flags the account as churned.
  */
 export function subscriptionStatusFlow(deps: FlowDeps) {
-  const sys = deps.billing.system;
   return defineFlow<{ subscriptionId: string }>({
     name: 'subscription-status',
     triggers: [
-      `${sys}.customer.subscription.created`,
-      `${sys}.customer.subscription.updated`,
-      `${sys}.customer.subscription.deleted`,
+      'billing.subscription.created',
+      'billing.subscription.updated',
+      'billing.subscription.canceled',
     ],
-    input: (event) => ({ subscriptionId: requireSubject(event.subject) }),
+    input: (event) => ({
+      subscriptionId: parseCanonicalData(event.type as 'billing.subscription.updated', event.data)
+        .subscriptionId,
+    }),
     async run(ctx, { subscriptionId }) {
       const sub = await ctx.step('read-subscription', (s) =>
         deps.billing.getSubscription(subscriptionId, readOptions(s)),
       );
-      const opportunityId = sub.metadata.salesforce_opportunity_id;
-      const accountId = sub.metadata.salesforce_account_id;
+      const opportunityId = sub.metadata.revsync_crm_opportunity_id;
+      const accountId = sub.metadata.revsync_crm_account_id;
       const mrr = monthlyRecurringRevenue(sub);
       if (opportunityId) {
         await ctx.step('crm-opportunity', (s) =>

@@ -1,30 +1,38 @@
+import type { AnyConnectorDefinition } from '../connectors/definition.ts';
 import type { VendorEvent } from '../connectors/ports.ts';
-import { stableId } from '../model/ids.ts';
+import { connectorFor } from '../connectors/registry.ts';
+import { customerIdForAccount } from '../model/ids.ts';
 import type { Store } from '../store/store.ts';
 
-type Data = Record<string, unknown>;
+/** Finds the connector definition of an event's source system. */
+export type DefinitionLookup = (system: string) => AnyConnectorDefinition | undefined;
 
 /**
- * Gives each vendor event the entity key that orders its runs: the canonical customer. Salesforce
- * events carry the account id; billing objects carry the canonical id in their metadata (set by
- * revsync when it created them) or a customer id the cross-reference map knows. An event whose
- * customer revsync cannot place keeps a vendor-scoped key, so it is still ordered with its kin.
+ * Gives each vendor event the entity key that orders its runs: the canonical customer. The
+ * event's connector says what the event is about (its `entityKey`): the canonical id itself when
+ * the vendor object carries it, else the role object that identifies the customer, which the
+ * cross-reference map resolves. A CRM account revsync has not met yet gets the canonical id it
+ * will have; anything else revsync cannot place keeps a system-scoped key, so it is still
+ * ordered with its kin.
  */
 export class EntityKeyResolver {
   readonly #store: Store;
+  readonly #definitions: DefinitionLookup;
 
-  constructor(store: Store) {
+  constructor(store: Store, definitions: DefinitionLookup = connectorFor) {
     this.#store = store;
+    this.#definitions = definitions;
   }
 
   /**
-   * Adds the entity key and, for billing objects revsync created, the correlation id of the
+   * Adds the entity key and, for vendor objects revsync created, the correlation id of the
    * business change that created them (kept in their metadata), so one correlation id follows a
    * deal from the CRM through billing to the ERP.
    */
   async resolve(event: VendorEvent): Promise<VendorEvent> {
-    const correlationid = correlationOf(event) ?? event.correlationid;
-    const entitykey = event.entitykey ?? (await this.#keyOf(event));
+    const definition = this.#definitions(event.source);
+    const correlationid = definition?.correlationId?.(event) ?? event.correlationid;
+    const entitykey = event.entitykey ?? (await this.#keyOf(event, definition));
     return {
       ...event,
       ...(entitykey !== undefined && { entitykey }),
@@ -32,71 +40,23 @@ export class EntityKeyResolver {
     };
   }
 
-  async #keyOf(event: VendorEvent): Promise<string | undefined> {
-    const data = (event.data ?? {}) as Data;
-    switch (event.source) {
-      case 'salesforce': {
-        const accountId = event.type.startsWith('salesforce.account.')
-          ? event.subject
-          : str(data.AccountId);
-        return accountId
-          ? this.#canonical('salesforce', 'Account', accountId, () =>
-              stableId('cus', `salesforce:Account:${accountId}`),
-            )
-          : undefined;
-      }
-      case 'stripe': {
-        // Subscriptions carry it in metadata; their invoices in parent.subscription_details.metadata.
-        const fromMetadata =
-          str(obj(data.metadata)?.revsync_customer_id) ??
-          str(obj(obj(obj(data.parent)?.subscription_details)?.metadata)?.revsync_customer_id);
-        if (fromMetadata) return fromMetadata;
-        const customer =
-          data.object === 'customer'
-            ? str(data.id)
-            : (str(data.customer) ?? str(obj(data.customer)?.id));
-        return customer
-          ? this.#canonical('stripe', 'customer', customer, () => `stripe:customer:${customer}`)
-          : undefined;
-      }
-      case 'netsuite': {
-        const externalId = str(data.externalId) ?? str(obj(data.entity)?.externalId);
-        if (externalId?.startsWith('cus_')) return externalId;
-        const id = event.subject;
-        return id
-          ? this.#canonical('netsuite', 'customer', id, () => `netsuite:customer:${id}`)
-          : undefined;
-      }
-      default:
-        return event.subject ? `${event.source}:${event.subject}` : undefined;
-    }
-  }
-
-  async #canonical(
-    system: string,
-    objectType: string,
-    externalId: string,
-    fallback: () => string,
-  ): Promise<string> {
-    return (
-      (await this.#store.xrefs.findCanonical(this.#store.db, system, objectType, externalId)) ??
-      fallback()
+  async #keyOf(
+    event: VendorEvent,
+    definition: AnyConnectorDefinition | undefined,
+  ): Promise<string | undefined> {
+    if (!definition) return event.subject ? `${event.source}:${event.subject}` : undefined;
+    const hint = definition.entityKey(event);
+    if (!hint) return undefined;
+    if ('canonicalId' in hint) return hint.canonicalId;
+    const known = await this.#store.xrefs.findCanonical(
+      this.#store.db,
+      definition.system,
+      hint.objectType,
+      hint.id,
     );
+    if (known) return known;
+    if (definition.role === 'crm' && hint.objectType === 'account')
+      return customerIdForAccount(definition.system, hint.id);
+    return `${definition.system}:${hint.objectType}:${hint.id}`;
   }
-}
-
-function correlationOf(event: VendorEvent): string | undefined {
-  const data = (event.data ?? {}) as Data;
-  return (
-    str(obj(data.metadata)?.revsync_correlation_id) ??
-    str(obj(obj(obj(data.parent)?.subscription_details)?.metadata)?.revsync_correlation_id)
-  );
-}
-
-function obj(value: unknown): Data | undefined {
-  return typeof value === 'object' && value !== null ? (value as Data) : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -193,3 +193,16 @@ function increment(digits: readonly number[]): number[] {
   }
   throw new ModelError('invalid_id', 'id factory: random part overflowed within one millisecond');
 }
+
+/**
+ * The canonical customer id of a CRM account: the same account always maps to the same
+ * customer, whichever flow, process or replay computes it.
+ */
+export function customerIdForAccount(system: string, accountId: string): string {
+  return stableId('cus', `${system}:account:${accountId}`);
+}
+
+/** The canonical contract id of a won CRM opportunity. */
+export function contractIdForOpportunity(system: string, opportunityId: string): string {
+  return stableId('ctr', `${system}:opportunity:${opportunityId}`);
+}

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BusinessViews } from '../api/deps.ts';
+import type { BusinessViews } from './business-views.ts';
 import type { Clock } from '../engine/clock.ts';
 import type { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import type { Store } from '../store/store.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from '../../test/support/api-harness.ts';
-import type { BusinessViews } from '../api/deps.ts';
+import type { BusinessViews } from './business-views.ts';
 import { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import { RetryableError } from '../model/revsync-error.ts';
 

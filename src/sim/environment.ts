@@ -1,36 +1,49 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import jsforce from 'jsforce';
 import { pino, type Logger } from 'pino';
-import Stripe from 'stripe';
+import type { ApiOptions } from '../api/api-options.ts';
 import { buildConnectors } from '../app/build-connectors.ts';
 import { Runtime } from '../app/runtime.ts';
 import { defineConfig, env, type RevsyncConfig } from '../config/define-config.ts';
 import { resolveConfig } from '../config/load-config.ts';
+import { ROLES, type Role } from '../connectors/definition.ts';
+import { DEFAULT_STACK } from '../connectors/registry.ts';
 import type { EngineOptions } from '../engine/engine.ts';
-import { FAULT_PRESETS, type FaultConfigInput } from '@revsync/emulators/kit';
-import { netsuiteEmulatorDefaults, startNetsuiteEmulator } from '@revsync/emulators/netsuite';
-import { createNetsuiteTestClient } from '@revsync/emulators/netsuite';
-import { salesforceEmulatorDefaults, startSalesforceEmulator } from '@revsync/emulators/salesforce';
-import { startStripeEmulator } from '@revsync/emulators/stripe';
 import { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import { openStore } from '../store/open-store.ts';
-import { retry, setUpCatalog, type World } from './actions.ts';
+import { setUpCatalog, type World } from './actions.ts';
+import type {
+  BillingActor,
+  CrmActor,
+  ErpActor,
+  FaultLevel,
+  StartedSystem,
+} from './drivers/driver.ts';
+import { loadDriver } from './drivers/load-driver.ts';
 import { freePort } from './free-port.ts';
 import { settle } from './settle.ts';
 
-export type FaultLevel = 'none' | 'light' | 'heavy';
+export type { FaultLevel } from './drivers/driver.ts';
+
+/** Which system plays each role. */
+export type Stack = Record<Role, string>;
 
 export interface EnvironmentOptions {
   seed: number;
   faults: FaultLevel;
-  /** Use running emulators instead of starting them. */
-  stripeUrl?: string;
-  salesforceUrl?: string;
-  netsuiteUrl?: string;
+  /** The systems (default: the registry's default stack). */
+  stack?: Partial<Stack>;
+  /** Use running emulators, by role, instead of starting them. */
+  urls?: Partial<Record<Role, string>>;
+  /** Emulator ports by role: absent = any free port; `'default'` = each emulator's own port. */
+  emulatorPorts?: 'default';
+  /** `'off'`: emulators without request-rate limits (benchmarks); default each vendor's. */
+  rateLimits?: 'vendor' | 'off';
   /** revsync's store (default: a temporary SQLite file). */
   storeUrl?: string;
+  /** revsync's HTTP port (default: any free port). */
+  port?: number;
   logger?: Logger;
   /** How often an incomplete usage period is checked again (default 1 s). */
   usageRecheckMs?: number;
@@ -38,114 +51,77 @@ export interface EnvironmentOptions {
   engine?: Partial<Omit<EngineOptions, 'store' | 'flows' | 'clock' | 'logger'>>;
   /** Changes to the configuration (e.g. turning flows off). */
   configure?: (config: RevsyncConfig) => RevsyncConfig;
-  /** The Stripe emulator's rate limit per second (default 100, like live mode; 0 = off). */
-  stripeRateLimit?: number;
+  /** The API and dashboard (default: webhooks only). */
+  api?: ApiOptions | false;
 }
 
-/** Everything a simulation (or a flow test) works with. */
+/** Everything a simulation, the demo or a flow test works with. */
 export interface SimEnvironment {
   runtime: Runtime;
   gateway: OutboundGateway;
-  stripe: Stripe;
-  salesforce: jsforce.Connection;
-  netsuite: ReturnType<typeof createNetsuiteTestClient>;
+  stack: Stack;
+  /** The CRM and billing systems as the scenario acts on them. */
   world: World;
-  /** In-process emulators (absent when URLs were given). */
-  emulators: {
-    stripe?: Awaited<ReturnType<typeof startStripeEmulator>>;
-    salesforce?: Awaited<ReturnType<typeof startSalesforceEmulator>>;
-    netsuite?: Awaited<ReturnType<typeof startNetsuiteEmulator>>;
+  /** The ERP's books, read back for the invariants. */
+  erp: ErpActor;
+  /** The started systems by role (URLs, actors). */
+  systems: {
+    crm: StartedSystem<CrmActor>;
+    billing: StartedSystem<BillingActor>;
+    erp: StartedSystem<ErpActor>;
   };
-  urls: { stripe: string; salesforce: string; netsuite: string };
+  urls: Record<Role, string>;
   /** Waits until revsync is quiet; false if it did not go quiet in time. */
   settle(options?: {
     timeoutMs?: number;
     onWait?: (busy: Record<string, number>) => void;
   }): Promise<boolean>;
   /** Switches off every emulator's faults (before reading the books). */
-  clearFaults(): void;
+  clearFaults(): Promise<void>;
   close(): Promise<void>;
 }
 
-const STRIPE_KEY = 'sk_test_revsync_simulator';
-
 /**
- * Starts the emulators (unless given their URLs), a Stripe test clock, and revsync on them —
- * with the configuration a simulation uses — plus SDK clients of each system for the actor side.
+ * Starts each role's emulator through its simulator driver (unless given its URL), and revsync
+ * on them with the configuration a simulation uses; the drivers' actors act on the systems.
  */
 export async function startEnvironment(options: EnvironmentOptions): Promise<SimEnvironment> {
   const logger = options.logger ?? pino({ level: process.env.REVSYNC_LOG_LEVEL ?? 'silent' });
+  const stack: Stack = { ...DEFAULT_STACK, ...options.stack };
   const cleanups: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
   try {
-    const emulators: SimEnvironment['emulators'] = {};
-    if (!options.stripeUrl) {
-      emulators.stripe = await startStripeEmulator({
-        port: 0,
+    const port = options.port ?? (await freePort());
+    const started: Partial<SimEnvironment['systems']> = {};
+    for (const role of ROLES) {
+      const driver = await loadDriver(role, stack[role]);
+      const url = options.urls?.[role];
+      const system = await driver.start({
         seed: options.seed,
         faults: options.faults,
-        rateLimit: options.stripeRateLimit ?? 100,
+        ...(options.emulatorPorts !== 'default' && { port: 0 }),
+        ...(url !== undefined && { url }),
+        webhookUrl: `http://127.0.0.1:${port}/webhooks/${stack[role]}`,
+        ...(options.rateLimits !== undefined && { rateLimits: options.rateLimits }),
       });
-      cleanups.push(() => emulators.stripe!.close());
+      (started as Record<Role, StartedSystem<unknown>>)[role] = system;
+      cleanups.push(() => system.close());
     }
-    if (!options.salesforceUrl) {
-      emulators.salesforce = await startSalesforceEmulator({
-        port: 0,
-        seed: options.seed,
-        faults: options.faults,
-      });
-      cleanups.push(() => emulators.salesforce!.close());
-    }
-    if (!options.netsuiteUrl) {
-      emulators.netsuite = await startNetsuiteEmulator({
-        port: 0,
-        seed: options.seed,
-        faults: netsuiteFaults(options.faults),
-        oauthClock: 'system',
-      });
-      cleanups.push(() => emulators.netsuite!.close());
-    }
-    const urls = {
-      stripe: options.stripeUrl ?? emulators.stripe!.url,
-      salesforce: options.salesforceUrl ?? emulators.salesforce!.url,
-      netsuite: options.netsuiteUrl ?? emulators.netsuite!.url,
-    };
-
-    const stripe = stripeClient(urls.stripe);
-    const clock = await retry(() =>
-      stripe.testHelpers.testClocks.create({
-        frozen_time: Math.floor(Date.now() / 1000),
-        name: `revsync seed ${options.seed}`,
-      }),
-    );
-    const port = await freePort();
-    const endpoint = await retry(() =>
-      stripe.webhookEndpoints.create({
-        url: `http://127.0.0.1:${port}/webhooks/stripe`,
-        enabled_events: ['*'],
-      }),
-    );
-    cleanups.push(
-      async () => void (await stripe.webhookEndpoints.del(endpoint.id).catch(() => undefined)),
-    );
+    const systems = started as SimEnvironment['systems'];
+    const world: World = { crm: systems.crm.actor, billing: systems.billing.actor };
+    await setUpCatalog(world);
 
     const dir = mkdtempSync(join(tmpdir(), 'revsync-sim-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const usageRecheckMs = options.usageRecheckMs ?? 1_000;
-    const base = simulationConfig(urls, usageRecheckMs);
+    const base = simulationConfig(stack, systems, options.usageRecheckMs ?? 1_000);
     const config = resolveConfig(
       options.configure ? options.configure(base) : base,
       {
-        STRIPE_API_KEY: STRIPE_KEY,
-        STRIPE_WEBHOOK_SECRET: endpoint.secret ?? '',
-        SALESFORCE_CLIENT_ID: salesforceEmulatorDefaults.clientId,
-        SALESFORCE_CLIENT_SECRET: salesforceEmulatorDefaults.clientSecret,
-        NETSUITE_CONSUMER_KEY: netsuiteEmulatorDefaults.consumerKey,
-        NETSUITE_CONSUMER_SECRET: netsuiteEmulatorDefaults.consumerSecret,
-        NETSUITE_TOKEN_ID: netsuiteEmulatorDefaults.tokenId,
-        NETSUITE_TOKEN_SECRET: netsuiteEmulatorDefaults.tokenSecret,
+        ...systems.crm.env,
+        ...systems.billing.env,
+        ...systems.erp.env,
         REVSYNC_STORE_URL: options.storeUrl ?? `sqlite:${join(dir, 'revsync.db')}`,
       },
       'simulation configuration',
@@ -155,7 +131,9 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Sim
     const runtime = new Runtime(config, {
       store,
       gateway,
-      connectors: buildConnectors(config, gateway, logger, { stripeTestClock: clock.id }),
+      connectors: await buildConnectors(config, gateway, logger, {
+        ...(systems.billing.testClock !== undefined && { testClock: systems.billing.testClock }),
+      }),
       logger,
       engine: {
         concurrency: 32,
@@ -164,49 +142,30 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Sim
         ...options.engine,
       },
       pollIntervalMs: 250,
-      api: false,
+      api: options.api ?? false,
     });
     await runtime.start({ port });
     cleanups.push(() => runtime.stop());
 
-    const salesforce = new jsforce.Connection({
-      oauth2: {
-        clientId: salesforceEmulatorDefaults.clientId,
-        clientSecret: salesforceEmulatorDefaults.clientSecret,
-        loginUrl: urls.salesforce,
-      },
-      loginUrl: urls.salesforce,
-      version: '62.0',
-    });
-    await salesforce.authorize({ grant_type: 'client_credentials' });
-    const netsuite = createNetsuiteTestClient({
-      url: urls.netsuite,
-      credentials: {
-        accountId: netsuiteEmulatorDefaults.accountId,
-        consumerKey: netsuiteEmulatorDefaults.consumerKey,
-        consumerSecret: netsuiteEmulatorDefaults.consumerSecret,
-        tokenId: netsuiteEmulatorDefaults.tokenId,
-        tokenSecret: netsuiteEmulatorDefaults.tokenSecret,
-      },
-    });
-    const world = await setUpCatalog(stripe, salesforce, clock.id);
+    const flushes = ROLES.flatMap((role) => systems[role].flushWebhooks ?? []);
     return {
       runtime,
       gateway,
-      stripe,
-      salesforce,
-      netsuite,
+      stack,
       world,
-      emulators,
-      urls,
+      erp: systems.erp.actor,
+      systems,
+      urls: { crm: systems.crm.url, billing: systems.billing.url, erp: systems.erp.url },
       settle: (o = {}) =>
         settle(runtime, {
-          ...(emulators.stripe && { flushWebhooks: () => emulators.stripe!.flushWebhooks() }),
+          ...(flushes.length > 0 && {
+            flushWebhooks: async () => void (await Promise.all(flushes.map((f) => f()))),
+          }),
           timeoutMs: o.timeoutMs ?? 10 * 60_000,
           ...(o.onWait && { onWait: o.onWait }),
         }),
-      clearFaults() {
-        for (const emulator of Object.values(emulators)) emulator?.app.faults.set('none');
+      async clearFaults() {
+        for (const role of ROLES) await systems[role].clearFaults();
       },
       close,
     };
@@ -216,73 +175,36 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Sim
   }
 }
 
+/**
+ * The configuration of a simulation: each role's connection as its driver gives it (with a
+ * circuit that opens and probes quickly), three regions and currencies, usage from two meters.
+ */
 function simulationConfig(
-  urls: { stripe: string; salesforce: string; netsuite: string },
+  stack: Stack,
+  systems: SimEnvironment['systems'],
   usageRecheckMs: number,
 ): RevsyncConfig {
   const circuit = { failureThreshold: 5, openMs: 1_000, maxOpenMs: 8_000 };
+  const subsidiaries = systems.erp.subsidiaries ?? {};
+  const connection = (role: Role) => ({
+    system: stack[role],
+    ...systems[role].connection,
+    circuit,
+  });
   return defineConfig({
     store: { url: env('REVSYNC_STORE_URL') },
     connections: {
-      salesforce: {
-        loginUrl: urls.salesforce,
-        clientId: env('SALESFORCE_CLIENT_ID'),
-        clientSecret: env('SALESFORCE_CLIENT_SECRET'),
-        limits: { ratePerSecond: 200, maxConcurrent: 10 },
-        circuit,
-      },
-      stripe: {
-        baseUrl: urls.stripe,
-        apiKey: env('STRIPE_API_KEY'),
-        webhookSecret: env('STRIPE_WEBHOOK_SECRET'),
-        defaultPaymentMethod: 'pm_card_visa',
-        limits: { ratePerSecond: 90, maxConcurrent: 10 },
-        circuit,
-      },
-      netsuite: {
-        accountId: netsuiteEmulatorDefaults.accountId,
-        baseUrl: urls.netsuite,
-        consumerKey: env('NETSUITE_CONSUMER_KEY'),
-        consumerSecret: env('NETSUITE_CONSUMER_SECRET'),
-        tokenId: env('NETSUITE_TOKEN_ID'),
-        tokenSecret: env('NETSUITE_TOKEN_SECRET'),
-        limits: { maxConcurrent: 8 },
-        circuit,
-      },
-    },
+      crm: connection('crm'),
+      billing: connection('billing'),
+      erp: connection('erp'),
+    } as RevsyncConfig['connections'],
     matchRules: { customer: [['taxId'], ['domain'], ['normalizedName', 'country']] },
     regions: {
-      NA: { subsidiary: '1', currency: 'USD', countries: ['US', 'CA'] },
-      UK: { subsidiary: '2', currency: 'GBP', countries: ['GB'] },
-      EU: { subsidiary: '3', currency: 'EUR', countries: ['DE', 'FR', 'NL'] },
+      NA: { subsidiary: subsidiaries.NA ?? '1', currency: 'USD', countries: ['US', 'CA'] },
+      UK: { subsidiary: subsidiaries.UK ?? '2', currency: 'GBP', countries: ['GB'] },
+      EU: { subsidiary: subsidiaries.EU ?? '3', currency: 'EUR', countries: ['DE', 'FR', 'NL'] },
     },
     defaultRegion: 'NA',
     usage: { requiredSources: ['meter-a', 'meter-b'], recheckSeconds: usageRecheckMs / 1000 },
-  });
-}
-
-/**
- * NetSuite under heavy faults: the heavy preset, and the ERP down for 30 s a minute into the run
- * (instead of the preset's 5 s), long enough for circuits to open and runs to wait it out.
- */
-function netsuiteFaults(level: FaultLevel): FaultLevel | FaultConfigInput {
-  if (level !== 'heavy') return level;
-  const heavy = FAULT_PRESETS.heavy;
-  return {
-    ...heavy,
-    rules: [
-      ...(heavy.rules ?? []).filter((rule) => !rule.outage),
-      { match: '*', outage: { afterMs: 60_000, forMs: 30_000, mode: 'unavailable' } },
-    ],
-  };
-}
-
-export function stripeClient(url: string): Stripe {
-  const u = new URL(url);
-  return new Stripe(STRIPE_KEY, {
-    host: u.hostname,
-    port: Number(u.port),
-    protocol: 'http',
-    maxNetworkRetries: 3,
   });
 }

@@ -1,22 +1,17 @@
-import type { Connection } from 'jsforce';
-import type Stripe from 'stripe';
 import type { Rng } from '@revsync/emulators/kit';
 import {
-  advanceTestClock,
   amend,
   billingOf,
   cancelWithCreditNote,
   countInvoices,
   createAccount,
-  payOpenInvoices,
   refundLatest,
   reportUsage,
-  setCard,
-  setUpCatalog,
   winDeal,
   type BilledCustomer,
   type SimCustomer,
   type UsageApi,
+  type World,
 } from './actions.ts';
 
 export type { SimCustomer } from './actions.ts';
@@ -24,12 +19,10 @@ export type { SimCustomer } from './actions.ts';
 /** What the scenario drives and how it waits for revsync. */
 export interface ScenarioContext {
   rng: Rng;
-  stripe: Stripe;
-  salesforce: Connection;
+  /** The CRM and billing systems, as their drivers act on them. */
+  world: World;
   /** revsync's usage API (records and period manifests). */
   usage: UsageApi;
-  /** The Stripe test clock new customers are attached to. */
-  testClockId: string;
   /** Waits until revsync has processed everything it received. */
   settle(label: string): Promise<void>;
   /** A phase's progress; with `counts`, how far through the phase it is. */
@@ -59,7 +52,7 @@ const DAY = 86_400_000;
  * The simulated business, in phases: accounts (a few deliberate duplicates) and closed-won deals
  * in three regions and currencies; mid-cycle upgrades and downgrades; usage periods (some held
  * back until their data is complete); cards that decline at renewal and are later replaced; a
- * renewal through the Stripe test clock; refunds; cancellations with credit notes. revsync does
+ * renewal through the billing platform's test clock; refunds; cancellations with credit notes. revsync does
  * all the syncing; the scenario only acts as the people and systems around it would.
  */
 export async function runScenario(
@@ -80,10 +73,10 @@ export async function runScenario(
     renewalsBilled: 0,
   };
   const rng = ctx.rng;
-  const world = await setUpCatalog(ctx.stripe, ctx.salesforce, ctx.testClockId);
+  const world = ctx.world;
 
   // 1. Accounts, about 3 % of them duplicates of an earlier account.
-  ctx.progress(`creating ${customers} Salesforce accounts`);
+  ctx.progress(`creating ${customers} CRM accounts`);
   const sims: SimCustomer[] = [];
   for (let i = 0; i < customers; i++) {
     const duplicate = i > 5 && rng.chance(0.03) ? sims[rng.int(0, i - 1)] : undefined;
@@ -109,7 +102,7 @@ export async function runScenario(
   }
 
   // 3. Mid-cycle: twelve days into the period, a third of the customers upgrade or downgrade.
-  await advanceTestClock(world, 12 * DAY);
+  await world.billing.advanceClock(12 * DAY);
   ctx.progress('amending subscriptions mid-cycle');
   for (const b of billed) {
     if (!rng.chance(0.3)) continue;
@@ -140,22 +133,22 @@ export async function runScenario(
   // 5. Cards that will decline at renewal (monthly plans: yearly ones do not renew in this run).
   const declining = billed.filter((b) => b.sim.interval === 'month' && rng.chance(0.12));
   for (const { billingCustomerId } of declining) {
-    await setCard(world, billingCustomerId, 'pm_card_chargeDeclined');
+    await world.billing.setCard(billingCustomerId, 'declining');
     tally.failedPayments += 1;
   }
 
   // 6. Renewal: the test clock passes the end of the first period (plus finalization).
-  ctx.progress('renewing through the Stripe test clock');
+  ctx.progress('renewing through the billing test clock');
   const renewalsBefore = await countInvoices(world, 'subscription_cycle');
-  await advanceTestClock(world, 20 * DAY);
+  await world.billing.advanceClock(20 * DAY);
   tally.renewalsBilled = (await countInvoices(world, 'subscription_cycle')) - renewalsBefore;
   await ctx.settle('renewals');
 
   // 7. The declined customers replace their card and the open invoice is paid.
   ctx.progress('recovering declined payments');
   for (const { billingCustomerId } of declining) {
-    await setCard(world, billingCustomerId, 'pm_card_visa');
-    tally.recoveredPayments += await payOpenInvoices(world, billingCustomerId);
+    await world.billing.setCard(billingCustomerId, 'good');
+    tally.recoveredPayments += await world.billing.payOpenInvoices(billingCustomerId);
   }
   await ctx.settle('recovery');
 

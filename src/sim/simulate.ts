@@ -1,6 +1,7 @@
 import { type Logger } from 'pino';
 import { createRng } from '@revsync/emulators/kit';
-import { startEnvironment, stripeClient, type FaultLevel } from './environment.ts';
+import type { Role } from '../connectors/definition.ts';
+import { startEnvironment, type FaultLevel, type Stack } from './environment.ts';
 import { checkInvariants, type InvariantReport } from './invariants.ts';
 import { runScenario, type ScenarioTally } from './scenario.ts';
 
@@ -10,10 +11,10 @@ export interface SimulateOptions {
   seed: number;
   customers: number;
   faults: FaultLevel;
-  /** Use running emulators instead of starting them (state stays inspectable afterwards). */
-  stripeUrl?: string;
-  salesforceUrl?: string;
-  netsuiteUrl?: string;
+  /** The systems (default: the registry's default stack). */
+  stack?: Partial<Stack>;
+  /** Use running emulators, by role, instead of starting them (state stays inspectable afterwards). */
+  urls?: Partial<Record<Role, string>>;
   /** Store for revsync (default: a temporary SQLite file). */
   storeUrl?: string;
   /** Progress lines (to stderr in the CLI); `counts` for phases with a known size. */
@@ -27,8 +28,11 @@ export interface SimulationResult {
   seed: number;
   customers: number;
   faults: FaultLevel;
+  stack: Stack;
   durationMs: number;
   tally: ScenarioTally;
+  /** Canonical events the normalise stage produced, by type. */
+  canonicalEvents: Record<string, number>;
   runs: Record<string, Record<string, number>>;
   openExceptions: { flow: string | null; code: string; message: string; count: number }[];
   connections: {
@@ -57,25 +61,22 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     faults: options.faults,
     usageRecheckMs: USAGE_RECHECK_MS,
     engine: { random: seeded(options.seed) },
-    ...(options.stripeUrl !== undefined && { stripeUrl: options.stripeUrl }),
-    ...(options.salesforceUrl !== undefined && { salesforceUrl: options.salesforceUrl }),
-    ...(options.netsuiteUrl !== undefined && { netsuiteUrl: options.netsuiteUrl }),
+    ...(options.stack !== undefined && { stack: options.stack }),
+    ...(options.urls !== undefined && { urls: options.urls }),
     ...(options.storeUrl !== undefined && { storeUrl: options.storeUrl }),
     ...(options.logger !== undefined && { logger: options.logger }),
   });
   try {
     progress(
-      `emulators: stripe ${env.urls.stripe}, salesforce ${env.urls.salesforce}, netsuite ${env.urls.netsuite}`,
+      `emulators: crm ${env.stack.crm} ${env.urls.crm}, billing ${env.stack.billing} ${env.urls.billing}, erp ${env.stack.erp} ${env.urls.erp}`,
     );
     progress(`revsync listening on ${env.runtime.url} (store ${env.runtime.config.store?.url})`);
     const settleTimeoutMs = options.settleTimeoutMs ?? 10 * 60_000;
     const { tally } = await runScenario(
       {
         rng: createRng(options.seed).fork('scenario'),
-        stripe: env.stripe,
-        salesforce: env.salesforce,
+        world: env.world,
         usage: env.runtime.usage,
-        testClockId: env.world.testClockId,
         usageRecheckMs: USAGE_RECHECK_MS,
         progress,
         settle: async (label) => {
@@ -97,13 +98,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     );
 
     // The books are checked with every fault switched off: reading must not fail.
-    env.clearFaults();
+    await env.clearFaults();
     progress('checking invariants');
     const store = env.runtime.store;
     const invariants = await checkInvariants({
-      stripe: stripeClient(env.urls.stripe),
-      netsuite: env.netsuite,
-      salesforce: env.salesforce,
+      crm: env.world.crm,
+      billing: env.world.billing,
+      erp: env.erp,
       store,
     });
     const runs: SimulationResult['runs'] = {};
@@ -137,8 +138,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       seed: options.seed,
       customers: options.customers,
       faults: options.faults,
+      stack: env.stack,
       durationMs: Date.now() - started,
       tally,
+      canonicalEvents: await store.events.countByType(store.db),
       runs,
       openExceptions: [...grouped.values()],
       connections,

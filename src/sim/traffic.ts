@@ -2,15 +2,12 @@ import type { Logger } from 'pino';
 import type { Rng } from '@revsync/emulators/kit';
 import {
   addLines,
-  advanceTestClock,
   amend,
   billingOf,
   cancelWithCreditNote,
   createAccount,
-  payOpenInvoices,
   refundLatest,
   reportUsage,
-  setCard,
   winDeal,
   type BilledCustomer,
   type SimCustomer,
@@ -93,7 +90,7 @@ export class DemoTraffic {
     if (roll < 0.35 || this.#billed.length < 3) return void (await this.#newDeal());
     if (roll < 0.5) return this.#amend();
     if (roll < 0.6) return this.#usageReport();
-    if (roll < 0.75) return advanceTestClock(this.#world, 2 * DAY);
+    if (roll < 0.75) return this.#world.billing.advanceClock(2 * DAY);
     if (roll < 0.8) return this.#decline();
     if (roll < 0.86) return this.#recover();
     if (roll < 0.9)
@@ -142,15 +139,15 @@ export class DemoTraffic {
   async #decline(): Promise<void> {
     const target = this.#rng.pick(this.#billed.filter((b) => b.sim.interval === 'month'));
     if (!target || this.#declined.includes(target)) return;
-    await setCard(this.#world, target.billingCustomerId, 'pm_card_chargeDeclined');
+    await this.#world.billing.setCard(target.billingCustomerId, 'declining');
     this.#declined.push(target);
   }
 
   async #recover(): Promise<void> {
     const target = this.#declined.shift();
     if (!target) return;
-    await setCard(this.#world, target.billingCustomerId, 'pm_card_visa');
-    await payOpenInvoices(this.#world, target.billingCustomerId);
+    await this.#world.billing.setCard(target.billingCustomerId, 'good');
+    await this.#world.billing.payOpenInvoices(target.billingCustomerId);
   }
 
   async #cancel(): Promise<void> {
@@ -159,7 +156,7 @@ export class DemoTraffic {
     if (target) await cancelWithCreditNote(this.#world, target);
   }
 
-  /** Deals revsync has turned into subscriptions (read back from Salesforce). */
+  /** Deals revsync has turned into subscriptions (read back from the CRM). */
   async #collectBilled(): Promise<void> {
     for (const sim of this.#pending.splice(0, 5)) {
       const billed = await billingOf(this.#world, sim);

@@ -7,6 +7,7 @@ import type { ColumnType, Generated } from 'kysely';
  */
 export interface Database {
   inbox_events: InboxEventTable;
+  canonical_events: CanonicalEventTable;
   poll_cursors: PollCursorTable;
   xrefs: XrefTable;
   entities: EntityTable;
@@ -41,6 +42,24 @@ export interface InboxEventTable {
   error: JsonText | null;
   received_at: Millis;
   routed_at: Millis | null;
+}
+
+export interface CanonicalEventTable {
+  seq: Generated<number>;
+  event_id: string;
+  inbox_seq: number;
+  inbox_event_id: string;
+  source: string;
+  vendor_event_id: string;
+  vendor_type: string;
+  type: string;
+  subject: string | null;
+  entity_key: string | null;
+  correlation_id: string;
+  schema_version: number;
+  data: JsonText;
+  time: Millis | null;
+  created_at: Millis;
 }
 
 export interface PollCursorTable {

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { ApiKeyRepository } from './api-key-repository.ts';
 import { AuditRepository } from './audit-repository.ts';
+import { CanonicalEventRepository } from './canonical-event-repository.ts';
 import { ConflictRepository } from './conflict-repository.ts';
 import { CursorRepository } from './cursor-repository.ts';
 import { EntityRepository } from './entity-repository.ts';
@@ -27,6 +28,8 @@ export class Store {
   readonly commits: GroupCommit;
 
   readonly inbox = InboxRepository;
+  /** The canonical event log (what inbox events meant, after the normalise stage). */
+  readonly events = CanonicalEventRepository;
   readonly runs = RunRepository;
   readonly steps = StepRepository;
   readonly signals = SignalRepository;

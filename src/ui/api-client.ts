@@ -1,6 +1,7 @@
 import type {
   BulkRetryResult,
   Connection,
+  SystemInfo,
   EntityDetail,
   ExceptionDetail,
   ExceptionRecord,
@@ -68,6 +69,9 @@ export class ApiClient {
   }
   view(name: string): Promise<ViewResult> {
     return this.#get(`/v1/views/${encodeURIComponent(name)}`);
+  }
+  systems(): Promise<{ systems: SystemInfo[] }> {
+    return this.#get('/v1/systems');
   }
   connections(): Promise<{ connections: Connection[] }> {
     return this.#get('/v1/connections');

@@ -17,6 +17,7 @@ import type {
   RunFullView,
   RunView,
   StepView,
+  SystemView,
   XrefView,
 } from '../api/schemas/records.ts';
 import type { BusinessViewColumnType, BusinessViewInfo } from '../api/deps.ts';
@@ -35,6 +36,7 @@ export type Xref = z.output<typeof XrefView>;
 export type Entity = z.output<typeof EntityView>;
 export type Lineage = z.output<typeof LineageItem>;
 export type Connection = z.output<typeof ConnectionView>;
+export type SystemInfo = z.output<typeof SystemView>;
 export type MetricsSummary = z.output<typeof MetricsSummarySchema>;
 export type MetricsBucket = MetricsSummary['buckets'][number];
 export type ViewInfo = BusinessViewInfo;

@@ -3,6 +3,7 @@
  * Signs in with an API key, then shows the pages of the shell; everything comes from `/v1`.
  */
 import { ApiClient, ApiError, messageOf } from './api-client.ts';
+import { learnSystems } from './systems.ts';
 import type { Whoami } from './api-types.ts';
 import { failure, loading } from './components.ts';
 import { h, replaceChildren } from './dom.ts';
@@ -27,7 +28,17 @@ function signIn(message?: string): void {
   );
 }
 
+/** Learns the running stack's systems (display names), then opens the shell. */
 function enter(session: Session): void {
+  void new ApiClient(session.key)
+    .systems()
+    .then(({ systems }) => learnSystems(systems))
+    // Without them the pages show system names as the API gives them.
+    .catch(() => undefined)
+    .then(() => openShell(session));
+}
+
+function openShell(session: Session): void {
   stopShell?.();
   stopShell = startShell(root, session, (message) => {
     forgetKey();

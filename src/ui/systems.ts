@@ -1,37 +1,34 @@
-/** Which part of the revenue stack a vendor system plays, for labels and colours. */
+import type { SystemInfo } from './api-types.ts';
+
+/** Which part of the revenue stack a system plays, for labels and colours. */
 export type SystemRole = 'CRM' | 'Billing' | 'ERP' | 'revsync';
 
-const ROLES: Record<string, SystemRole> = {
-  salesforce: 'CRM',
-  hubspot: 'CRM',
-  stripe: 'Billing',
-  chargebee: 'Billing',
-  netsuite: 'ERP',
-  quickbooks: 'ERP',
-  'business-central': 'ERP',
-  businesscentral: 'ERP',
-  revsync: 'revsync',
+const ROLE_LABELS: Record<SystemInfo['role'], SystemRole> = {
+  crm: 'CRM',
+  billing: 'Billing',
+  erp: 'ERP',
 };
 
-const NAMES: Record<string, string> = {
-  salesforce: 'Salesforce',
-  hubspot: 'HubSpot',
-  stripe: 'Stripe',
-  chargebee: 'Chargebee',
-  netsuite: 'NetSuite',
-  quickbooks: 'QuickBooks',
-  'business-central': 'Business Central',
-  revsync: 'revsync',
-};
+/** The running stack as `GET /v1/systems` told it: system name → role and display name. */
+const known = new Map<string, { role: SystemRole; displayName: string }>([
+  ['revsync', { role: 'revsync', displayName: 'revsync' }],
+]);
 
-/** `netsuite` → `ERP`. */
-export function roleOf(system: string): SystemRole | undefined {
-  return ROLES[system.toLowerCase()];
+/** Learns the running stack (called once after sign-in, before any page renders). */
+export function learnSystems(systems: readonly SystemInfo[]): void {
+  for (const s of systems)
+    known.set(s.system.toLowerCase(), { role: ROLE_LABELS[s.role], displayName: s.displayName });
 }
 
-/** `netsuite` → `NetSuite`. */
+/** A system name (or a role name: `erp`) → its role label (`ERP`), if known. */
+export function roleOf(system: string): SystemRole | undefined {
+  const key = system.toLowerCase();
+  return known.get(key)?.role ?? ROLE_LABELS[key as SystemInfo['role']];
+}
+
+/** A system name → the vendor's display name from the registry, or the name itself. */
 export function systemName(system: string): string {
-  return NAMES[system.toLowerCase()] ?? system;
+  return known.get(system.toLowerCase())?.displayName ?? system;
 }
 
 /**

@@ -1,13 +1,9 @@
-import jsforce from 'jsforce';
 import type { Page } from 'playwright-core';
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { salesforceEmulatorDefaults } from '@revsync/emulators/salesforce';
 import { createRng } from '@revsync/emulators/kit';
 import {
   addLines,
   createAccount,
-  setUpCatalog,
   winDeal,
   type SimCustomer,
   type World,
@@ -50,24 +46,8 @@ describe.skipIf(missing !== undefined)(
     beforeAll(async () => {
       running = await startBrowserDemo({ trafficTickMs: 300 });
       browser = await launchChromium();
-      // The sales rep's side: the Salesforce emulator through jsforce, as the simulator does.
-      const salesforce = new jsforce.Connection({
-        oauth2: {
-          clientId: salesforceEmulatorDefaults.clientId,
-          clientSecret: salesforceEmulatorDefaults.clientSecret,
-          loginUrl: running.demo.emulators.salesforce,
-        },
-        loginUrl: running.demo.emulators.salesforce,
-        version: '62.0',
-      });
-      await salesforce.authorize({ grant_type: 'client_credentials' });
-      const stripeUrl = new URL(running.demo.emulators.stripe);
-      const stripe = new Stripe('sk_test_revsync_demo', {
-        host: stripeUrl.hostname,
-        port: Number(stripeUrl.port),
-        protocol: 'http',
-      });
-      world = await setUpCatalog(stripe, salesforce, '');
+      // The sales rep's side: the demo's CRM through its vendor SDK, as the simulator does.
+      world = running.demo.world;
       const rng = createRng(4242).fork('browser-test');
       toRetry = await createAccount(world, rng, 90_001);
       forViewer = await createAccount(world, rng, 90_002);

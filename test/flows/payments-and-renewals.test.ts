@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  advanceTestClock,
   billingOf,
   cancelWithCreditNote,
   createAccount,
-  payOpenInvoices,
   refundLatest,
-  setCard,
   winDeal,
   type BilledCustomer,
 } from '../../src/sim/actions.ts';
@@ -31,11 +28,11 @@ describe('renewal, payment-status and cancellation flows', () => {
       await winDeal(env.world, rng, sim);
     }
     await t.settle();
-    const opps = await env.salesforce.query<{ Id: string; AccountId: string }>(
+    const opps = await t.salesforce.query<{ Id: string; AccountId: string }>(
       "SELECT Id, AccountId FROM Opportunity WHERE Type = 'New Business'",
     );
     for (const opp of opps.records) {
-      const account = (await env.salesforce.sobject('Account').retrieve(opp.AccountId)) as Record<
+      const account = (await t.salesforce.sobject('Account').retrieve(opp.AccountId)) as Record<
         string,
         unknown
       >;
@@ -57,11 +54,11 @@ describe('renewal, payment-status and cancellation flows', () => {
 
   it('fails a declined renewal payment, then applies it in the ERP once the customer pays', async () => {
     const { env } = t;
-    await setCard(env.world, declining.billingCustomerId, 'pm_card_chargeDeclined');
-    await advanceTestClock(env.world, 32 * DAY);
+    await env.world.billing.setCard(declining.billingCustomerId, 'declining');
+    await env.world.billing.advanceClock(32 * DAY);
     await t.settle();
 
-    const open = await env.stripe.invoices.list({
+    const open = await t.stripe.invoices.list({
       customer: declining.billingCustomerId,
       status: 'open',
     });
@@ -71,16 +68,16 @@ describe('renewal, payment-status and cancellation flows', () => {
     expect(await netsuiteRecord(env, 'invoice', renewal.id!)).toMatchObject({
       status: { refName: 'Open' },
     });
-    const account = (await env.salesforce
+    const account = (await t.salesforce
       .sobject('Account')
       .retrieve(declining.sim.accountId)) as Record<string, unknown>;
     expect(account.Payment_Status__c).toBe('failed');
 
-    await setCard(env.world, declining.billingCustomerId, 'pm_card_visa');
-    expect(await payOpenInvoices(env.world, declining.billingCustomerId)).toBe(1);
+    await env.world.billing.setCard(declining.billingCustomerId, 'good');
+    expect(await env.world.billing.payOpenInvoices(declining.billingCustomerId)).toBe(1);
     await t.settle();
 
-    const payments = await env.stripe.invoicePayments.list({ invoice: renewal.id! });
+    const payments = await t.stripe.invoicePayments.list({ invoice: renewal.id! });
     const paid = payments.data.find((p) => p.status === 'paid')!;
     const pi = String(paid.payment.payment_intent);
     const erpPayment = await netsuiteRecord(env, 'customerpayment', pi);
@@ -93,7 +90,7 @@ describe('renewal, payment-status and cancellation flows', () => {
       `payment:${pi}`,
     );
     expect(history?.data.history.map((h) => h.status)).toEqual(['failed', 'succeeded']);
-    const after = (await env.salesforce
+    const after = (await t.salesforce
       .sobject('Account')
       .retrieve(declining.sim.accountId)) as Record<string, unknown>;
     expect(after.Payment_Status__c).toBe('paid');
@@ -101,14 +98,14 @@ describe('renewal, payment-status and cancellation flows', () => {
 
   it('posts the renewal with rev-rec dates and builds a revenue schedule for the new term', async () => {
     const { env } = t;
-    const invoices = await env.stripe.invoices.list({ customer: good.billingCustomerId });
+    const invoices = await t.stripe.invoices.list({ customer: good.billingCustomerId });
     const renewal = invoices.data.find((i) => i.billing_reason === 'subscription_cycle')!;
     const erp = await netsuiteRecord(env, 'invoice', renewal.id!);
     const line = (erp!.item as { items: { revRecStartDate?: string; revRecEndDate?: string }[] })
       .items[0]!;
     expect(line.revRecStartDate).toBeTruthy();
     expect(line.revRecEndDate! > line.revRecStartDate!).toBe(true);
-    const lines = await env.stripe.invoices.listLineItems(renewal.id!);
+    const lines = await t.stripe.invoices.listLineItems(renewal.id!);
     const first = lines.data[0]!;
     const schedule = await env.runtime.store.entities.get<RevenueScheduleV1>(
       env.runtime.store.db,
@@ -122,18 +119,18 @@ describe('renewal, payment-status and cancellation flows', () => {
     const { env, rng } = t;
     expect(await refundLatest(env.world, rng, good.billingCustomerId)).toBe(true);
     await t.settle();
-    const refunds = await env.stripe.refunds.list({ limit: 10 });
+    const refunds = await t.stripe.refunds.list({ limit: 10 });
     const refund = refunds.data[0]!;
     const memo = await netsuiteRecord(env, 'creditmemo', refund.id);
     expect(cents(memo!.total)).toBe(refund.amount);
 
     await cancelWithCreditNote(env.world, declining);
     await t.settle();
-    const notes = await env.stripe.creditNotes.list({ limit: 10 });
+    const notes = await t.stripe.creditNotes.list({ limit: 10 });
     const note = notes.data[0]!;
     const erpNote = await netsuiteRecord(env, 'creditmemo', note.id);
     expect(cents(erpNote!.total)).toBe(note.total);
-    const account = (await env.salesforce
+    const account = (await t.salesforce
       .sobject('Account')
       .retrieve(declining.sim.accountId)) as Record<string, unknown>;
     expect(account).toMatchObject({ Churned__c: true, Subscription_Status__c: 'canceled' });

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  amend,
-  advanceTestClock,
-  billingOf,
-  createAccount,
-  winDeal,
-} from '../../src/sim/actions.ts';
+import { amend, billingOf, createAccount, winDeal } from '../../src/sim/actions.ts';
 import { cents, netsuiteRecord, useFlowEnvironment } from '../support/flow-env.ts';
 
 const DAY = 86_400_000;
@@ -20,19 +14,20 @@ describe('quote-to-cash and amendment flows (Salesforce → Stripe → NetSuite 
     await winDeal(env.world, rng, sim);
     await t.settle();
 
-    const opp = (await env.salesforce
-      .sobject('Opportunity')
-      .retrieve(sim.opportunityId!)) as Record<string, unknown>;
-    const account = (await env.salesforce.sobject('Account').retrieve(sim.accountId)) as Record<
+    const opp = (await t.salesforce.sobject('Opportunity').retrieve(sim.opportunityId!)) as Record<
+      string,
+      unknown
+    >;
+    const account = (await t.salesforce.sobject('Account').retrieve(sim.accountId)) as Record<
       string,
       unknown
     >;
     expect(opp.Subscription_Status__c).toBe('active');
     expect(account.Revsync_Id__c).toMatch(/^cus_/);
-    const sub = await env.stripe.subscriptions.retrieve(String(opp.Subscription_Id__c));
+    const sub = await t.stripe.subscriptions.retrieve(String(opp.Subscription_Id__c));
     expect(sub.metadata).toMatchObject({
       revsync_customer_id: account.Revsync_Id__c,
-      salesforce_opportunity_id: sim.opportunityId,
+      revsync_crm_opportunity_id: sim.opportunityId,
     });
     const byQuantity = (a: number, b: number) => a - b;
     expect(sub.items.data.map((i) => i.quantity!).sort(byQuantity)).toEqual(
@@ -44,7 +39,7 @@ describe('quote-to-cash and amendment flows (Salesforce → Stripe → NetSuite 
     );
     expect(cents(opp.MRR__c)).toBe(mrr);
 
-    const invoice = await env.stripe.invoices.retrieve(String(sub.latest_invoice));
+    const invoice = await t.stripe.invoices.retrieve(String(sub.latest_invoice));
     const erp = await netsuiteRecord(env, 'invoice', invoice.id!);
     expect(erp).toBeDefined();
     expect(cents(erp!.total)).toBe(invoice.total);
@@ -62,21 +57,21 @@ describe('quote-to-cash and amendment flows (Salesforce → Stripe → NetSuite 
     await winDeal(env.world, rng, sim);
     await t.settle();
     const billed = (await billingOf(env.world, sim))!;
-    const before = await env.stripe.subscriptions.retrieve(billed.subscriptionId);
+    const before = await t.stripe.subscriptions.retrieve(billed.subscriptionId);
     const seatItem = before.items.data.find(
       (i) => i.quantity! > 0 && i.price.unit_amount === before.items.data[0]!.price.unit_amount,
     )!;
     const periodStart = seatItem.current_period_start;
     const periodEnd = seatItem.current_period_end;
 
-    await advanceTestClock(env.world, 10 * DAY + 7_777_000);
+    await env.world.billing.advanceClock(10 * DAY + 7_777_000);
     await amend(env.world, rng, billed);
     await t.settle();
 
-    const after = await env.stripe.subscriptions.retrieve(billed.subscriptionId);
-    const proration = await env.stripe.invoices.retrieve(String(after.latest_invoice));
+    const after = await t.stripe.subscriptions.retrieve(billed.subscriptionId);
+    const proration = await t.stripe.invoices.retrieve(String(after.latest_invoice));
     expect(proration.billing_reason).toBe('subscription_update');
-    const lines = await env.stripe.invoices.listLineItems(proration.id!, { limit: 100 });
+    const lines = await t.stripe.invoices.listLineItems(proration.id!, { limit: 100 });
     const changedAt = lines.data[0]!.period.start;
     const remaining = periodEnd - changedAt;
     const period = periodEnd - periodStart;
@@ -107,9 +102,10 @@ describe('quote-to-cash and amendment flows (Salesforce → Stripe → NetSuite 
     expect(erpLines.sort((a, b) => a - b)).toEqual(
       lines.data.map((l) => sign * l.amount).sort((a, b) => a - b),
     );
-    const opp = (await env.salesforce
-      .sobject('Opportunity')
-      .retrieve(sim.opportunityId!)) as Record<string, unknown>;
+    const opp = (await t.salesforce.sobject('Opportunity').retrieve(sim.opportunityId!)) as Record<
+      string,
+      unknown
+    >;
     const mrr = after.items.data.reduce(
       (a, i) => a + (i.price.unit_amount ?? 0) * (i.quantity ?? 0),
       0,

@@ -41,7 +41,7 @@ describe('usage-to-invoice and account-sync flows', () => {
       problems: [expect.stringMatching(/source meter-b: \d+ of \d+ records/)],
     });
     expect(
-      (await env.stripe.invoiceItems.list({ customer: billed.billingCustomerId, pending: true }))
+      (await t.stripe.invoiceItems.list({ customer: billed.billingCustomerId, pending: true }))
         .data,
     ).toHaveLength(0);
 
@@ -49,7 +49,7 @@ describe('usage-to-invoice and account-sync flows', () => {
     await t.settle();
     const [done] = await store.runs.list(store.db, { flow: 'usage-to-invoice' });
     expect(done).toMatchObject({ status: 'completed', output: { reported: true } });
-    const items = await env.stripe.invoiceItems.list({
+    const items = await t.stripe.invoiceItems.list({
       customer: billed.billingCustomerId,
       pending: true,
     });
@@ -69,7 +69,7 @@ describe('usage-to-invoice and account-sync flows', () => {
 
     const store = env.runtime.store;
     const conflicts = await store.conflicts.list(store.db, { status: 'open' });
-    expect(conflicts.map((c) => [c.kind, c.values.salesforceAccount])).toContainEqual([
+    expect(conflicts.map((c) => [c.kind, c.values.crmAccount])).toContainEqual([
       'duplicate',
       duplicate.accountId,
     ]);
@@ -77,7 +77,7 @@ describe('usage-to-invoice and account-sync flows', () => {
     expect(parked.map((e) => e.message)).toContainEqual(
       expect.stringContaining(`account ${duplicate.accountId} duplicates customer`),
     );
-    const stripeCustomers = await env.stripe.customers.list({ limit: 100 });
+    const stripeCustomers = await t.stripe.customers.list({ limit: 100 });
     const names = stripeCustomers.data.map((c) => c.name);
     expect(names.filter((n) => n === original.name)).toHaveLength(1);
     expect(names).not.toContain(duplicate.name);
@@ -87,7 +87,7 @@ describe('usage-to-invoice and account-sync flows', () => {
     const { env, rng } = t;
     const sim = await createAccount(env.world, rng, 3);
     await t.settle();
-    const account = (await env.salesforce.sobject('Account').retrieve(sim.accountId)) as Record<
+    const account = (await t.salesforce.sobject('Account').retrieve(sim.accountId)) as Record<
       string,
       unknown
     >;
@@ -97,7 +97,7 @@ describe('usage-to-invoice and account-sync flows', () => {
       store.db,
       customerId,
     );
-    const currencies = await env.netsuite.suiteql<{ id: string; symbol: string }>(
+    const currencies = await t.netsuite.suiteql<{ id: string; symbol: string }>(
       'SELECT id, symbol FROM currency',
     );
     const other = currencies.body.items.find(
@@ -105,10 +105,9 @@ describe('usage-to-invoice and account-sync flows', () => {
     )!;
 
     // Finance changes the customer's currency in the ERP, which owns it.
-    const patched = await env.netsuite.patch(
-      `/services/rest/record/v1/customer/eid:${customerId}`,
-      { currency: { id: other.id } },
-    );
+    const patched = await t.netsuite.patch(`/services/rest/record/v1/customer/eid:${customerId}`, {
+      currency: { id: other.id },
+    });
     expect(patched.status, JSON.stringify(patched.body)).toBe(204);
     // NetSuite is polled; its poller reads a second only once it is over, so wait for the change.
     const currencyOf = async () =>
@@ -121,7 +120,7 @@ describe('usage-to-invoice and account-sync flows', () => {
     const third = ['USD', 'EUR', 'GBP'].find(
       (c) => c !== other.symbol && c !== before!.data.fields.currency,
     )!;
-    await env.salesforce
+    await t.salesforce
       .sobject('Account')
       .update({ Id: sim.accountId, Name: `${sim.name} Holdings`, Currency__c: third });
     await t.settle();
@@ -141,10 +140,10 @@ describe('usage-to-invoice and account-sync flows', () => {
       expect.objectContaining({
         kind: 'field',
         field: 'currency',
-        values: { salesforce: third, netsuite: other.symbol },
+        values: { crm: third, erp: other.symbol },
       }),
     ]);
-    const erpCustomer = await env.netsuite.get<{ companyName: string }>(
+    const erpCustomer = await t.netsuite.get<{ companyName: string }>(
       `/services/rest/record/v1/customer/eid:${customerId}`,
     );
     expect(erpCustomer.body.companyName).toBe(`${sim.name} Holdings`);

@@ -2,11 +2,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { DEMO_KEYS, startDemo, type RunningDemo } from '../../src/app/demo.ts';
-import type { FaultPreset } from '@revsync/emulators/kit';
+import { DEMO_KEYS, startDemo, type RunningDemo } from '../../src/sim/demo.ts';
+import type { FaultLevel } from '../../src/sim/environment.ts';
 
 /** Where Debian installs Chromium; `CHROMIUM_PATH` overrides it. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -45,27 +44,23 @@ export interface BrowserDemo {
   stop(): Promise<void>;
 }
 
-const DEMO_CONFIG = fileURLToPath(new URL('../../examples/demo.config.ts', import.meta.url));
-
 /**
  * A real `revsync demo` in this process: the three emulators on free ports, revsync on a
  * throwaway SQLite file, the API and dashboard on a free port, steady traffic without faults.
  */
 export async function startBrowserDemo(
-  options: { trafficTickMs?: number; seed?: number; faults?: FaultPreset; port?: number } = {},
+  options: { trafficTickMs?: number; seed?: number; faults?: FaultLevel; port?: number } = {},
 ): Promise<BrowserDemo> {
   const dir = mkdtempSync(join(tmpdir(), 'revsync-ui-'));
-  // The demo configuration reads its store from the environment.
-  process.env.REVSYNC_STORE_URL = `sqlite:${join(dir, 'demo.db')}`;
   const port = options.port ?? (await freePort());
   const demo = await startDemo({
-    config: DEMO_CONFIG,
     port,
+    storeUrl: `sqlite:${join(dir, 'demo.db')}`,
     seed: options.seed ?? 7,
     faults: options.faults ?? 'none',
     traffic: true,
     trafficTickMs: options.trafficTickMs ?? 300,
-    emulatorPorts: { stripe: 0, salesforce: 0, netsuite: 0 },
+    anyPorts: true,
     logger: pino({ level: process.env.REVSYNC_TEST_LOG ?? 'silent' }),
   });
   return {

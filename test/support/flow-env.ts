@@ -5,6 +5,31 @@ import {
   type EnvironmentOptions,
   type SimEnvironment,
 } from '../../src/sim/environment.ts';
+import { NetsuiteActor } from '../../src/sim/drivers/netsuite/index.ts';
+import { SalesforceActor } from '../../src/sim/drivers/salesforce/index.ts';
+import { StripeActor } from '../../src/sim/drivers/stripe/index.ts';
+
+export interface VendorClients {
+  salesforce: SalesforceActor['connection'];
+  stripe: StripeActor['stripe'];
+  netsuite: NetsuiteActor['client'];
+}
+
+/** The default stack's vendor SDK clients, as the flow tests check the systems with them. */
+export function vendorClients(env: SimEnvironment): VendorClients {
+  const { crm, billing, erp } = env.systems;
+  if (
+    !(crm.actor instanceof SalesforceActor) ||
+    !(billing.actor instanceof StripeActor) ||
+    !(erp.actor instanceof NetsuiteActor)
+  )
+    throw new Error('these flow tests run on the Salesforce → Stripe → NetSuite stack');
+  return {
+    salesforce: crm.actor.connection,
+    stripe: billing.actor.stripe,
+    netsuite: erp.actor.client,
+  };
+}
 
 /**
  * A flow-test environment: the three emulators (no faults unless asked), revsync on a temporary
@@ -24,6 +49,15 @@ export function useFlowEnvironment(options: Partial<EnvironmentOptions> = {}) {
       return box.env;
     },
     rng: createRng(options.seed ?? 11).fork('flow-test'),
+    get salesforce(): VendorClients['salesforce'] {
+      return vendorClients(this.env).salesforce;
+    },
+    get stripe(): VendorClients['stripe'] {
+      return vendorClients(this.env).stripe;
+    },
+    get netsuite(): VendorClients['netsuite'] {
+      return vendorClients(this.env).netsuite;
+    },
     /** Waits until revsync is quiet, failing the test if it does not get there. */
     async settle(): Promise<void> {
       expect(await box.env!.settle({ timeoutMs: 120_000 }), 'revsync went quiet').toBe(true);
@@ -37,7 +71,7 @@ export async function netsuiteRecord(
   type: string,
   externalId: string,
 ): Promise<Record<string, unknown> | undefined> {
-  const res = await env.netsuite.get<Record<string, unknown>>(
+  const res = await vendorClients(env).netsuite.get<Record<string, unknown>>(
     `/services/rest/record/v1/${type}/eid:${externalId}?expandSubResources=true`,
   );
   if (res.status === 404) return undefined;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiRecords } from '../api-records.ts';
 import { defineRoute } from '../route-spec.ts';
-import { ConnectionView } from '../schemas/records.ts';
+import { ConnectionView, SystemView } from '../schemas/records.ts';
 
 /** Outbound connections: circuit, governor, vendor-reported usage. */
 export const connectionRoutes = [
@@ -16,6 +16,18 @@ export const connectionRoutes = [
     async handler({ api }) {
       const connections = api.gateway?.connections() ?? [];
       return { connections: connections.map((c) => ApiRecords.toConnectionView(c.health())) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/systems',
+    access: 'viewer',
+    operationId: 'listSystems',
+    tag: 'operations',
+    summary: 'The system playing each role (crm, billing, erp) and its display name',
+    response: z.object({ systems: z.array(SystemView) }),
+    handler({ api }) {
+      return Promise.resolve({ systems: api.systems ?? [] });
     },
   }),
 ];

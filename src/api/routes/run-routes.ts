@@ -6,6 +6,7 @@ import { defineRoute } from '../route-spec.ts';
 import { CommaList, IdParams, Limit } from '../schemas/common.ts';
 import {
   AttemptView,
+  CanonicalEventView,
   EventView,
   ExceptionView,
   RunFullView,
@@ -75,24 +76,31 @@ export const runRoutes = [
       steps: z.array(StepView),
       failedAttempts: z.array(AttemptView),
       exception: ExceptionView.nullable(),
+      /** The vendor event (as received) behind the canonical event that started the run. */
       triggerEvent: EventView.nullable(),
+      canonicalEvent: CanonicalEventView.nullable(),
     }),
     async handler({ api, params }) {
       const db = api.store.db;
       const run = await api.store.runs.getById(db, params.id);
       if (!run) throw new NotFoundError(`no run ${params.id}`);
-      const [steps, attempts, exception, trigger] = await Promise.all([
+      const [steps, attempts, exception, canonical] = await Promise.all([
         api.store.steps.listForRun(db, run.id),
         api.store.steps.listFailedAttempts(db, run.id),
         api.store.exceptions.openForRun(db, run.id),
-        run.triggerEventId ? api.store.inbox.getByEventId(db, run.triggerEventId) : undefined,
+        run.triggerEventId ? api.store.events.getByEventId(db, run.triggerEventId) : undefined,
       ]);
+      const inboxEventId = canonical?.inboxEventId ?? run.triggerEventId;
+      const trigger = inboxEventId
+        ? await api.store.inbox.getByEventId(db, inboxEventId)
+        : undefined;
       return {
         run: ApiRecords.toRunFullView(run),
         steps: steps.map(ApiRecords.toStepView),
         failedAttempts: attempts.map(ApiRecords.toAttemptView),
         exception: exception ? ApiRecords.toExceptionView(exception) : null,
         triggerEvent: trigger ? ApiRecords.toEventView(trigger) : null,
+        canonicalEvent: canonical ? ApiRecords.toCanonicalEventView(canonical) : null,
       };
     },
   }),

@@ -130,6 +130,25 @@ export const EventView = z.object({
   envelope: z.record(z.string(), Json),
 });
 
+/** A canonical event: what a vendor event meant, in role-level terms (the normalise stage). */
+export const CanonicalEventView = z.object({
+  seq: z.number().int(),
+  eventId: z.string(),
+  type: z.string(),
+  subject: z.string().nullable(),
+  entityKey: z.string().nullable(),
+  correlationId: z.string(),
+  schemaVersion: z.number().int(),
+  data: Json,
+  /** The system it came from and the vendor event it was normalised from. */
+  source: z.string(),
+  vendorEventId: z.string(),
+  vendorType: z.string(),
+  inboxEventId: z.string(),
+  createdAt: Iso,
+  createdAtMs: Ms,
+});
+
 export const AuditView = z.object({
   id: z.number().int(),
   at: Iso,
@@ -161,6 +180,7 @@ export const EntityView = z.object({
 export const LINEAGE_KINDS = [
   'event.received',
   'event.routed',
+  'event.normalised',
   'event.failed',
   'run.created',
   'run.started',
@@ -238,4 +258,13 @@ export const ApiKeyView = z.object({
   revokedAtMs: maybeMs,
   revokedBy: z.string().nullable(),
   bootstrap: z.boolean(),
+});
+
+/** The system playing a role, as the connector registry names it. */
+export const SystemView = z.object({
+  role: z.enum(['crm', 'billing', 'erp']),
+  system: z
+    .string()
+    .describe("The connector's system name (kebab-case), as in `connections.<role>.system`"),
+  displayName: z.string().describe('How the vendor spells its product'),
 });

@@ -15,7 +15,7 @@ export function registerEmulateCommand(
   /** The emulators with their flags; loaded only when the command line is about `emulate`. */
   EMULATORS: Record<string, EmulatorEntry> | undefined,
 ): void {
-  const names = ['stripe', 'salesforce', 'netsuite'];
+  const names = Object.keys(EMULATORS ?? {});
   const command = program
     .command('emulate')
     .argument('[systems...]', `which emulators to start: ${names.join(', ')} (default: all)`)
@@ -38,11 +38,12 @@ export function registerEmulateCommand(
   }
   command.action(async (systems: string[], options: Record<string, string | undefined>) => {
     EMULATORS ??= (await import('@revsync/emulators')).EMULATORS;
-    const chosen = systems.length > 0 ? systems : names;
+    const all = Object.keys(EMULATORS);
+    const chosen = systems.length > 0 ? systems : all;
     const unknown = chosen.filter((s) => !EMULATORS![s]);
     if (unknown.length > 0) {
       fail(
-        new Error(`unknown emulator ${unknown.join(', ')}; choose from ${names.join(', ')}`),
+        new Error(`unknown emulator ${unknown.join(', ')}; choose from ${all.join(', ')}`),
         {},
         EXIT.usage,
       );

@@ -2,13 +2,14 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { FaultLevel, SimulationResult } from '../../sim/simulate.ts';
 import { EXIT, fail, print } from '../output.ts';
 import { ProgressBar } from '../progress-bar.ts';
+import { addStackOptions, stackChoice } from '../stack-options.ts';
 
 /**
  * `revsync simulate`: a whole simulated business through revsync against the emulators, then the
  * invariant report. Exit 0 when every invariant holds, 1 when one fails.
  */
 export function registerSimulateCommand(program: Command): void {
-  program
+  const command = program
     .command('simulate')
     .description(
       'drive simulated traffic (deals, upgrades, usage, renewals, failed payments, refunds, cancellations) through revsync, then check that the books balance',
@@ -21,56 +22,46 @@ export function registerSimulateCommand(program: Command): void {
       faultLevel,
       'none',
     )
-    .option('--stripe-url <url>', 'use this running Stripe emulator instead of starting one')
-    .option(
-      '--salesforce-url <url>',
-      'use this running Salesforce emulator instead of starting one',
-    )
-    .option('--netsuite-url <url>', 'use this running NetSuite emulator instead of starting one')
     .option('--store <url>', "revsync's store (default: a temporary SQLite file)")
-    .option('--json', 'print the result as JSON')
-    .action(
-      async (options: {
-        seed: number;
-        customers: number;
-        faults: FaultLevel;
-        stripeUrl?: string;
-        salesforceUrl?: string;
-        netsuiteUrl?: string;
-        store?: string;
-        json?: boolean;
-      }) => {
-        const started = Date.now();
-        const bars: Record<string, ProgressBar> = {};
-        try {
-          const { simulate } = await import('../../sim/simulate.ts');
-          const result = await simulate({
-            seed: options.seed,
-            customers: options.customers,
-            faults: options.faults,
-            ...(options.stripeUrl !== undefined && { stripeUrl: options.stripeUrl }),
-            ...(options.salesforceUrl !== undefined && { salesforceUrl: options.salesforceUrl }),
-            ...(options.netsuiteUrl !== undefined && { netsuiteUrl: options.netsuiteUrl }),
-            ...(options.store !== undefined && { storeUrl: options.store }),
-            progress: (line, counts) => {
-              if (counts) {
-                bars[line] ??= new ProgressBar(line.padEnd(9), counts.total);
-                bars[line].update(counts.done);
-                if (counts.done === counts.total) bars[line].done();
-                return;
-              }
-              process.stderr.write(
-                `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`,
-              );
-            },
-          });
-          print(result, options, formatReport);
-          process.exitCode = result.passed ? EXIT.ok : EXIT.failed;
-        } catch (caught) {
-          fail(caught, options);
-        }
-      },
-    );
+    .option('--json', 'print the result as JSON');
+  addStackOptions(command, { urls: true }).action(
+    async (options: {
+      seed: number;
+      customers: number;
+      faults: FaultLevel;
+      store?: string;
+      [role: string]: unknown;
+      json?: boolean;
+    }) => {
+      const started = Date.now();
+      const bars: Record<string, ProgressBar> = {};
+      try {
+        const { simulate } = await import('../../sim/simulate.ts');
+        const result = await simulate({
+          seed: options.seed,
+          customers: options.customers,
+          faults: options.faults,
+          ...stackChoice(options),
+          ...(options.store !== undefined && { storeUrl: options.store }),
+          progress: (line, counts) => {
+            if (counts) {
+              bars[line] ??= new ProgressBar(line.padEnd(9), counts.total);
+              bars[line].update(counts.done);
+              if (counts.done === counts.total) bars[line].done();
+              return;
+            }
+            process.stderr.write(
+              `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`,
+            );
+          },
+        });
+        print(result, options, formatReport);
+        process.exitCode = result.passed ? EXIT.ok : EXIT.failed;
+      } catch (caught) {
+        fail(caught, options);
+      }
+    },
+  );
 }
 
 /** The human-readable invariant report. */
@@ -79,6 +70,7 @@ export function formatReport(r: SimulationResult): string {
   lines.push(
     `revsync simulate — seed ${r.seed}, ${r.customers} customers, faults ${r.faults}, ${(r.durationMs / 1000).toFixed(1)} s`,
   );
+  lines.push(`stack: crm ${r.stack.crm}, billing ${r.stack.billing}, erp ${r.stack.erp}`);
   lines.push('');
   lines.push('scenario');
   for (const [k, v] of Object.entries(r.tally)) lines.push(`  ${k.padEnd(20)} ${v}`);
@@ -91,6 +83,10 @@ export function formatReport(r: SimulationResult): string {
         .join(', ')}`,
     );
   }
+  lines.push('');
+  lines.push('canonical events by type');
+  for (const [type, n] of Object.entries(r.canonicalEvents).sort())
+    lines.push(`  ${type.padEnd(30)} ${n}`);
   lines.push('');
   lines.push('connections');
   for (const c of r.connections) {

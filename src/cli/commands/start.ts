@@ -38,7 +38,7 @@ export function registerStartCommand(program: Command): void {
       try {
         const store = await openStore({ url: config.store?.url ?? 'sqlite:.revsync/revsync.db' });
         const gateway = new OutboundGateway();
-        const connectors = buildConnectors(config, gateway, logger);
+        const connectors = await buildConnectors(config, gateway, logger);
         if (options.check) {
           const checks: Record<string, string> = {};
           for (const [role, connector] of Object.entries(connectors)) {

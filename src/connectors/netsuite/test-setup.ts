@@ -8,7 +8,7 @@ import {
   type NetsuiteEmulatorOptions,
 } from '@revsync/emulators/netsuite';
 import type { Connector, ErpSystem, WriteOptions } from '../ports.ts';
-import { createNetsuiteConnector, type NetsuiteConnectorOptions } from './index.ts';
+import { createNetsuiteConnector, type NetsuiteConnectorOptions } from './connector.ts';
 
 /** A running emulator with a connector pointed at it. */
 export interface NetsuiteFixture {

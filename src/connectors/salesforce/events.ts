@@ -1,4 +1,6 @@
+import type { CanonicalEventInput, DealType } from '../../model/canonical-events.ts';
 import { makeEnvelope } from '../../model/event-envelope.ts';
+import type { EntityKeyHint } from '../definition.ts';
 import type { ReadOptions, VendorEvent } from '../ports.ts';
 import { soqlId, type SalesforceClient, type SalesforceRecord } from './client.ts';
 import type { SalesforceFieldMap } from './fields.ts';
@@ -138,4 +140,72 @@ export async function readRecords(
     for (const r of records) found.set(String(r['Id']), r);
   }
   return found;
+}
+
+/**
+ * The canonical events of a Salesforce change event or polled record: accounts become
+ * `crm.account.changed`; opportunities that became won `crm.opportunity.won` (an `Amendment`
+ * typed deal as an amendment), other opportunity changes `crm.opportunity.changed`.
+ */
+export function toCanonicalEvents(event: VendorEvent): CanonicalEventInput[] {
+  const subject = event.subject;
+  if (!subject) return [];
+  const record = (event.data ?? {}) as SalesforceRecord;
+  const accountId = typeof record['AccountId'] === 'string' ? record['AccountId'] : undefined;
+  switch (event.type) {
+    case 'salesforce.account.created':
+    case 'salesforce.account.updated':
+      return [
+        {
+          type: 'crm.account.changed',
+          subject,
+          data: {
+            accountId: subject,
+            change: event.type.endsWith('created') ? 'created' : 'updated',
+          },
+        },
+      ];
+    case 'salesforce.opportunity.closed_won':
+    case 'salesforce.opportunity.amendment_won':
+      return [
+        {
+          type: 'crm.opportunity.won',
+          subject,
+          data: {
+            opportunityId: subject,
+            ...(accountId && { accountId }),
+            dealType: event.type.endsWith('amendment_won')
+              ? 'amendment'
+              : dealTypeOf(record['Type']),
+          },
+        },
+      ];
+    case 'salesforce.opportunity.updated':
+      return [
+        {
+          type: 'crm.opportunity.changed',
+          subject,
+          data: { opportunityId: subject, change: 'updated' },
+        },
+      ];
+    default:
+      return [];
+  }
+}
+
+/** The account an event is about: the account itself, or an opportunity's `AccountId`. */
+export function salesforceEntityKey(event: VendorEvent): EntityKeyHint {
+  if (event.type.startsWith('salesforce.account.'))
+    return event.subject ? { objectType: 'account', id: event.subject } : undefined;
+  const accountId = (event.data as SalesforceRecord | undefined)?.['AccountId'];
+  return typeof accountId === 'string' && accountId !== ''
+    ? { objectType: 'account', id: accountId }
+    : undefined;
+}
+
+/** Salesforce's standard Opportunity `Type` picklist values, as canonical deal types. */
+function dealTypeOf(type: unknown): DealType {
+  if (type === 'New Business' || type === 'New Customer') return 'new_business';
+  if (type === 'Renewal') return 'renewal';
+  return 'other';
 }

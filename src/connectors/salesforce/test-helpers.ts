@@ -7,7 +7,7 @@ import {
   type SalesforceEmulatorOptions,
 } from '@revsync/emulators/salesforce';
 import type { Connector, CrmSystem } from '../ports.ts';
-import { createSalesforceConnector, type SalesforceConnectorOptions } from './index.ts';
+import { createSalesforceConnector, type SalesforceConnectorOptions } from './connector.ts';
 
 /** An emulator, a connector logged in to it through client credentials, and a seeding handle. */
 export interface SalesforceTestbed {

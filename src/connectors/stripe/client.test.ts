@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '../../model/revsync-error.ts';
 import { startStripeFixture, TEST_API_KEY, type StripeFixture } from './emulator-fixture.ts';
-import { createStripeConnector } from './index.ts';
+import { createStripeConnector } from './connector.ts';
 import { OutboundConnection } from '../../gateway/outbound-gateway.ts';
 
 let fx: StripeFixture;

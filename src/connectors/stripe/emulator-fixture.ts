@@ -10,7 +10,7 @@ import {
   type StripeEmulator,
   type StripeEmulatorOptions,
 } from '@revsync/emulators/stripe';
-import { createStripeConnector, type StripeConnectorOptions } from './index.ts';
+import { createStripeConnector, type StripeConnectorOptions } from './connector.ts';
 
 /** The API key the fixtures use (any `sk_test_…` key works on the emulator). */
 export const TEST_API_KEY = 'sk_test_revsync_connector';

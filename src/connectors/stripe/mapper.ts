@@ -19,6 +19,7 @@ import type {
   VendorEvent,
 } from '../ports.ts';
 import { toCurrencyCode } from '../../model/currency.ts';
+import { BillingReason } from '../../model/entities/invoice.ts';
 import { makeEnvelope } from '../../model/event-envelope.ts';
 import { sum, type Money } from '../../model/money.ts';
 import { ValidationError } from '../../model/revsync-error.ts';
@@ -333,7 +334,7 @@ export function toBillingInvoice(
     customerId: idOf(customer),
     ...(subscription && { subscriptionId: idOf(subscription.subscription) }),
     status,
-    billingReason: invoice.billing_reason ?? 'manual',
+    billingReason: toBillingReason(invoice.billing_reason),
     currency,
     lines: lines.map((line) => toBillingInvoiceLine(line, currency, refs)),
     subtotal: amount(invoice.subtotal_excluding_tax ?? invoice.subtotal),
@@ -556,6 +557,15 @@ export function toVendorEvent(event: unknown): VendorEvent {
     time: isoTime(e.created),
     data: e.data.object,
   });
+}
+
+/**
+ * Stripe's `billing_reason` → the canonical {@link BillingReason}. Reasons the canonical model
+ * has no word for (`upcoming`, `quote_accept`, pending-item invoices…) are `manual`.
+ */
+export function toBillingReason(reason: string | null | undefined): BillingReason {
+  const parsed = BillingReason.safeParse(reason);
+  return parsed.success ? parsed.data : 'manual';
 }
 
 // ---------------------------------------------------------------------------------------------

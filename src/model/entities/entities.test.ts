@@ -72,9 +72,9 @@ describe('customer, contact, product', () => {
     expect(paths('customer', bad)).toEqual(['id', 'email', 'domain', 'billingAddress.country']);
   });
 
-  it('rejects an external ref to an unknown system', () => {
+  it('rejects an external ref whose system is not a system name', () => {
     const bad = variant('customer', (c) => {
-      (c.externalRefs[0] as { system: string }).system = 'sap';
+      (c.externalRefs[0] as { system: string }).system = 'SAP Business One';
     });
     expect(paths('customer', bad)).toEqual(['externalRefs[0].system']);
   });

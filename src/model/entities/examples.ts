@@ -39,8 +39,8 @@ export const exampleEntities: { readonly [K in EntityType]: EntityOf<K> } = {
     region: 'NA',
     subsidiary: 'Revsync Inc. (US)',
     externalRefs: [
-      { system: 'salesforce', objectType: 'Account', id: '001Hs00003abcdEIAQ' },
-      { system: 'stripe', objectType: 'customer', id: 'cus_PqR9xY2zAbCdEf' },
+      { system: 'acme-crm', objectType: 'account', id: '001Hs00003abcdEIAQ' },
+      { system: 'acme-billing', objectType: 'customer', id: 'cus_PqR9xY2zAbCdEf' },
     ],
   },
   contact: {
@@ -138,7 +138,7 @@ export const exampleEntities: { readonly [K in EntityType]: EntityOf<K> } = {
     total: usd(21650),
     amountPaid: usd(21650),
     amountDue: usd(0),
-    externalRefs: [{ system: 'stripe', objectType: 'invoice', id: 'in_1QxYzAbCdEfGh' }],
+    externalRefs: [{ system: 'acme-billing', objectType: 'invoice', id: 'in_1QxYzAbCdEfGh' }],
   },
   credit_note: {
     schemaVersion: 1,
@@ -179,7 +179,9 @@ export const exampleEntities: { readonly [K in EntityType]: EntityOf<K> } = {
       { status: 'succeeded', at: '2025-03-01T00:05:03Z' },
     ],
     method: { type: 'card', brand: 'visa', last4: '4242' },
-    externalRefs: [{ system: 'stripe', objectType: 'payment_intent', id: 'pi_3QxYzAbCdEfGh' }],
+    externalRefs: [
+      { system: 'acme-billing', objectType: 'payment_intent', id: 'pi_3QxYzAbCdEfGh' },
+    ],
   },
   usage_record: {
     schemaVersion: 1,

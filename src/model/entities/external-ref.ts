@@ -1,31 +1,26 @@
 import { z } from 'zod';
 import { Text } from './primitives.ts';
 
-/** The outside systems revsync connects. */
-export const SOURCE_SYSTEMS = [
-  'salesforce',
-  'hubspot',
-  'stripe',
-  'chargebee',
-  'netsuite',
-  'business_central',
-  'quickbooks',
-] as const;
-
-/** An outside system revsync connects. */
-export const SourceSystem = z.enum(SOURCE_SYSTEMS).meta({ id: 'SourceSystem' });
+/**
+ * An outside system revsync connects: a registered connector's system name (kebab-case, e.g. the
+ * name in `connections.billing.system`).
+ */
+export const SourceSystem = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, 'a system name such as "acme-billing"')
+  .meta({ id: 'SourceSystem' });
 
 /** @see SourceSystem */
 export type SourceSystem = z.infer<typeof SourceSystem>;
 
 /**
  * Where a canonical object lives in an outside system, e.g.
- * `{ system: 'stripe', objectType: 'customer', id: 'cus_Nf…' }`.
+ * `{ system: 'acme-billing', objectType: 'customer', id: 'cus_Nf…' }`.
  */
 export const ExternalRefV1 = z
   .object({
     system: SourceSystem,
-    /** The vendor's object type (`Account`, `customer`, `invoice`, `CustInvc`). */
+    /** The object type in that system (`account`, `customer`, `invoice`, `invoice_line`). */
     objectType: Text,
     /** The vendor's id of the object. */
     id: Text,

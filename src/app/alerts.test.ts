@@ -2,11 +2,10 @@ import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore } from '../../test/support/stores.ts';
-import { StoreBusinessViews } from '../app/business-views.ts';
+import { StoreBusinessViews } from './business-views.ts';
 import { ManualClock } from '../engine/clock.ts';
-import { Inbox } from '../store/inbox.ts';
 import type { Store } from '../store/store.ts';
-import { AlertMonitor } from './alerts.ts';
+import { AlertMonitor } from '../observability/alerts.ts';
 
 describe('alerts [sqlite]', () => {
   let store: Store & { dispose(): Promise<void> };
@@ -35,18 +34,31 @@ describe('alerts [sqlite]', () => {
 
   it('sends a Slack-compatible alert once when an invoice waits for the ERP longer than its threshold', async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 27, 9, 0));
-    const inbox = new Inbox(store, { now: () => clock.now() });
-    await inbox.append({
-      specversion: '1.0',
-      id: 'evt_1',
-      source: 'stripe',
-      type: 'stripe.invoice.finalized',
-      subject: 'in_42',
-      entitykey: 'cus_A',
-    });
+    await store.events.insertMany(store.db, [
+      {
+        eventId: 'evt_c1',
+        inboxSeq: 1,
+        inboxEventId: 'evt_1',
+        source: 'stripe',
+        vendorEventId: 'evt_1',
+        vendorType: 'invoice.finalized',
+        type: 'billing.invoice.finalized',
+        subject: 'in_42',
+        entityKey: 'cus_A',
+        correlationId: 'evt_1',
+        schemaVersion: 1,
+        data: { invoiceId: 'in_42', reason: 'subscription_create' },
+        time: clock.now(),
+        createdAt: clock.now(),
+      },
+    ]);
     const monitor = new AlertMonitor({
       store,
-      views: new StoreBusinessViews(store, () => clock.now()),
+      views: new StoreBusinessViews(store, () => clock.now(), {
+        crm: 'salesforce',
+        billing: 'stripe',
+        erp: 'netsuite',
+      }),
       rules: [{ kind: 'invoice_not_posted', afterMinutes: 15 }],
       webhookUrl: url,
       clock,

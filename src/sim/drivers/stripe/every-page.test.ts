@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '@revsync/emulators/stripe';
-import { everyPage } from './actions.ts';
+import { everyPage } from './index.ts';
 
 let emu: StripeEmulator;
 let stripe: Stripe;
