@@ -239,7 +239,9 @@ export const ConnectionView = z.object({
   reportedUsage: z
     .object({ used: z.number(), limit: z.number(), at: Iso, atMs: Ms })
     .nullable()
-    .meta({ description: 'Usage the vendor itself reported (e.g. Salesforce API limits).' }),
+    .meta({
+      description: 'Usage the vendor itself reported (e.g. a CRM’s daily API request limits).',
+    }),
   calls: z.number().int(),
   failures: z.number().int(),
   lastError: z.object({ code: z.string(), message: z.string(), at: Iso, atMs: Ms }).nullable(),
