@@ -4,7 +4,6 @@ import { createRng } from '@revsync/emulators/kit';
 import type { BootstrapKey } from '../governance/api-keys.ts';
 import type { Role } from '../connectors/definition.ts';
 import { parseStoreUrl } from '../store/open-store.ts';
-import type { World } from './actions.ts';
 import {
   startEnvironment,
   type FaultLevel,
@@ -41,9 +40,8 @@ export interface DemoOptions {
 /** A running demo and how to stop it. */
 export interface RunningDemo {
   url: string;
+  /** The systems, revsync and the actors the traffic acts through (`env.world`). */
   env: SimEnvironment;
-  /** The CRM and billing systems as the traffic acts on them. */
-  world: World;
   traffic: DemoTraffic | undefined;
   /** Each role's system and its emulator's URL. */
   systems: Record<Role, { system: string; url: string }>;
@@ -92,7 +90,6 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   return {
     url: `http://127.0.0.1:${options.port}`,
     env,
-    world: env.world,
     traffic,
     systems: { crm: systemOf('crm'), billing: systemOf('billing'), erp: systemOf('erp') },
     async stop() {

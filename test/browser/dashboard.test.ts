@@ -47,7 +47,7 @@ describe.skipIf(missing !== undefined)(
       running = await startBrowserDemo({ trafficTickMs: 300 });
       browser = await launchChromium();
       // The sales rep's side: the demo's CRM through its vendor SDK, as the simulator does.
-      world = running.demo.world;
+      world = running.demo.env.world;
       const rng = createRng(4242).fork('browser-test');
       toRetry = await createAccount(world, rng, 90_001);
       forViewer = await createAccount(world, rng, 90_002);

@@ -185,6 +185,44 @@ export type CrmDriver = SystemDriver<'crm', CrmActor>;
 export type BillingDriver = SystemDriver<'billing', BillingActor>;
 export type ErpDriver = SystemDriver<'erp', ErpActor>;
 
+/** What the drivers need of a started emulator. */
+export interface RunningEmulator {
+  url: string;
+  app: { faults: { set(preset: FaultLevel): unknown } };
+  close(): Promise<void>;
+}
+
+/** An emulator a driver started or attached to, and how to clear its faults and stop it. */
+export interface DriverEmulator<E extends RunningEmulator> {
+  url: string;
+  /** The emulator this process started; undefined when attached to one at `options.url`. */
+  started: E | undefined;
+  clearFaults(): Promise<void>;
+  /** Stops the emulator if this process started it. */
+  close(): Promise<void>;
+}
+
+/**
+ * The emulator at `options.url`, or one started now with `start` (given the port to listen on,
+ * if any): the part of `start` every driver shares.
+ */
+export async function startOrAttach<E extends RunningEmulator>(
+  options: DriverStartOptions,
+  start: (listen: { port?: number }) => Promise<E>,
+): Promise<DriverEmulator<E>> {
+  const started = options.url
+    ? undefined
+    : await start(options.port !== undefined ? { port: options.port } : {});
+  const url = options.url ?? started!.url;
+  return {
+    url,
+    started,
+    clearFaults: async () =>
+      started ? void started.app.faults.set('none') : setEmulatorFaults(url, 'none'),
+    close: async () => void (await started?.close()),
+  };
+}
+
 /** Sets an emulator's fault preset through the admin route every emulator has. */
 export async function setEmulatorFaults(url: string, preset: FaultLevel): Promise<void> {
   const res = await fetch(new URL('/_emulator/faults', url), {

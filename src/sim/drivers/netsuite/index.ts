@@ -9,7 +9,7 @@ import { toCurrencyCode } from '../../../model/currency.ts';
 import { fromDecimalString } from '../../../model/money.ts';
 import { retry } from '../../retry.ts';
 import {
-  setEmulatorFaults,
+  startOrAttach,
   type ErpActor,
   type ErpDocumentFacts,
   type ErpDriver,
@@ -131,15 +131,15 @@ export const driver: ErpDriver = {
   system: 'netsuite',
   role: 'erp',
   async start(options) {
-    const emulator = options.url
-      ? undefined
-      : await startNetsuiteEmulator({
-          ...(options.port !== undefined && { port: options.port }),
-          seed: options.seed,
-          faults: netsuiteFaults(options.faults),
-          oauthClock: 'system',
-        });
-    const url = options.url ?? emulator!.url;
+    const emulator = await startOrAttach(options, (listen) =>
+      startNetsuiteEmulator({
+        ...listen,
+        seed: options.seed,
+        faults: netsuiteFaults(options.faults),
+        oauthClock: 'system',
+      }),
+    );
+    const url = emulator.url;
     const d = netsuiteEmulatorDefaults;
     const client = createNetsuiteTestClient({
       url,
@@ -170,9 +170,8 @@ export const driver: ErpDriver = {
         NETSUITE_TOKEN_SECRET: d.tokenSecret,
       },
       actor: new NetsuiteActor(client),
-      clearFaults: async () =>
-        emulator ? void emulator.app.faults.set('none') : setEmulatorFaults(url, 'none'),
-      close: async () => void (await emulator?.close()),
+      clearFaults: emulator.clearFaults,
+      close: emulator.close,
     };
   },
 };

@@ -5,7 +5,7 @@ import { toDecimalString } from '../../../model/money.ts';
 import { toCurrencyCode } from '../../../model/currency.ts';
 import { retry } from '../../retry.ts';
 import {
-  setEmulatorFaults,
+  startOrAttach,
   type CrmActor,
   type CrmDealBilling,
   type CrmDriver,
@@ -157,15 +157,15 @@ export const driver: CrmDriver = {
   system: 'salesforce',
   role: 'crm',
   async start(options) {
-    const emulator = options.url
-      ? undefined
-      : await startSalesforceEmulator({
-          ...(options.port !== undefined && { port: options.port }),
-          seed: options.seed,
-          faults: options.faults,
-          sessionTimeoutSeconds: 0,
-        });
-    const url = options.url ?? emulator!.url;
+    const emulator = await startOrAttach(options, (listen) =>
+      startSalesforceEmulator({
+        ...listen,
+        seed: options.seed,
+        faults: options.faults,
+        sessionTimeoutSeconds: 0,
+      }),
+    );
+    const url = emulator.url;
     const { clientId, clientSecret } = salesforceEmulatorDefaults;
     const connection = new jsforce.Connection({
       oauth2: { clientId, clientSecret, loginUrl: url },
@@ -184,9 +184,8 @@ export const driver: CrmDriver = {
       },
       env: { SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret },
       actor: new SalesforceActor(connection),
-      clearFaults: async () =>
-        emulator ? void emulator.app.faults.set('none') : setEmulatorFaults(url, 'none'),
-      close: async () => void (await emulator?.close()),
+      clearFaults: emulator.clearFaults,
+      close: emulator.close,
     };
   },
 };

@@ -6,7 +6,7 @@ import { BillingReason } from '../../../model/entities/invoice.ts';
 import { retry } from '../../retry.ts';
 import {
   monthlyAmount,
-  setEmulatorFaults,
+  startOrAttach,
   type BillingActor,
   type BillingDriver,
   type BillingInvoiceFacts,
@@ -225,15 +225,16 @@ export const driver: BillingDriver = {
   system: 'stripe',
   role: 'billing',
   async start(options) {
-    const emulator = options.url
-      ? undefined
-      : await startStripeEmulator({
-          ...(options.port !== undefined && { port: options.port }),
-          seed: options.seed,
-          faults: options.faults,
-          rateLimit: options.rateLimits === 'off' ? 0 : 100,
-        });
-    const url = options.url ?? emulator!.url;
+    const emulator = await startOrAttach(options, (listen) =>
+      startStripeEmulator({
+        ...listen,
+        seed: options.seed,
+        faults: options.faults,
+        rateLimit: options.rateLimits === 'off' ? 0 : 100,
+      }),
+    );
+    const url = emulator.url;
+    const started = emulator.started;
     const stripe = stripeClient(url);
     const clock = await retry(() =>
       stripe.testHelpers.testClocks.create({
@@ -256,12 +257,11 @@ export const driver: BillingDriver = {
       env: { STRIPE_API_KEY: API_KEY, STRIPE_WEBHOOK_SECRET: endpoint.secret ?? '' },
       testClock: clock.id,
       actor: new StripeActor(stripe, clock.id),
-      clearFaults: async () =>
-        emulator ? void emulator.app.faults.set('none') : setEmulatorFaults(url, 'none'),
-      ...(emulator && { flushWebhooks: () => emulator.flushWebhooks() }),
+      clearFaults: emulator.clearFaults,
+      ...(started && { flushWebhooks: () => started.flushWebhooks() }),
       async close() {
         await stripe.webhookEndpoints.del(endpoint.id).catch(() => undefined);
-        await emulator?.close();
+        await emulator.close();
       },
     };
   },
