@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ResolvedConfig } from '../config/load-config.ts';
+import type { ResolvedConfig, ResolvedConnection } from '../config/load-config.ts';
 import { ROLES, type Ports, type Role } from '../connectors/definition.ts';
 import type { Connector } from '../connectors/ports.ts';
 import { connectorFor } from '../connectors/registry.ts';
@@ -30,26 +30,42 @@ export async function buildConnectors(
   }
   const out: Partial<{ [R in Role]: Connector<Ports[R]> }> = {};
   for (const role of ROLES) {
-    const {
-      system,
-      limits,
-      circuit,
-      pollIntervalMs: _poll,
-      ...settings
-    } = config.connections[role]!;
-    const definition = connectorFor(system);
-    if (!definition) throw new ValidationError(`connections.${role}: unknown system ${system}`);
-    const connection = gateway.connection(system, {
-      system,
-      ...(limits !== undefined && { limits }),
-      ...(circuit !== undefined && { circuit }),
-    });
-    const connector = await definition.create(settings as never, {
-      connection,
-      logger: logger.child({ connector: system, role }),
-      ...(role === 'billing' && extras.testClock !== undefined && { testClock: extras.testClock }),
-    });
-    (out as Record<Role, unknown>)[role] = connector;
+    (out as Record<Role, unknown>)[role] = await buildConnector(
+      role,
+      config.connections[role]!,
+      gateway,
+      logger,
+      extras,
+    );
   }
   return out as RuntimeConnectors;
+}
+
+/**
+ * Builds one role's connector from its resolved connection (see `resolveConnection`) on the
+ * gateway connection named after its system.
+ */
+export async function buildConnector<R extends Role>(
+  role: R,
+  resolved: ResolvedConnection,
+  gateway: OutboundGateway,
+  logger: Logger,
+  extras: ConnectorExtras = {},
+): Promise<Connector<Ports[R]>> {
+  const { system, limits, circuit, pollIntervalMs: _poll, ...settings } = resolved;
+  const definition = connectorFor(system);
+  if (!definition) throw new ValidationError(`connections.${role}: unknown system ${system}`);
+  if (definition.role !== role)
+    throw new ValidationError(`connections.${role}: ${system} is a ${definition.role} system`);
+  const connection = gateway.connection(system, {
+    system,
+    ...(limits !== undefined && { limits }),
+    ...(circuit !== undefined && { circuit }),
+  });
+  const connector = await definition.create(settings as never, {
+    connection,
+    logger: logger.child({ connector: system, role }),
+    ...(role === 'billing' && extras.testClock !== undefined && { testClock: extras.testClock }),
+  });
+  return connector as Connector<Ports[R]>;
 }

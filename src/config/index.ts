@@ -13,6 +13,7 @@ export {
 export {
   loadConfig,
   resolveConfig,
+  resolveConnection,
   ConfigError,
   type ResolvedConfig,
   type Resolved,

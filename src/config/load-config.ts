@@ -123,6 +123,26 @@ export function resolveConfig(
 }
 
 /**
+ * One connection of `role` as its connector gets it: checked against the registered connector's
+ * `configSchema`, `env()` references resolved from `environment`, the connector's default limits
+ * applied where none are set (what {@link resolveConfig} does for each of its connections).
+ *
+ * @throws ConfigError naming every problem by path (`connections.erp.tokenSecret: required`)
+ */
+export function resolveConnection(
+  role: Role,
+  input: unknown,
+  environment: NodeJS.ProcessEnv = process.env,
+  source = `connections.${role}`,
+): ResolvedConnection {
+  const problems: ErrorDetail[] = [];
+  const checked = checkConnections({ [role]: input }, problems);
+  const resolved = resolveRefs(checked[role], ['connections', role], environment, problems);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return resolved as ResolvedConnection;
+}
+
+/**
  * Checks `connections`: keyed by role, each naming a registered connector of that role whose
  * `configSchema` its settings pass. Problems are named by path
  * (`connections.erp.tokenSecret: required`); the old shape keyed by system

@@ -1,0 +1,4 @@
+import { crmChecks, setUpCrmWorld } from './crm.ts';
+import { defineContract } from './harness.ts';
+
+defineContract('crm', setUpCrmWorld, crmChecks);
