@@ -11,14 +11,7 @@ import type {
 } from '../../src/connectors/ports.ts';
 import { stableId } from '../../src/model/ids.ts';
 import { NotFoundError, ValidationError } from '../../src/model/revsync-error.ts';
-import {
-  checkOutage,
-  checkRateLimit,
-  checkWebhooks,
-  pollAll,
-  rejection,
-  type PortRead,
-} from './common.ts';
+import { commonChecks, pollAll, rejection, type PortRead } from './common.ts';
 import { missingId } from './fixtures/index.ts';
 import { unique, type ContractSubject } from './harness.ts';
 
@@ -199,15 +192,5 @@ export const billingChecks: Record<string, (world: BillingWorld) => Promise<void
     );
   },
 
-  async 'classifies a 429 as RateLimitedError'(world) {
-    await checkRateLimit(world.subject, readSubscription(world));
-  },
-
-  async 'classifies an outage as retryable'(world) {
-    await checkOutage(world.subject, readSubscription(world));
-  },
-
-  async 'verifies webhook signatures (good, bad, stale), or has none'({ subject }) {
-    await checkWebhooks(subject);
-  },
+  ...commonChecks(readSubscription),
 };

@@ -161,3 +161,23 @@ export async function rejection<E extends Error>(
   expect(error, what).toBeInstanceOf(type);
   return error as E;
 }
+
+/**
+ * The checks every role's suite ends with, given a healthy read of its port: error classes under
+ * an injected 429 burst and outage, and webhook verification.
+ */
+export function commonChecks<R extends Role, W extends { subject: ContractSubject<R> }>(
+  read: (world: W) => PortRead<R>,
+): Record<string, (world: W) => Promise<void>> {
+  return {
+    async 'classifies a 429 as RateLimitedError'(world) {
+      await checkRateLimit(world.subject, read(world));
+    },
+    async 'classifies an outage as retryable'(world) {
+      await checkOutage(world.subject, read(world));
+    },
+    async 'verifies webhook signatures (good, bad, stale), or has none'({ subject }) {
+      await checkWebhooks(subject);
+    },
+  };
+}

@@ -6,14 +6,7 @@
 import { expect } from 'vitest';
 import { stableId } from '../../src/model/ids.ts';
 import { NotFoundError, ValidationError } from '../../src/model/revsync-error.ts';
-import {
-  checkOutage,
-  checkRateLimit,
-  checkWebhooks,
-  pollAll,
-  rejection,
-  type PortRead,
-} from './common.ts';
+import { commonChecks, pollAll, rejection, type PortRead } from './common.ts';
 import { missingId } from './fixtures/index.ts';
 import { unique, type ContractSubject } from './harness.ts';
 
@@ -189,15 +182,5 @@ export const crmChecks: Record<string, (world: CrmWorld) => Promise<void>> = {
     });
   },
 
-  async 'classifies a 429 as RateLimitedError'(world) {
-    await checkRateLimit(world.subject, readAccount(world));
-  },
-
-  async 'classifies an outage as retryable'(world) {
-    await checkOutage(world.subject, readAccount(world));
-  },
-
-  async 'verifies webhook signatures (good, bad, stale), or has none'({ subject }) {
-    await checkWebhooks(subject);
-  },
+  ...commonChecks(readAccount),
 };

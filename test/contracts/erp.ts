@@ -13,14 +13,7 @@ import type {
 } from '../../src/connectors/ports.ts';
 import { stableId } from '../../src/model/ids.ts';
 import { ValidationError } from '../../src/model/revsync-error.ts';
-import {
-  checkOutage,
-  checkRateLimit,
-  checkWebhooks,
-  pollAll,
-  rejection,
-  type PortRead,
-} from './common.ts';
+import { commonChecks, pollAll, rejection, type PortRead } from './common.ts';
 import { unique, type ContractSubject } from './harness.ts';
 
 /** A customer with an invoice, its payment and a credit memo, posted through the port. */
@@ -253,15 +246,5 @@ export const erpChecks: Record<string, (world: ErpWorld) => Promise<void>> = {
     );
   },
 
-  async 'classifies a 429 as RateLimitedError'(world) {
-    await checkRateLimit(world.subject, readCustomer(world));
-  },
-
-  async 'classifies an outage as retryable'(world) {
-    await checkOutage(world.subject, readCustomer(world));
-  },
-
-  async 'verifies webhook signatures (good, bad, stale), or has none'({ subject }) {
-    await checkWebhooks(subject);
-  },
+  ...commonChecks(readCustomer),
 };
