@@ -99,18 +99,27 @@ export class Router {
         if (!rows[0]?.locked) return result;
       }
       const events = await store.inbox.listUnrouted(trx, limit);
-      for (const event of events) await this.#route(trx, event, result);
+      // The batch's canonical events go into the log in one statement, in inbox order.
+      const logged: NewCanonicalEvent[] = [];
+      for (const event of events) await this.#route(trx, event, result, logged);
+      await store.events.insertMany(trx, logged);
       result.events = events;
       return result;
     });
   }
 
   /**
-   * Normalises one inbox event into canonical events, stores them in the event log, and starts a
-   * run per subscribed flow of each, in order. An event that cannot be normalised or that a flow
-   * cannot take is poison: failed and queued as an exception, nothing else of it kept.
+   * Normalises one inbox event into canonical events, adds them to `logged` (written to the
+   * event log with the batch), and starts a run per subscribed flow of each, in order. An event
+   * that cannot be normalised or that a flow cannot take is poison: failed and queued as an
+   * exception, nothing else of it kept.
    */
-  async #route(trx: Transaction<Database>, event: InboxRecord, result: RouteResult): Promise<void> {
+  async #route(
+    trx: Transaction<Database>,
+    event: InboxRecord,
+    result: RouteResult,
+    logged: NewCanonicalEvent[],
+  ): Promise<void> {
     const store = this.#store;
     const at = this.#clock.now();
     const vendor = toTriggerEvent(event);
@@ -157,10 +166,7 @@ export class Router {
       result.poisoned.push({ event, error });
       return;
     }
-    await store.events.insertMany(
-      trx,
-      canonical.map((c) => toCanonicalRecord(event, c, at)),
-    );
+    for (const c of canonical) logged.push(toCanonicalRecord(event, c, at));
     for (const plan of planned) {
       await store.runs.insert(trx, {
         id: newId('run'),

@@ -29,29 +29,10 @@ export type NewCanonicalEvent = Omit<CanonicalEventRecord, 'seq'>;
 export const CanonicalEventRepository = {
   /** Appends events; an event id already stored (a re-routed inbox event) is kept as it was. */
   async insertMany(db: Executor, events: NewCanonicalEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await db
-      .insertInto('canonical_events')
-      .values(
-        events.map((e) => ({
-          event_id: e.eventId,
-          inbox_seq: e.inboxSeq,
-          inbox_event_id: e.inboxEventId,
-          source: e.source,
-          vendor_event_id: e.vendorEventId,
-          vendor_type: e.vendorType,
-          type: e.type,
-          subject: e.subject,
-          entity_key: e.entityKey,
-          correlation_id: e.correlationId,
-          schema_version: e.schemaVersion,
-          data: toJson(e.data ?? null),
-          time: e.time,
-          created_at: e.createdAt,
-        })),
-      )
-      .onConflict((oc) => oc.column('event_id').doNothing())
-      .execute();
+    // Chunks keep a statement well below SQLite's and PostgreSQL's bound-parameter limits.
+    for (let i = 0; i < events.length; i += INSERT_CHUNK) {
+      await insertChunk(db, events.slice(i, i + INSERT_CHUNK));
+    }
   },
 
   async getByEventId(db: Executor, eventId: string): Promise<CanonicalEventRecord | undefined> {
@@ -119,4 +100,31 @@ function toRecord(row: Selectable<CanonicalEventTable>): CanonicalEventRecord {
     time: row.time === null ? null : Number(row.time),
     createdAt: Number(row.created_at),
   };
+}
+
+const INSERT_CHUNK = 500;
+
+async function insertChunk(db: Executor, events: NewCanonicalEvent[]): Promise<void> {
+  await db
+    .insertInto('canonical_events')
+    .values(
+      events.map((e) => ({
+        event_id: e.eventId,
+        inbox_seq: e.inboxSeq,
+        inbox_event_id: e.inboxEventId,
+        source: e.source,
+        vendor_event_id: e.vendorEventId,
+        vendor_type: e.vendorType,
+        type: e.type,
+        subject: e.subject,
+        entity_key: e.entityKey,
+        correlation_id: e.correlationId,
+        schema_version: e.schemaVersion,
+        data: toJson(e.data ?? null),
+        time: e.time,
+        created_at: e.createdAt,
+      })),
+    )
+    .onConflict((oc) => oc.column('event_id').doNothing())
+    .execute();
 }
