@@ -78,9 +78,14 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
     await env.settle({ timeoutMs: 300_000 });
     const finalized = await store.db
       .selectFrom('canonical_events')
-      .select(['subject', (eb) => eb.fn.min('created_at').as('received')])
-      .where('type', '=', 'billing.invoice.finalized')
-      .groupBy('subject')
+      .innerJoin('inbox_events', 'inbox_events.seq', 'canonical_events.inbox_seq')
+      // The clock starts at the webhook's receipt (inbox commit), before the normalise stage.
+      .select([
+        'canonical_events.subject',
+        (eb) => eb.fn.min('inbox_events.received_at').as('received'),
+      ])
+      .where('canonical_events.type', '=', 'billing.invoice.finalized')
+      .groupBy('canonical_events.subject')
       .execute();
     const latencies: number[] = [];
     for (const row of finalized) {
