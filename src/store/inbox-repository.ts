@@ -97,13 +97,21 @@ export const InboxRepository = {
         else missing.push(start + i);
       });
       if (missing.length === 0) continue;
+      // Per source, so the lookup uses the (source, source_event_id) unique index.
+      const idsBySource = new Map<string, string[]>();
+      for (const i of missing) {
+        const { source, sourceEventId } = events[i]!;
+        idsBySource.set(source, [...(idsBySource.get(source) ?? []), sourceEventId]);
+      }
       const existing = await db
         .selectFrom('inbox_events')
         .select(['seq', 'event_id', 'source', 'source_event_id'])
-        .where(
-          'source_event_id',
-          'in',
-          missing.map((i) => events[i]!.sourceEventId),
+        .where((eb) =>
+          eb.or(
+            [...idsBySource].map(([source, ids]) =>
+              eb.and([eb('source', '=', source), eb('source_event_id', 'in', ids)]),
+            ),
+          ),
         )
         .execute();
       const stored = new Map(existing.map((row) => [key(row.source, row.source_event_id), row]));
