@@ -13,10 +13,18 @@ export class Dictionary {
   private readonly ids = new Map<string, number>();
   readonly values: string[] = [];
 
+  /** @param limit how many distinct values the column holding the ids can take */
+  constructor(
+    private readonly name: string,
+    private readonly limit = 2 ** 31 - 1,
+  ) {}
+
   intern(value: string): number {
     let id = this.ids.get(value);
     if (id === undefined) {
       id = this.values.length;
+      if (id >= this.limit)
+        throw new RangeError(`reconciliation: more than ${this.limit} distinct ${this.name}`);
       this.ids.set(value, id);
       this.values.push(value);
     }
@@ -35,7 +43,10 @@ export const MATCHED = 1;
 /** A second ERP document of a billing document, already reported. */
 export const DUPLICATE = 2;
 
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, size: number): T {
+function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(
+  a: T,
+  size: number,
+): T {
   if (size <= a.length) return a;
   const next = new (a.constructor as new (n: number) => T)(Math.max(size, a.length * 2));
   next.set(a);
@@ -44,19 +55,19 @@ function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, size: numb
 
 /** The compact ERP index. Row numbers are positions in the order documents were read. */
 export class ErpIndex {
-  readonly customers = new Dictionary();
-  readonly currencies = new Dictionary();
-  readonly subsidiaries = new Dictionary();
-  readonly periods = new Dictionary();
-  readonly statuses = new Dictionary();
+  readonly customers = new Dictionary('customers');
+  readonly currencies = new Dictionary('currencies', 2 ** 16);
+  readonly subsidiaries = new Dictionary('subsidiaries', 2 ** 16);
+  readonly periods = new Dictionary('periods', 2 ** 16);
+  readonly statuses = new Dictionary('statuses', 2 ** 16);
 
   size = 0;
   kind = new Uint8Array(1024);
   customer = new Int32Array(1024);
-  currency = new Int32Array(1024);
-  subsidiary = new Int32Array(1024);
-  period = new Int32Array(1024);
-  status = new Int32Array(1024);
+  currency = new Uint16Array(1024);
+  subsidiary = new Uint16Array(1024);
+  period = new Uint16Array(1024);
+  status = new Uint16Array(1024);
   amount = new Float64Array(1024);
   /** NaN when the document has no tax. */
   tax = new Float64Array(1024);
