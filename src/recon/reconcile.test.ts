@@ -525,4 +525,72 @@ describe('reconcile', () => {
     });
     expect(report.discrepancies).toHaveLength(4);
   });
+
+  it('streams many pages: page boundaries change nothing, and exactly the injected differences are found', async () => {
+    const n = 3_000;
+    const billing = (i: number): BillingDocument => ({
+      kind: 'invoice',
+      id: `in_${i}`,
+      customer: `cus_${i % 97}`,
+      currency: 'eur',
+      amount: 100 + (i % 500),
+      tax: 19,
+      period: '2026-11',
+      date: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}`,
+      reference: `R-${i}`,
+      status: 'open',
+    });
+    const erp = (i: number): ErpDocument => ({
+      kind: 'invoice',
+      id: `e${i}`,
+      externalId: `in_${i}`,
+      customer: `cus_${i % 97}`,
+      subsidiary: 'SUB-1',
+      currency: 'EUR',
+      amount: 100 + (i % 500),
+      tax: 19,
+      period: '2026-11',
+      date: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}`,
+      memo: `R-${i}`,
+      status: 'open',
+    });
+    const erpDocs: ErpDocument[] = [];
+    for (let i = 0; i < n; i++) {
+      if (i % 301 === 5) continue; // missing_in_erp
+      const doc = erp(i);
+      if (i % 401 === 7) doc.amount += 1; // amount_mismatch
+      if (i % 503 === 9) delete doc.externalId; // found by the fallback rule
+      erpDocs.push(doc);
+      if (i % 601 === 11) erpDocs.push({ ...doc, id: `copy${i}`, externalId: `copy-${i}` });
+    }
+    const billingDocs = Array.from({ length: n }, (_, i) => billing(i));
+    const posted = (i: number) => i % 301 !== 5;
+    const expected = [
+      ...billingDocs.filter((_, i) => !posted(i)).map((d) => `missing_in_erp ${d.id}`),
+      ...billingDocs
+        .filter((_, i) => posted(i) && i % 401 === 7)
+        .map((d) => `amount_mismatch ${d.id}`),
+      ...billingDocs
+        .filter((_, i) => posted(i) && i % 601 === 11)
+        .map((d) => `duplicate_in_erp ${d.id}`),
+    ].sort();
+    expect(expected.length).toBeGreaterThan(20);
+    for (const [billingPage, erpPage] of [
+      [1, 7],
+      [250, 1],
+      [1_000, 3_000],
+    ] as const) {
+      const report = await reconcile(
+        {
+          billing: { invoices: pages(billingDocs, billingPage) },
+          erp: { invoices: pages(erpDocs, erpPage) },
+        },
+        { period: '2026-11' },
+      );
+      expect(report.discrepancies.map((d) => `${d.class} ${d.billingId}`).sort()).toEqual(expected);
+      expect(report.matches.fallback).toBe(
+        billingDocs.filter((_, i) => posted(i) && i % 503 === 9).length,
+      );
+    }
+  });
 });

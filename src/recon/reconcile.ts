@@ -7,8 +7,12 @@
  * documents no ERP document explains: the ERP pages are indexed and dropped first, then billing
  * pages stream past and are compared one by one.
  */
-import { expectedErpKind, type BillingDocument, type ReconSources } from './documents.ts';
-import type { CrmAccountState } from './documents.ts';
+import {
+  expectedErpKind,
+  type BillingDocument,
+  type CrmAccountState,
+  type ReconSources,
+} from './documents.ts';
 import { DUPLICATE, ErpIndex, MATCHED, UNMATCHED } from './erp-index.ts';
 import {
   DISCREPANCY_CLASSES,
