@@ -210,5 +210,9 @@ if (problems.length > 0) {
   process.exit(1);
 }
 process.stdout.write(
-  `check-architecture: ${all.length} files; no vendor names outside connectors, the registry and the simulator drivers; ${folders.length} folders, no back-edges, no cycles; ${Object.keys(ALLOWED).join(', ')} import only what they may\n`,
+  `check-architecture: ${all.length} files; no vendor names outside connectors, the registry and the simulator drivers; ${folders.length} folders, no back-edges, no cycles; ${Object.keys(
+    ALLOWED,
+  )
+    .map((f) => `src/${f}`)
+    .join(', ')} import only what the rules allow\n`,
 );
