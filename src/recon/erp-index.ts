@@ -149,8 +149,11 @@ export class ErpIndex {
     return this.byId[KINDS.indexOf(kind)]!.get(id) ?? -1;
   }
 
-  /** The key documents share when they may be the same posting: kind, customer, currency, |amount|. */
-  fallbackKey(row: number): string {
-    return `${this.kind[row]}|${this.customer[row]}|${this.currency[row]}|${Math.abs(this.amount[row]!)}`;
+  /**
+   * The key documents share when they may be the same posting: kind, customer, currency,
+   * |amount| (the row's own, or the billed amount when the row was edited).
+   */
+  fallbackKey(row: number, amount = this.amount[row]!): string {
+    return `${this.kind[row]}|${this.customer[row]}|${this.currency[row]}|${Math.abs(amount)}`;
   }
 }

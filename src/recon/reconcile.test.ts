@@ -350,6 +350,18 @@ describe('reconcile', () => {
     expect(found).toEqual([['duplicate_in_erp', 'in_2', '106']]);
   });
 
+  it('duplicate_in_erp via fallback also when the first posting was edited by hand', async () => {
+    const { found } = await run((w) => {
+      const first = find(w.erpInvoices, '102');
+      w.erpInvoices.push({ ...first, id: '106', externalId: 'script-2', memo: 'INV-0002' });
+      first.amount = 4_000;
+    });
+    expect(found).toEqual([
+      ['amount_mismatch', 'in_2', '102'],
+      ['duplicate_in_erp', 'in_2', '106'],
+    ]);
+  });
+
   it('a lookalike outside the date window or without the reference is not a duplicate', async () => {
     const { found } = await run((w) =>
       w.erpInvoices.push(

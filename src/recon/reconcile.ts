@@ -120,6 +120,8 @@ export async function reconcile(
   const refStart = new Int32Array(erp.size).fill(-1);
   const refLen = new Uint16Array(erp.size);
   const refElsewhere = new Map<number, string>();
+  /** The billed amount of matched rows whose own amount differs (a posting edited by hand). */
+  const billedAmount = new Map<number, number>();
 
   const erpSubsidiary = (row: number) => erp.subsidiaries.values[erp.subsidiary[row]!]!;
   const erpCurrency = (row: number) => erp.currencies.values[erp.currency[row]!]!;
@@ -186,6 +188,7 @@ export async function reconcile(
       // A negative invoice is booked as a positive credit memo.
       const sign = doc.kind === 'invoice' && doc.amount < 0 ? -1 : 1;
       const erpAmount = erp.amount[row]!;
+      if (sign * doc.amount !== erpAmount) billedAmount.set(row, sign * doc.amount);
       if (Math.abs(sign * doc.amount - erpAmount) > tolerance.amount)
         emit('amount_mismatch', doc, row, {
           match: match(tolerance.amount),
@@ -345,14 +348,12 @@ export async function reconcile(
   for (const list of unexplained.values())
     for (const r of list) if (erp.state[r] === UNMATCHED) left += 1;
   if (left > 0) {
-    for (let row = 0; row < erp.size; row++) {
-      if (erp.state[row] !== MATCHED) continue;
-      const candidates = unexplained.get(erp.fallbackKey(row));
-      if (!candidates) continue;
+    /** Marks and reports the candidates that are second postings of matched row `row`. */
+    const duplicatesOf = (row: number, candidates: readonly number[]) => {
       const start = refStart[row]!;
       const reference =
         start >= 0 ? erp.memo[row]!.slice(start, start + refLen[row]!) : refElsewhere.get(row);
-      if (!reference) continue;
+      if (!reference) return;
       const billingId = billingOf.get(row) ?? erp.externalId[row]!;
       for (const r of candidates) {
         if (erp.state[r] !== UNMATCHED) continue;
@@ -370,6 +371,16 @@ export async function reconcile(
           message: `same customer, amount, date and memo reference ${reference} as ERP ${erp.kindOf(row).replace('_', ' ')} ${erp.id[row]}`,
         });
       }
+    };
+    for (let row = 0; row < erp.size; row++) {
+      if (erp.state[row] !== MATCHED) continue;
+      const own = unexplained.get(erp.fallbackKey(row));
+      if (own) duplicatesOf(row, own);
+      // A second posting copies the billing document: look for the billed amount too.
+      const billed = billedAmount.get(row);
+      const copies =
+        billed === undefined ? undefined : unexplained.get(erp.fallbackKey(row, billed));
+      if (copies) duplicatesOf(row, copies);
     }
     for (const list of unexplained.values()) {
       for (const r of list) {
