@@ -390,6 +390,16 @@ describe('reconcile', () => {
     });
   });
 
+  it('the memo reference is matched whole and regardless of case', async () => {
+    const { report } = await run((w) => {
+      const doc = find(w.erpInvoices, '102');
+      delete doc.externalId;
+      doc.memo = 'posted by hand: inv-0002';
+    });
+    expect(report.discrepancies).toEqual([]);
+    expect(report.matches.fallback).toBe(1);
+  });
+
   it("cross_reference matches through revsync's map before the fallback is tried", async () => {
     const { report } = await run((w) => {
       find(w.erpInvoices, '102').externalId = 'edited-by-hand';

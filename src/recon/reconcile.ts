@@ -161,12 +161,18 @@ export async function reconcile(
     erp.state[row] = MATCHED;
     if (rule !== 'external_id' || erp.externalId[row] !== doc.id) billingOf.set(row, doc.id);
     if (doc.reference) {
+      // Keep where the reference sits in the memo rather than a second string per row.
       const memo = erp.memo[row];
-      const at = memo ? memo.toLowerCase().indexOf(doc.reference.toLowerCase()) : -1;
-      if (at >= 0 && doc.reference.length < 65_536) {
+      const ref = doc.reference;
+      let at = memo ? memo.indexOf(ref) : -1;
+      if (at < 0 && memo) {
+        at = memo.toLowerCase().indexOf(ref.toLowerCase());
+        if (at >= 0 && memo.slice(at, at + ref.length).toLowerCase() !== ref.toLowerCase()) at = -1;
+      }
+      if (at >= 0 && ref.length < 65_536) {
         refStart[row] = at;
-        refLen[row] = doc.reference.length;
-      } else refElsewhere.set(row, doc.reference);
+        refLen[row] = ref.length;
+      } else refElsewhere.set(row, ref);
     }
     if (!reported || !subsidiaryOk(erpSubsidiary(row))) return;
     matches[rule] += 1;
