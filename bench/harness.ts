@@ -8,8 +8,10 @@ export interface Measurement {
   unit: string;
   /** How it was measured, in one line. */
   method: string;
-  /** A target from the issue, when there is one. */
+  /** A target from the issue, when there is one (higher is better). */
   target?: number;
+  /** An upper bound from the issue, when lower is better (seconds, megabytes). */
+  targetMax?: number;
   extra?: Record<string, unknown>;
 }
 

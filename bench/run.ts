@@ -9,11 +9,13 @@ import { benchEndToEnd } from './e2e.bench.ts';
 import { benchEngine } from './engine.bench.ts';
 import type { Measurement } from './harness.ts';
 import { benchInbox } from './inbox.bench.ts';
+import { benchRecon } from './recon.bench.ts';
 
 const suites: [string, () => Promise<Measurement[]>][] = [
   ['inbox', benchInbox],
   ['engine', benchEngine],
   ['e2e', benchEndToEnd],
+  ['recon', benchRecon],
 ];
 
 const only = process.argv.slice(2);
@@ -31,9 +33,11 @@ console.log(
 );
 for (const m of results) {
   const target =
-    m.target === undefined
-      ? ''
-      : `  (target ≥ ${fmt(m.target)}: ${m.value >= m.target ? 'met' : 'NOT met'})`;
+    m.target !== undefined
+      ? `  (target ≥ ${fmt(m.target)}: ${m.value >= m.target ? 'met' : 'NOT met'})`
+      : m.targetMax !== undefined
+        ? `  (target ≤ ${fmt(m.targetMax)}: ${m.value <= m.targetMax ? 'met' : 'NOT met'})`
+        : '';
   console.log(`${m.name.padEnd(44)} ${fmt(m.value).padStart(12)} ${m.unit}${target}`);
   for (const [k, v] of Object.entries(m.extra ?? {})) {
     console.log(

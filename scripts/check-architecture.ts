@@ -6,6 +6,9 @@
  *    the simulator's per-vendor drivers (`src/sim/drivers/<vendor>/`). Comments and tests aside.
  * 2. No arrow runs back up: `src/app` does not import `src/sim`, `src/observability` does not
  *    import `src/api`, and no import cycle crosses folders (a folder is `src/<name>`).
+ * 3. Some folders say what they may import: `src/recon` (pure reconciliation) imports
+ *    `src/model` and only the *types* of `src/connectors`, and names no vendor anywhere, its
+ *    comments and tests included.
  *
  * Exits 1 naming every violation.
  */
@@ -30,6 +33,23 @@ const FORBIDDEN: [string, string][] = [
   ['app', 'sim'],
   ['observability', 'api'],
 ];
+
+/**
+ * Folders that list what they may import: folder → imported folder → `any` or `types` (only
+ * `import type` / `export type`).
+ */
+const ALLOWED: Record<string, Record<string, 'any' | 'types'>> = {
+  recon: { model: 'any', connectors: 'types' },
+};
+/** Folders where not even a comment or a test may name a vendor. */
+const VENDOR_FREE = ['recon'];
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? allFiles(path) : /\.tsx?$/.test(name) ? [path] : [];
+  });
+}
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -110,6 +130,51 @@ for (const file of all) {
   }
 }
 
+for (const folder of VENDOR_FREE) {
+  const dir = join(SRC, folder);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
+  for (const file of allFiles(dir)) {
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, n) => {
+        if (VENDOR.test(line))
+          problems.push(
+            `src/${relative(SRC, file)}:${n + 1}: names a vendor (src/${folder} may not, even in comments and tests): ${line.trim()}`,
+          );
+      });
+  }
+}
+
+for (const file of all) {
+  const rel = relative(SRC, file);
+  const from = rel.split(sep)[0]!;
+  const allowed = ALLOWED[from];
+  if (!allowed || !rel.includes(sep)) continue;
+  const code = codeLines(readFileSync(file, 'utf8')).join('\n');
+  const statements = [
+    ...code.matchAll(/\b(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s*)?'([^']+)'/g),
+    ...code.matchAll(/\bimport\s*\(\s*'([^']+)'/g),
+  ];
+  for (const m of statements) {
+    const spec = m.length > 2 ? m[3]! : m[1]!;
+    const typeOnly = m.length > 2 && m[2] !== undefined;
+    if (!spec.startsWith('.')) {
+      problems.push(`src/${rel}: src/${from} imports only revsync folders, not '${spec}'`);
+      continue;
+    }
+    const target = relative(SRC, resolve(dirname(file), spec));
+    if (target.startsWith('..')) continue;
+    const to = target.split(sep)[0]!;
+    if (to === from) continue;
+    const rule = allowed[to];
+    if (!rule) problems.push(`src/${rel}: src/${from} must not import src/${to}`);
+    else if (rule === 'types' && !typeOnly)
+      problems.push(
+        `src/${rel}: src/${from} may import only the types of src/${to} (use import type)`,
+      );
+  }
+}
+
 for (const [from, to] of FORBIDDEN) {
   const example = edges.get(from)?.get(to);
   if (example) problems.push(`src/${from} must not import src/${to} (${example} does)`);
@@ -145,5 +210,9 @@ if (problems.length > 0) {
   process.exit(1);
 }
 process.stdout.write(
-  `check-architecture: ${all.length} files; no vendor names outside connectors, the registry and the simulator drivers; ${folders.length} folders, no back-edges, no cycles\n`,
+  `check-architecture: ${all.length} files; no vendor names outside connectors, the registry and the simulator drivers; ${folders.length} folders, no back-edges, no cycles; ${Object.keys(
+    ALLOWED,
+  )
+    .map((f) => `src/${f}`)
+    .join(', ')} import only what the rules allow\n`,
 );
