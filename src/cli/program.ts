@@ -3,6 +3,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerEmulateCommand } from './commands/emulate.ts';
 import { registerKeysCommand } from './commands/keys.ts';
 import { registerOperateCommands } from './commands/operate.ts';
+import { registerReconCommand } from './commands/recon.ts';
 import { registerSchemaCommand } from './commands/schema.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -27,6 +28,7 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     program,
     argv.slice(2).includes('emulate') ? (await import('@revsync/emulators')).EMULATORS : undefined,
   );
+  registerReconCommand(program);
   registerSchemaCommand(program);
   registerSimulateCommand(program);
   registerStatusCommand(program);

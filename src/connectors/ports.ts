@@ -31,6 +31,18 @@ export interface WriteOptions extends ReadOptions {
   idempotencyKey: string;
 }
 
+/**
+ * A time window for reconciliation's reads, `[from, to)` as ISO 8601 date-times: billing
+ * documents created in it, ERP documents whose transaction date falls in it.
+ */
+export interface DocumentWindow {
+  from: string;
+  to: string;
+}
+
+/** A stream of pages: each page is one API call's worth, so memory stays bounded. */
+export type DocumentPages<T> = AsyncIterable<readonly T[]>;
+
 /** A postal address (ISO 3166-1 alpha-2 country). */
 export interface PostalAddress {
   line1?: string;
@@ -267,6 +279,8 @@ export interface BillingPayment {
 export interface BillingRefund {
   id: string;
   paymentId: string;
+  /** The customer of the refunded payment, when the vendor's refund carries it. */
+  customerId?: string;
   invoiceId?: string;
   amount: Money;
   status: string;
@@ -333,6 +347,14 @@ export interface BillingSystem {
   getPayment(id: string, options?: ReadOptions): Promise<BillingPayment>;
   getRefund(id: string, options?: ReadOptions): Promise<BillingRefund>;
   getCreditNote(id: string, options?: ReadOptions): Promise<BillingCreditNote>;
+  /**
+   * Reconciliation's reads: every document of a kind created in the window, one page per API
+   * call. Optional; a system without them is reconciled on what it offers.
+   */
+  pageInvoices?(window: DocumentWindow, options?: ReadOptions): DocumentPages<BillingInvoice>;
+  pagePayments?(window: DocumentWindow, options?: ReadOptions): DocumentPages<BillingPayment>;
+  pageRefunds?(window: DocumentWindow, options?: ReadOptions): DocumentPages<BillingRefund>;
+  pageCreditNotes?(window: DocumentWindow, options?: ReadOptions): DocumentPages<BillingCreditNote>;
   /**
    * Bills metered usage for one subscription item and period as a pending invoice item
    * (quantity × the item's unit amount), picked up by the next invoice. Idempotent per
@@ -450,6 +472,45 @@ export interface ErpCreditMemo {
   status: string;
 }
 
+/** What one credit memo pays of one invoice (a customer credit billing used). */
+export interface ErpCreditApplication {
+  /** The credit memo's external id. */
+  creditMemoExternalId: string;
+  invoiceExternalId: string;
+  /** The amount applied; applying again with the same amount changes nothing. */
+  amount: Money;
+}
+
+/** An ERP document kind reconciliation reads. */
+export type ErpDocumentKind = 'invoice' | 'credit_memo' | 'payment';
+
+/** An ERP document as reconciliation reads it, in the ERP's own books. */
+export interface ErpListedDocument {
+  kind: ErpDocumentKind;
+  /** The ERP's internal id. */
+  id: string;
+  /** The external id it was posted with (revsync posts the billing document's id), if any. */
+  externalId?: string;
+  /** The customer's external id (the canonical customer id), if it has one. */
+  customerExternalId?: string;
+  /** The customer's internal id. */
+  customerId: string;
+  /** The subsidiary (legal entity, company, realm) it is booked in. */
+  subsidiary: string;
+  /** Positive for every kind (a credit memo's total is the credit). */
+  total: Money;
+  tax?: Money;
+  /** Transaction date, `YYYY-MM-DD`. */
+  tranDate: string;
+  /** The accounting period it is posted in, `YYYY-MM`, when the ERP says. */
+  postingPeriod?: string;
+  memo?: string;
+  /** `open` (amount remaining), `paid` (nothing remaining) or `void`. */
+  status: 'open' | 'paid' | 'void';
+  /** Customer payments: the invoices they are applied to. */
+  appliedTo?: { invoiceExternalId?: string; invoiceId?: string; amount: Money }[];
+}
+
 export interface ErpSystem {
   /** The registered system name (`connections.erp.system`). */
   readonly system: string;
@@ -466,6 +527,20 @@ export interface ErpSystem {
   getInvoice(externalId: string, options?: ReadOptions): Promise<ErpInvoice | undefined>;
   getPayment(externalId: string, options?: ReadOptions): Promise<ErpPayment | undefined>;
   getCreditMemo(externalId: string, options?: ReadOptions): Promise<ErpCreditMemo | undefined>;
+  /**
+   * Applies a credit memo to an invoice for `amount` (set, not added: a repeat converges),
+   * keeping what the memo already applies elsewhere. Optional.
+   */
+  applyCreditMemo?(input: ErpCreditApplication, options: WriteOptions): Promise<void>;
+  /**
+   * Reconciliation's read: every document of a kind dated in the window, one page per API
+   * call, whoever posted it (revsync, a person, an earlier script). Optional.
+   */
+  pageDocuments?(
+    kind: ErpDocumentKind,
+    window: DocumentWindow,
+    options?: ReadOptions,
+  ): DocumentPages<ErpListedDocument>;
   /** Every customer with this external id (more than one is a duplicate). */
   findCustomers(
     filter: { externalId?: string; name?: string },

@@ -4,6 +4,7 @@ import { subtract } from '../model/money.ts';
 import { ValidationError } from '../model/revsync-error.ts';
 import { canonicalData } from '../model/canonical-events.ts';
 import type { FlowDeps } from './deps.ts';
+import { applyCustomerCredit } from './customer-credit.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
 import { readOptions, writeOptions } from './step-options.ts';
 
@@ -54,6 +55,8 @@ export function paymentStatusFlow(deps: FlowDeps) {
       // idempotent upsert, so this also covers a paid event that overtook the finalized one.
       const posted = await postInvoiceToErp(ctx, deps, input.invoiceId);
       const invoice = posted.invoice;
+      // The part billing settled from the customer's credit balance: apply those credit memos.
+      if (input.kind === 'paid') await applyCustomerCredit(ctx, deps, invoice);
       if (!invoice.paymentId) {
         // Settled without a payment: a zero or negative invoice, or one covered entirely by the
         // customer's credit balance. Nothing to apply in the ERP.

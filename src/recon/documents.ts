@@ -9,6 +9,7 @@ import type {
   BillingInvoice,
   BillingPayment,
   BillingRefund,
+  ErpListedDocument,
   ErpPayment,
 } from '../connectors/ports.ts';
 
@@ -250,5 +251,30 @@ export function fromErpPayment(
       invoiceExternalId: a.invoiceExternalId,
       amount: a.amount.amount,
     })),
+  };
+}
+
+/** An ERP port's listed document → a reconciliation document (period from the posting period, else the date). */
+export function fromErpListed(doc: ErpListedDocument): ErpDocument {
+  return {
+    kind: doc.kind,
+    id: doc.id,
+    ...(doc.externalId !== undefined && { externalId: doc.externalId }),
+    customer: doc.customerExternalId ?? doc.customerId,
+    subsidiary: doc.subsidiary,
+    currency: doc.total.currency,
+    amount: doc.total.amount,
+    ...(doc.tax !== undefined && { tax: doc.tax.amount }),
+    period: doc.postingPeriod ?? periodOf(doc.tranDate),
+    date: doc.tranDate,
+    ...(doc.memo !== undefined && { memo: doc.memo }),
+    status: doc.status,
+    ...(doc.appliedTo && {
+      applications: doc.appliedTo.map((a) => ({
+        ...(a.invoiceExternalId !== undefined && { invoiceExternalId: a.invoiceExternalId }),
+        ...(a.invoiceId !== undefined && { invoiceId: a.invoiceId }),
+        amount: a.amount.amount,
+      })),
+    }),
   };
 }

@@ -436,6 +436,15 @@ describe('reconcile', () => {
     expect(found).toEqual([['status_mismatch', 'in_1', '101']]);
   });
 
+  it('a paid invoice whose ERP total was raised is one amount_mismatch, not also status_mismatch', async () => {
+    const { found } = await run((w) => {
+      const row = find(w.erpInvoices, '101');
+      row.amount += 100;
+      row.status = 'open';
+    });
+    expect(found).toEqual([['amount_mismatch', 'in_1', '101']]);
+  });
+
   it('status_mismatch: open in billing, paid in the ERP', async () => {
     const { found } = await run((w) => (find(w.erpInvoices, '102').status = 'paid'));
     expect(found).toEqual([['status_mismatch', 'in_2', '102']]);

@@ -185,7 +185,11 @@ export async function reconcile(
     if (!expectedInErp(doc)) return;
     const match = (t: number) => ({ rule, tolerance: t });
     const currency = doc.currency.toUpperCase();
+    // A paid invoice whose ERP total was raised is open in the ERP because of it: one difference,
+    // reported once (amount_mismatch), not again as status_mismatch.
+    let amountsDiffer = false;
     if (currency !== erpCurrency(row)) {
+      amountsDiffer = true;
       emit('currency_mismatch', doc, row, {
         match: match(0),
         message: `currency ${erpCurrency(row)} in the ERP, ${currency} in billing`,
@@ -195,11 +199,13 @@ export async function reconcile(
       const sign = doc.kind === 'invoice' && doc.amount < 0 ? -1 : 1;
       const erpAmount = erp.amount[row]!;
       if (sign * doc.amount !== erpAmount) billedAmount.set(row, sign * doc.amount);
-      if (Math.abs(sign * doc.amount - erpAmount) > tolerance.amount)
+      if (Math.abs(sign * doc.amount - erpAmount) > tolerance.amount) {
+        amountsDiffer = true;
         emit('amount_mismatch', doc, row, {
           match: match(tolerance.amount),
           message: `total ${erpAmount} in the ERP, ${doc.amount} in billing (minor units)`,
         });
+      }
       const erpTax = erp.tax[row]!;
       if (doc.tax !== undefined && !Number.isNaN(erpTax)) {
         if (Math.abs(sign * doc.tax - erpTax) > tolerance.tax)
@@ -221,7 +227,7 @@ export async function reconcile(
     if (doc.kind === 'invoice' && erp.kindOf(row) === 'invoice') {
       const erpStatus = erp.statuses.values[erp.status[row]!]!;
       if (
-        (doc.status === 'paid' && erpStatus === 'open') ||
+        (doc.status === 'paid' && erpStatus === 'open' && !amountsDiffer) ||
         (doc.status === 'open' && erpStatus === 'paid')
       )
         emit('status_mismatch', doc, row, {

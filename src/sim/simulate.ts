@@ -3,6 +3,8 @@ import { createRng } from '@revsync/emulators/kit';
 import type { Role } from '../connectors/definition.ts';
 import { startEnvironment, type FaultLevel, type Stack } from './environment.ts';
 import { checkInvariants, type InvariantReport } from './invariants.ts';
+import { runReconciliation } from '../app/reconciliation.ts';
+import type { Discrepancy, DiscrepancyClass } from '../recon/index.ts';
 import { runScenario, type ScenarioTally } from './scenario.ts';
 
 export type { FaultLevel } from './environment.ts';
@@ -43,7 +45,19 @@ export interface SimulationResult {
     lastError: string | null;
   }[];
   invariants: InvariantReport;
+  /** The reconciliation the run ends with: billing against the ERP through the connectors. */
+  reconciliation: SimulationReconciliation;
   passed: boolean;
+}
+
+/** The simulation's reconciliation, over every period with documents. */
+export interface SimulationReconciliation {
+  periods: string[];
+  matched: number;
+  inFlight: number;
+  summary: Partial<Record<DiscrepancyClass, number>>;
+  /** The first 50 discrepancies (all of them are counted in `summary`). */
+  discrepancies: Discrepancy[];
 }
 
 const USAGE_RECHECK_MS = 1_000;
@@ -107,6 +121,27 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       erp: env.erp,
       store,
     });
+    progress('reconciling billing against the ERP');
+    const reports = await runReconciliation({
+      billing: env.runtime.connectors.billing.port,
+      erp: env.runtime.connectors.erp.port,
+      store,
+    });
+    const reconciliation: SimulationReconciliation = {
+      periods: reports.map((r) => r.period),
+      matched: 0,
+      inFlight: 0,
+      summary: {},
+      discrepancies: [],
+    };
+    for (const r of reports) {
+      reconciliation.matched += Object.values(r.matches).reduce((a, b) => a + b, 0);
+      reconciliation.inFlight += r.inFlight.length;
+      for (const d of r.discrepancies) {
+        reconciliation.summary[d.class] = (reconciliation.summary[d.class] ?? 0) + 1;
+        if (reconciliation.discrepancies.length < 50) reconciliation.discrepancies.push(d);
+      }
+    }
     const runs: SimulationResult['runs'] = {};
     for (const run of await store.runs.list(store.db, { limit: 1_000_000 })) {
       const flow = (runs[run.flow] ??= {});
@@ -146,7 +181,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       openExceptions: [...grouped.values()],
       connections,
       invariants,
-      passed: invariants.violations.length === 0,
+      reconciliation,
+      passed:
+        invariants.violations.length === 0 &&
+        Object.keys(reconciliation.summary).length === 0 &&
+        reconciliation.inFlight === 0,
     };
   } finally {
     await env.close();

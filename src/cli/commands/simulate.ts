@@ -104,7 +104,7 @@ export function formatReport(r: SimulationResult): string {
   lines.push('invariants');
   for (const [k, v] of Object.entries(r.invariants.checked))
     lines.push(`  checked ${k.padEnd(14)} ${v}`);
-  if (r.passed) {
+  if (r.invariants.violations.length === 0) {
     lines.push('  all invariants hold');
   } else {
     lines.push(`  ${r.invariants.violations.length} VIOLATIONS`);
@@ -113,6 +113,18 @@ export function formatReport(r: SimulationResult): string {
     if (r.invariants.violations.length > 50)
       lines.push(`  … and ${r.invariants.violations.length - 50} more`);
   }
+  const recon = r.reconciliation;
+  const found = Object.entries(recon.summary);
+  lines.push('');
+  lines.push(
+    `reconciliation (${recon.periods.length} periods${recon.periods.length > 0 ? `, ${recon.periods[0]} … ${recon.periods.at(-1)}` : ''})`,
+  );
+  lines.push(`  matched ${recon.matched}, in flight ${recon.inFlight}`);
+  if (found.length === 0 && recon.inFlight === 0) lines.push('  clean: billing and the ERP agree');
+  for (const [cls, n] of found) lines.push(`  ✗ ${String(n).padStart(4)} × ${cls}`);
+  for (const d of recon.discrepancies.slice(0, 20)) lines.push(`    ${d.class}: ${d.message}`);
+  lines.push('');
+  lines.push(r.passed ? 'PASSED' : 'FAILED');
   return lines.join('\n');
 }
 

@@ -381,6 +381,98 @@ describe('upsertCreditMemo and getCreditMemo', () => {
   });
 });
 
+const credit = {
+  externalId: 'in_0900',
+  customerExternalId: 'cus_01ACME',
+  currency: 'USD',
+  tranDate: '2026-01-10',
+  lines: [{ description: 'Downgrade credit', quantity: 1, amount: usd(8_000) }],
+  total: usd(8_000),
+};
+
+describe('applyCreditMemo', () => {
+  it('applies a standing credit to an invoice, idempotently, keeping its other applications', async () => {
+    await customer();
+    await erp.upsertCreditMemo(credit, write());
+    await erp.upsertInvoice(invoiceInput(), write());
+    await erp.upsertInvoice(invoiceInput({ externalId: 'in_1002' }), write());
+    const apply = (invoiceExternalId: string, amount: number) =>
+      erp.applyCreditMemo!(
+        { creditMemoExternalId: 'in_0900', invoiceExternalId, amount: usd(amount) },
+        write(),
+      );
+    await apply('in_1001', 5_000);
+    await apply('in_1001', 5_000);
+    await apply('in_1002', 3_000);
+    const memo = emu.records.find('creditmemo', 'eid:in_0900') as { apply: unknown[] };
+    expect(memo.apply).toHaveLength(2);
+    expect((await erp.getInvoice('in_1001'))?.amountRemaining).toEqual(usd(43_197 - 5_000));
+    expect((await erp.getInvoice('in_1002'))?.amountRemaining).toEqual(usd(43_197 - 3_000));
+  });
+
+  it('is NotFoundError while the credit memo is not posted', async () => {
+    await customer();
+    await erp.upsertInvoice(invoiceInput(), write());
+    await expect(
+      erp.applyCreditMemo!(
+        { creditMemoExternalId: 'in_nope', invoiceExternalId: 'in_1001', amount: usd(1) },
+        write(),
+      ),
+    ).rejects.toMatchObject({ name: 'NotFoundError' });
+  });
+});
+
+describe('pageDocuments', () => {
+  it('lists invoices, credit memos and payments dated in the window, with customers and applications', async () => {
+    await customer();
+    await erp.upsertInvoice(invoiceInput(), write());
+    await erp.upsertInvoice(
+      invoiceInput({ externalId: 'in_0200', tranDate: '2026-02-03' }),
+      write(),
+    );
+    await erp.upsertPayment(
+      {
+        externalId: 'pi_1001',
+        customerExternalId: 'cus_01ACME',
+        invoiceExternalId: 'in_1001',
+        amount: usd(43_197),
+        date: '2026-01-16',
+      },
+      write(),
+    );
+    await erp.upsertCreditMemo(credit, write());
+    const window = { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' };
+    const all = async (kind: 'invoice' | 'credit_memo' | 'payment') => {
+      const out = [];
+      for await (const page of erp.pageDocuments!(kind, window)) out.push(...page);
+      return out;
+    };
+    const invoices = await all('invoice');
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]).toMatchObject({
+      kind: 'invoice',
+      externalId: 'in_1001',
+      customerExternalId: 'cus_01ACME',
+      subsidiary: '1',
+      total: usd(43_197),
+      tax: usd(3_200),
+      tranDate: '2026-01-15',
+      memo: 'INV-1001 (subscription_create)',
+      status: 'paid',
+    });
+    expect(await all('credit_memo')).toMatchObject([
+      { externalId: 'in_0900', total: usd(8_000), status: 'open' },
+    ]);
+    expect(await all('payment')).toMatchObject([
+      {
+        externalId: 'pi_1001',
+        total: usd(43_197),
+        appliedTo: [{ invoiceExternalId: 'in_1001', amount: usd(43_197) }],
+      },
+    ]);
+  });
+});
+
 describe('findCustomers', () => {
   it('finds by external id, and a duplicate by name whatever its case', async () => {
     const { id } = await customer();

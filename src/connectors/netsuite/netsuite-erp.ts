@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../model/revsync-error.ts';
 import type {
+  ErpCreditApplication,
   ErpCreditMemo,
   ErpCreditMemoInput,
   ErpCustomer,
@@ -10,6 +11,9 @@ import type {
   ErpPayment,
   ErpPaymentInput,
   ErpSystem,
+  DocumentWindow,
+  ErpDocumentKind,
+  ErpListedDocument,
   ReadOptions,
   WriteOptions,
 } from '../ports.ts';
@@ -32,6 +36,15 @@ import {
   toNetsuitePayment,
 } from './mapper.ts';
 import { sqlText, type NetsuiteReferenceData } from './reference-data.ts';
+import { fromDecimalString } from '../../model/money.ts';
+import { JsonDecimal } from './decimal-json.ts';
+
+/** SuiteQL's `transaction.type` of each document kind. */
+const NETSUITE_TRANSACTION_TYPE: Record<ErpDocumentKind, string> = {
+  invoice: 'CustInvc',
+  credit_memo: 'CustCred',
+  payment: 'CustPymt',
+};
 
 /** Options of {@link NetsuiteErp}. */
 export interface NetsuiteErpOptions {
@@ -180,6 +193,38 @@ export class NetsuiteErp implements ErpSystem {
     return { id };
   }
 
+  /**
+   * `PUT creditmemo/eid:…` with the whole `apply` sublist: the lines it already has, with this
+   * invoice's line set to `amount` (NetSuite replaces an `apply` sublist that is sent).
+   */
+  async applyCreditMemo(input: ErpCreditApplication, options: WriteOptions): Promise<void> {
+    assertExternalId(input.creditMemoExternalId, 'credit memo external id');
+    assertExternalId(input.invoiceExternalId, 'invoice external id');
+    const call = callOptions(options, 'creditmemo.apply');
+    const memo = (await this.#client.getRecord('creditmemo', `eid:${input.creditMemoExternalId}`, {
+      ...call,
+      expand: true,
+    })) as { apply?: { items?: { doc?: { id?: unknown }; amount?: unknown }[] } } | undefined;
+    if (memo === undefined) {
+      throw new NotFoundError(
+        `credit memo ${input.creditMemoExternalId} is not in NetSuite; post it first`,
+        { system: 'netsuite' },
+      );
+    }
+    const invoice = await this.#invoiceRef(input.invoiceExternalId, call);
+    const lines = (memo.apply?.items ?? []).filter((l) => l.doc?.id !== undefined);
+    const amount = JsonDecimal.of(input.amount);
+    const current = lines.find((l) => String(l.doc!.id) === invoice.id);
+    if (current !== undefined && Number(current.amount) === Number(amount.text)) return;
+    const items = [
+      ...lines
+        .filter((l) => String(l.doc!.id) !== invoice.id)
+        .map((l) => ({ doc: { id: String(l.doc!.id) }, apply: true, amount: l.amount })),
+      { doc: { id: invoice.id }, apply: true, amount },
+    ];
+    await this.#client.upsert('creditmemo', input.creditMemoExternalId, { apply: { items } }, call);
+  }
+
   async getCustomer(externalId: string, options?: ReadOptions): Promise<ErpCustomer | undefined> {
     if (!EXTERNAL_ID.test(externalId)) return undefined;
     const call = callOptions(options, 'customer.get');
@@ -222,11 +267,12 @@ export class NetsuiteErp implements ErpSystem {
 
   async getPayment(externalId: string, options?: ReadOptions): Promise<ErpPayment | undefined> {
     if (!EXTERNAL_ID.test(externalId)) return undefined;
-    const call = callOptions(options, 'payment.get');
-    const body = await this.#client.getRecord('customerpayment', `eid:${externalId}`, {
-      ...call,
-      expand: true,
-    });
+    return this.#readPayment(`eid:${externalId}`, callOptions(options, 'payment.get'));
+  }
+
+  /** A customer payment by `eid:…` or internal id, with the external ids of what it applies to. */
+  async #readPayment(ref: string, call: NetsuiteCallOptions): Promise<ErpPayment | undefined> {
+    const body = await this.#client.getRecord('customerpayment', ref, { ...call, expand: true });
     if (body === undefined) return undefined;
     const record = parseNetsuiteRecord(NetsuitePaymentRecord, body, 'customer payment');
     const currency = await this.#refs.currencyCode(record.currency.id, call);
@@ -246,6 +292,74 @@ export class NetsuiteErp implements ErpSystem {
       }
     }
     return toErpPayment(record, { currency, invoiceExternalIds });
+  }
+
+  /**
+   * Every invoice, credit memo or customer payment dated in the window, whoever posted it: one
+   * SuiteQL page (1,000 rows) per call, joined to the customer for its external id and
+   * subsidiary. Payments are read one by one for their applications.
+   */
+  async *pageDocuments(
+    kind: ErpDocumentKind,
+    window: DocumentWindow,
+    options?: ReadOptions,
+  ): AsyncGenerator<ErpListedDocument[]> {
+    const call = callOptions(options, `${kind}.list`);
+    const day = (iso: string) => sqlText(iso.slice(0, 10));
+    const q =
+      "SELECT t.id, t.externalid, TO_CHAR(t.trandate, 'YYYY-MM-DD') AS trandate, t.currency," +
+      ' t.foreigntotal, t.taxtotal, t.foreignamountremaining, t.memo, t.entity,' +
+      ' c.externalid AS customerexternalid, c.subsidiary' +
+      ' FROM transaction t JOIN customer c ON c.id = t.entity' +
+      ` WHERE t.type = '${NETSUITE_TRANSACTION_TYPE[kind]}'` +
+      ` AND t.trandate >= TO_DATE(${day(window.from)}, 'YYYY-MM-DD')` +
+      ` AND t.trandate < TO_DATE(${day(window.to)}, 'YYYY-MM-DD')` +
+      ' ORDER BY t.id';
+    for (let offset = 0; ;) {
+      const page = await this.#client.suiteql(q, { ...call, limit: 1000, offset });
+      const out: ErpListedDocument[] = [];
+      for (const row of page.items) out.push(await this.#listed(kind, row, call));
+      if (out.length > 0) yield out;
+      if (!page.hasMore || page.items.length === 0) return;
+      offset += page.items.length;
+    }
+  }
+
+  async #listed(
+    kind: ErpDocumentKind,
+    row: Record<string, string>,
+    call: NetsuiteCallOptions,
+  ): Promise<ErpListedDocument> {
+    const currency = await this.#refs.currencyCode(row.currency ?? '', call);
+    const money = (text: string | undefined) => {
+      const m = fromDecimalString(text ?? '0', currency);
+      return { amount: Math.abs(m.amount), currency: m.currency };
+    };
+    const remaining = money(row.foreignamountremaining);
+    const doc: ErpListedDocument = {
+      kind,
+      id: row.id ?? '',
+      ...(row.externalid !== undefined && { externalId: row.externalid }),
+      ...(row.customerexternalid !== undefined && {
+        customerExternalId: row.customerexternalid,
+      }),
+      customerId: row.entity ?? '',
+      subsidiary: row.subsidiary ?? '',
+      total: money(row.foreigntotal),
+      ...(row.taxtotal !== undefined && { tax: money(row.taxtotal) }),
+      tranDate: row.trandate ?? '',
+      ...(row.memo !== undefined && { memo: row.memo }),
+      status: kind === 'payment' || remaining.amount === 0 ? 'paid' : 'open',
+    };
+    if (kind !== 'payment') return doc;
+    const payment = await this.#readPayment(doc.id, { ...call, operation: 'payment.get' });
+    return {
+      ...doc,
+      appliedTo: (payment?.appliedTo ?? []).map((a) => ({
+        invoiceExternalId: a.invoiceExternalId,
+        amount: a.amount,
+      })),
+    };
   }
 
   async getCreditMemo(

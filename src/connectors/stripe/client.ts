@@ -103,6 +103,29 @@ export class StripeClient {
     );
   }
 
+  /** The list's pages, paging with `starting_after`, each page its own governed request. */
+  async *pages<T extends { id: string }>(
+    operation: string,
+    options: ReadOptions | undefined,
+    page: (
+      params: { limit: number; starting_after?: string },
+      request: Stripe.RequestOptions,
+    ) => Promise<{ data: T[]; has_more: boolean }>,
+  ): AsyncGenerator<T[]> {
+    for (let after: string | undefined; ;) {
+      const { data, has_more } = await this.read(operation, options, (request) =>
+        page(
+          { limit: this.pageSize, ...(after !== undefined && { starting_after: after }) },
+          request,
+        ),
+      );
+      if (data.length > 0) yield data;
+      const last = data.at(-1);
+      if (!has_more || last === undefined) return;
+      after = last.id;
+    }
+  }
+
   async #call<T>(
     operation: string,
     options: ReadOptions | undefined,

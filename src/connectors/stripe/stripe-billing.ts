@@ -8,6 +8,7 @@ import type {
   BillingRefund,
   BillingSubscription,
   BillingSystem,
+  DocumentWindow,
   ReadOptions,
   WriteOptions,
 } from '../ports.ts';
@@ -326,6 +327,80 @@ export class StripeBilling implements BillingSystem {
     return out;
   }
 
+  async *pageInvoices(window: DocumentWindow, options?: ReadOptions) {
+    const params: Stripe.InvoiceListParams = {
+      created: createdIn(window),
+      expand: INVOICE_EXPAND.map((path) => `data.${path}`),
+    };
+    for await (const page of this.#client.pages('invoices.list', options, (p, request) =>
+      this.#sdk.invoices.list({ ...params, ...p }, request),
+    )) {
+      const out: BillingInvoice[] = [];
+      for (const invoice of page) out.push(await this.#toInvoice(invoice, options));
+      yield out;
+    }
+  }
+
+  async *pagePayments(window: DocumentWindow, options?: ReadOptions) {
+    for await (const page of this.#client.pages('paymentIntents.list', options, (p, request) =>
+      this.#sdk.paymentIntents.list(
+        { created: createdIn(window), expand: ['data.latest_charge'], ...p },
+        request,
+      ),
+    )) {
+      const out: BillingPayment[] = [];
+      for (const pi of page) {
+        const charge = pi.latest_charge;
+        const amountRefunded =
+          charge !== null && typeof charge !== 'string' ? charge.amount_refunded : 0;
+        const invoiceId = await this.#invoiceOfPaymentIntent(pi.id, options);
+        out.push(
+          toBillingPayment(pi, { amountRefunded, ...(invoiceId !== undefined && { invoiceId }) }),
+        );
+      }
+      yield out;
+    }
+  }
+
+  async *pageRefunds(window: DocumentWindow, options?: ReadOptions) {
+    for await (const page of this.#client.pages('refunds.list', options, (p, request) =>
+      this.#sdk.refunds.list(
+        { created: createdIn(window), expand: ['data.payment_intent'], ...p },
+        request,
+      ),
+    )) {
+      const out: BillingRefund[] = [];
+      for (const refund of page) {
+        const pi = refund.payment_intent;
+        const invoiceId =
+          pi !== null ? await this.#invoiceOfPaymentIntent(idOf(pi), options) : undefined;
+        const customer = pi !== null && typeof pi !== 'string' ? pi.customer : null;
+        out.push({
+          ...toBillingRefund(refund, invoiceId),
+          ...(customer !== null && { customerId: idOf(customer) }),
+        });
+      }
+      yield out;
+    }
+  }
+
+  async *pageCreditNotes(window: DocumentWindow, options?: ReadOptions) {
+    for await (const page of this.#client.pages('creditNotes.list', options, (p, request) =>
+      this.#sdk.creditNotes.list({ created: createdIn(window), ...p }, request),
+    )) {
+      const out: BillingCreditNote[] = [];
+      for (const note of page) {
+        const lines = note.lines.has_more
+          ? await this.#client.listAll('creditNotes.listLineItems', options, (q, request) =>
+              this.#sdk.creditNotes.listLineItems(note.id, q, request),
+            )
+          : note.lines.data;
+        out.push(toBillingCreditNote(note, lines));
+      }
+      yield out;
+    }
+  }
+
   async #toInvoice(invoice: Stripe.Invoice, options: ReadOptions | undefined) {
     const lines = invoice.lines.has_more
       ? await this.#client.listAll('invoices.listLineItems', options, (page, request) =>
@@ -509,4 +584,9 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
     if (!oldest.done) cache.delete(oldest.value);
   }
   cache.set(key, value);
+}
+
+/** Stripe's `created` range filter for a window (Unix seconds, `[from, to)`). */
+function createdIn(window: DocumentWindow): Stripe.RangeQueryParam {
+  return { gte: unixSeconds(window.from), lt: unixSeconds(window.to) };
 }

@@ -1,0 +1,240 @@
+/**
+ * Reconciliation against the real systems: reads the billing and ERP documents of a window
+ * through the role ports (`page*` methods), adds what only revsync knows (the canonical customer
+ * of a billing customer, the runs that touched a document, what is still in flight), and hands
+ * them to the vendor-free matcher in `src/recon/`, one report per accounting period.
+ *
+ * The documents of the window are held in memory (the matcher itself streams; see
+ * docs/reconciliation.md for the bounds): a period is read with its neighbours, so a document
+ * posted into the month before or after is found as `period_mismatch`, not as missing.
+ */
+import type {
+  BillingSystem,
+  DocumentPages,
+  DocumentWindow,
+  ErpDocumentKind,
+  ErpSystem,
+  ReadOptions,
+} from '../connectors/ports.ts';
+import {
+  fromBillingCreditNote,
+  fromBillingInvoice,
+  fromBillingPayment,
+  fromBillingRefund,
+  fromErpListed,
+  reconcile,
+  type BillingDocument,
+  type ErpDocument,
+  type Lineage,
+  type ReconReport,
+  type Tolerances,
+} from '../recon/index.ts';
+import type { Store } from '../store/store.ts';
+
+/** What to reconcile. */
+export interface ReconciliationOptions {
+  /** `YYYY-MM`; absent: every period that has documents. */
+  period?: string;
+  subsidiary?: string;
+  /** Documents dated before it are out of scope (`before_sync_start`). */
+  syncStart?: string;
+  tolerance?: Tolerances;
+  /** Called after each page read, for progress output. */
+  onProgress?: (read: { role: 'billing' | 'erp'; kind: string; documents: number }) => void;
+  read?: ReadOptions;
+}
+
+/** The systems and the store a reconciliation reads. */
+export interface ReconciliationDeps {
+  billing: BillingSystem;
+  erp: ErpSystem;
+  /** revsync's store, for lineage and in-flight runs; absent, neither is reported. */
+  store?: Store;
+}
+
+/** Raised when a connector lacks the reads reconciliation needs. */
+export class ReconUnsupportedError extends Error {}
+
+const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** The widest window: every document a system holds (test clocks run years ahead). */
+const ALL_TIME: DocumentWindow = { from: '1970-01-01T00:00:00Z', to: '2200-01-01T00:00:00Z' };
+
+/** `[first day of the month before, first day of the month after next)`. */
+export function windowAround(period: string): DocumentWindow {
+  if (!PERIOD.test(period)) throw new RangeError(`period must be YYYY-MM, got ${period}`);
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  const month = (offset: number) => new Date(Date.UTC(y, m - 1 + offset, 1)).toISOString();
+  return { from: month(-1), to: month(2) };
+}
+
+async function collect<T, U>(
+  pages: DocumentPages<T> | undefined,
+  convert: (item: T) => U,
+  progress: (n: number) => void,
+): Promise<U[]> {
+  const out: U[] = [];
+  if (!pages) return out;
+  for await (const page of pages) {
+    for (const item of page) out.push(convert(item));
+    progress(out.length);
+  }
+  return out;
+}
+
+/** Reconciles billing against the ERP: one report per period, oldest first. */
+export async function runReconciliation(
+  deps: ReconciliationDeps,
+  options: ReconciliationOptions = {},
+): Promise<ReconReport[]> {
+  const { billing, erp } = deps;
+  if (!billing.pageInvoices || !erp.pageDocuments) {
+    throw new ReconUnsupportedError(
+      `reconciliation needs document reads from both systems: ${
+        billing.pageInvoices ? '' : `${billing.system} (billing) has no pageInvoices; `
+      }${erp.pageDocuments ? '' : `${erp.system} (erp) has no pageDocuments`}`.trim(),
+    );
+  }
+  const window = options.period !== undefined ? windowAround(options.period) : ALL_TIME;
+  const read = options.read;
+  const progress = (role: 'billing' | 'erp', kind: string) => (documents: number) =>
+    options.onProgress?.({ role, kind, documents });
+
+  const invoices = await collect(
+    billing.pageInvoices(window, read),
+    (i) => i,
+    progress('billing', 'invoices'),
+  );
+  // The canonical customer of each billing customer, from the invoices that carry it.
+  const canonical = new Map<string, string>();
+  for (const i of invoices) if (i.revsyncId) canonical.set(i.customerId, i.revsyncId);
+  const customerOf = (id: string | undefined) =>
+    id === undefined ? undefined : (canonical.get(id) ?? id);
+  const invoiceCustomer = new Map(invoices.map((i) => [i.id, customerOf(i.customerId)!]));
+
+  const billingDocs: BillingDocument[] = invoices.map((i) => fromBillingInvoice(i));
+  billingDocs.push(
+    ...(await collect(
+      billing.pagePayments?.(window, read),
+      (p) => fromBillingPayment(p, { customer: customerOf(p.customerId)! }),
+      progress('billing', 'payments'),
+    )),
+    ...(await collect(
+      billing.pageRefunds?.(window, read),
+      (r) =>
+        fromBillingRefund(r, {
+          customer:
+            customerOf(r.customerId) ??
+            (r.invoiceId !== undefined ? invoiceCustomer.get(r.invoiceId) : undefined) ??
+            '',
+        }),
+      progress('billing', 'refunds'),
+    )),
+    ...(await collect(
+      billing.pageCreditNotes?.(window, read),
+      (n) => fromBillingCreditNote(n, { customer: customerOf(n.customerId)! }),
+      progress('billing', 'credit notes'),
+    )),
+  );
+
+  const erpDocs: ErpDocument[] = [];
+  for (const kind of ['invoice', 'credit_memo', 'payment'] as ErpDocumentKind[]) {
+    erpDocs.push(
+      ...(await collect(
+        erp.pageDocuments(kind, window, read),
+        fromErpListed,
+        progress('erp', kind),
+      )),
+    );
+  }
+
+  const { lineage, inFlight } = deps.store
+    ? await lineageOf(deps.store)
+    : { lineage: new Map<string, Lineage>(), inFlight: new Set<string>() };
+
+  const periods =
+    options.period !== undefined
+      ? [options.period]
+      : [...new Set([...billingDocs, ...erpDocs].map((d) => d.period))].sort();
+  const reports: ReconReport[] = [];
+  for (const period of periods) {
+    reports.push(
+      await reconcile(
+        {
+          billing: {
+            invoices: pagesOf(billingDocs.filter((d) => d.kind === 'invoice')),
+            payments: pagesOf(billingDocs.filter((d) => d.kind === 'payment')),
+            refunds: pagesOf(billingDocs.filter((d) => d.kind === 'refund')),
+            creditNotes: pagesOf(billingDocs.filter((d) => d.kind === 'credit_note')),
+          },
+          erp: {
+            invoices: pagesOf(erpDocs.filter((d) => d.kind === 'invoice')),
+            creditMemos: pagesOf(erpDocs.filter((d) => d.kind === 'credit_memo')),
+            payments: pagesOf(erpDocs.filter((d) => d.kind === 'payment')),
+          },
+        },
+        {
+          period,
+          ...(options.subsidiary !== undefined && { subsidiary: options.subsidiary }),
+          ...(options.syncStart !== undefined && { syncStart: options.syncStart }),
+          ...(options.tolerance !== undefined && { tolerance: options.tolerance }),
+          isInFlight: (id) => inFlight.has(id),
+          lineage: (id) => lineage.get(id),
+        },
+      ),
+    );
+  }
+  return reports;
+}
+
+async function* pagesOf<T>(items: readonly T[]): AsyncGenerator<readonly T[]> {
+  const size = 1000;
+  for (let at = 0; at < items.length; at += size) yield items.slice(at, at + size);
+}
+
+const IN_FLIGHT_RUNS = ['queued', 'running', 'waiting'] as const;
+const ID_LIKE = /^[A-Za-z0-9_-]{6,}$/;
+
+/** Every id-like string in a run's input (a few levels deep). */
+function idsIn(value: unknown, out: Set<string>, depth = 0): void {
+  if (typeof value === 'string') {
+    if (ID_LIKE.test(value)) out.add(value);
+  } else if (depth < 4 && value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) idsIn(v, out, depth + 1);
+  }
+}
+
+/**
+ * revsync's side of each document: the correlation id and runs whose input names it, and which
+ * documents are still in flight (a run queued, running or waiting on a retry, or a webhook not
+ * yet routed).
+ */
+async function lineageOf(
+  store: Store,
+): Promise<{ lineage: Map<string, Lineage>; inFlight: Set<string> }> {
+  const lineage = new Map<string, Lineage>();
+  const inFlight = new Set<string>();
+  for (let before: number | undefined; ;) {
+    const runs = await store.runs.list(store.db, {
+      limit: 1000,
+      ...(before !== undefined && { beforeSeq: before }),
+    });
+    for (const run of runs) {
+      const ids = new Set<string>();
+      idsIn(run.input, ids);
+      const active = (IN_FLIGHT_RUNS as readonly string[]).includes(run.status);
+      for (const id of ids) {
+        const entry = lineage.get(id) ?? { correlationId: run.correlationId, runIds: [] };
+        entry.runIds!.push(run.id);
+        lineage.set(id, entry);
+        if (active) inFlight.add(id);
+      }
+    }
+    if (runs.length < 1000) break;
+    before = runs.at(-1)!.seq;
+  }
+  // Webhooks received but not routed yet (the oldest 10,000: a longer backlog is itself news).
+  for (const event of await store.inbox.listUnrouted(store.db, 10_000)) {
+    if (event.subject) inFlight.add(event.subject);
+  }
+  return { lineage, inFlight };
+}

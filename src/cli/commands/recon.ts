@@ -1,0 +1,133 @@
+import type { Command } from 'commander';
+import { ValidationError } from '../../model/revsync-error.ts';
+import type { ReconReport } from '../../recon/index.ts';
+import { fail, print, table } from '../output.ts';
+
+/** Exit codes of `revsync recon run`: the issue's contract, shared with CI scripts. */
+const RECON_EXIT = { clean: 0, error: 1, discrepancies: 2 } as const;
+
+interface ReconRunOptions {
+  config: string;
+  period?: string;
+  subsidiary?: string;
+  syncStart?: string;
+  json?: boolean;
+}
+
+/** The JSON of one period (the shape the API and the docs name). */
+export function reconJson(report: ReconReport) {
+  return {
+    period: report.period,
+    discrepancies: report.discrepancies,
+    inFlight: report.inFlight,
+    summary: report.summary,
+    matches: report.matches,
+    outOfScope: report.outOfScope,
+  };
+}
+
+function formatReports(reports: ReconReport[]): string {
+  if (reports.length === 0) return 'no documents in either system for the period';
+  const lines: string[] = [];
+  for (const r of reports) {
+    const matched = Object.values(r.matches).reduce((a, b) => a + b, 0);
+    lines.push(
+      `${r.period}: ${r.discrepancies.length === 0 ? 'clean' : `${r.discrepancies.length} discrepancies`}` +
+        ` (${matched} matched, ${r.inFlight.length} in flight, ${r.outOfScope.before_sync_start} before sync start)`,
+    );
+    if (r.discrepancies.length > 0) {
+      lines.push(
+        table(
+          r.discrepancies.map((d) => ({ ...d, runIds: d.runIds?.join(' ') })),
+          [
+            'class',
+            'billingId',
+            'erpId',
+            'subsidiary',
+            'currency',
+            'billingAmount',
+            'erpAmount',
+            'runIds',
+          ],
+        ),
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** `revsync recon run`: billing against the ERP, per period, through the configured connectors. */
+export function registerReconCommand(program: Command): void {
+  const recon = program
+    .command('recon')
+    .description('reconcile the billing system against the ERP (read only)');
+  recon
+    .command('run')
+    .description(
+      'read every billing and ERP document of the period(s) through the connectors and report each difference by class; exit 0 clean, 2 discrepancies, 1 error',
+    )
+    .requiredOption('-c, --config <file>', 'revsync.config.ts (the connections and the store)')
+    .option('--period <YYYY-MM>', 'one accounting period (default: every period with documents)')
+    .option('--subsidiary <id>', 'report only this ERP subsidiary')
+    .option('--sync-start <date>', 'documents dated before it are out of scope (ISO date)')
+    .option('--json', 'print the reports as JSON')
+    .action(async (options: ReconRunOptions) => {
+      try {
+        // Checked here, not by commander, so that a bad argument exits 1 (error), never 2.
+        if (options.period !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(options.period))
+          throw new ValidationError(`--period must be YYYY-MM, got ${options.period}`);
+        const reports = await reconcileFromConfig(options);
+        print(
+          options.json ? reports.map(reconJson) : reports,
+          options,
+          formatReports as (v: unknown) => string,
+        );
+        process.exitCode = reports.some((r) => r.discrepancies.length > 0)
+          ? RECON_EXIT.discrepancies
+          : RECON_EXIT.clean;
+      } catch (caught) {
+        fail(caught, options, RECON_EXIT.error);
+      }
+    });
+}
+
+async function reconcileFromConfig(options: ReconRunOptions): Promise<ReconReport[]> {
+  const [
+    { loadConfig },
+    { buildConnectors },
+    { runReconciliation },
+    { createLogger },
+    { OutboundGateway },
+    { openStore },
+  ] = await Promise.all([
+    import('../../config/load-config.ts'),
+    import('../../app/build-connectors.ts'),
+    import('../../app/reconciliation.ts'),
+    import('../../engine/logger.ts'),
+    import('../../gateway/outbound-gateway.ts'),
+    import('../../store/open-store.ts'),
+  ]);
+  const config = await loadConfig(options.config);
+  const logger = createLogger({ level: 'warn' });
+  const store = await openStore({ url: config.store?.url ?? 'sqlite:.revsync/revsync.db' });
+  const connectors = await buildConnectors(config, new OutboundGateway(), logger);
+  const progress = process.stderr.isTTY && !options.json;
+  try {
+    return await runReconciliation(
+      { billing: connectors.billing.port, erp: connectors.erp.port, store },
+      {
+        ...(options.period !== undefined && { period: options.period }),
+        ...(options.subsidiary !== undefined && { subsidiary: options.subsidiary }),
+        ...(options.syncStart !== undefined && { syncStart: options.syncStart }),
+        ...(progress && {
+          onProgress: (p) =>
+            process.stderr.write(`\rreading ${p.role} ${p.kind}: ${p.documents}\x1b[K`),
+        }),
+      },
+    );
+  } finally {
+    if (progress) process.stderr.write('\r\x1b[K');
+    for (const c of Object.values(connectors)) await c.close?.();
+    await store.close();
+  }
+}
