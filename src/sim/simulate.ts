@@ -3,7 +3,7 @@ import { createRng } from '@revsync/emulators/kit';
 import type { Role } from '../connectors/definition.ts';
 import { startEnvironment, type FaultLevel, type Stack } from './environment.ts';
 import { checkInvariants, type InvariantReport } from './invariants.ts';
-import { runReconciliation } from '../app/reconciliation.ts';
+import { ReconUnsupportedError, runReconciliation } from '../app/reconciliation.ts';
 import type { Discrepancy, DiscrepancyClass } from '../recon/index.ts';
 import { runScenario, type ScenarioTally } from './scenario.ts';
 
@@ -52,6 +52,8 @@ export interface SimulationResult {
 
 /** The simulation's reconciliation, over every period with documents. */
 export interface SimulationReconciliation {
+  /** Set when a connector of the stack cannot list documents yet: nothing was reconciled. */
+  unsupported?: string;
   periods: string[];
   matched: number;
   inFlight: number;
@@ -122,18 +124,23 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       store,
     });
     progress('reconciling billing against the ERP');
-    const reports = await runReconciliation({
-      billing: env.runtime.connectors.billing.port,
-      erp: env.runtime.connectors.erp.port,
-      store,
-    });
     const reconciliation: SimulationReconciliation = {
-      periods: reports.map((r) => r.period),
+      periods: [],
       matched: 0,
       inFlight: 0,
       summary: {},
       discrepancies: [],
     };
+    const reports = await runReconciliation({
+      billing: env.runtime.connectors.billing.port,
+      erp: env.runtime.connectors.erp.port,
+      store,
+    }).catch((caught: unknown) => {
+      if (!(caught instanceof ReconUnsupportedError)) throw caught;
+      reconciliation.unsupported = caught.message;
+      return [];
+    });
+    reconciliation.periods = reports.map((r) => r.period);
     for (const r of reports) {
       reconciliation.matched += Object.values(r.matches).reduce((a, b) => a + b, 0);
       reconciliation.inFlight += r.inFlight.length;

@@ -119,8 +119,13 @@ export function formatReport(r: SimulationResult): string {
   lines.push(
     `reconciliation (${recon.periods.length} periods${recon.periods.length > 0 ? `, ${recon.periods[0]} … ${recon.periods.at(-1)}` : ''})`,
   );
-  lines.push(`  matched ${recon.matched}, in flight ${recon.inFlight}`);
-  if (found.length === 0 && recon.inFlight === 0) lines.push('  clean: billing and the ERP agree');
+  if (recon.unsupported !== undefined) {
+    lines.push(`  not run: ${recon.unsupported}`);
+  } else {
+    lines.push(`  matched ${recon.matched}, in flight ${recon.inFlight}`);
+    if (found.length === 0 && recon.inFlight === 0)
+      lines.push('  clean: billing and the ERP agree');
+  }
   for (const [cls, n] of found) lines.push(`  ✗ ${String(n).padStart(4)} × ${cls}`);
   for (const d of recon.discrepancies.slice(0, 20)) lines.push(`    ${d.class}: ${d.message}`);
   lines.push('');
