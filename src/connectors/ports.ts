@@ -528,6 +528,12 @@ export interface ErpSystem {
   getPayment(externalId: string, options?: ReadOptions): Promise<ErpPayment | undefined>;
   getCreditMemo(externalId: string, options?: ReadOptions): Promise<ErpCreditMemo | undefined>;
   /**
+   * The accounting periods (`YYYY-MM`) the ERP refuses receivables postings in (closed, or
+   * locked for A/R), oldest first. Connectors may cache it briefly; `fresh` reads it again.
+   * Optional.
+   */
+  lockedPeriods?(options?: ReadOptions & { fresh?: boolean }): Promise<string[]>;
+  /**
    * Applies a credit memo to an invoice for `amount` (set, not added: a repeat converges),
    * keeping what the memo already applies elsewhere. Optional.
    */

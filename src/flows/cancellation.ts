@@ -3,6 +3,7 @@ import { ValidationError } from '../model/revsync-error.ts';
 import { canonicalData } from '../model/canonical-events.ts';
 import type { FlowDeps } from './deps.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
+import { postInOpenPeriod } from './erp-period.ts';
 import { readOptions, writeOptions } from './step-options.ts';
 
 /**
@@ -26,31 +27,34 @@ export function cancellationFlow(deps: FlowDeps) {
       const erpCreditMemoId = await ctx.step('erp-credit-memo', async (s) => {
         if (note.lines.length === 0 && note.total.amount === 0)
           throw new ValidationError(`credit note ${note.id} is empty`);
-        const { id } = await deps.erp.upsertCreditMemo(
-          {
-            externalId: note.id,
-            customerExternalId: posted.customerId,
-            invoiceExternalId: note.invoiceId,
-            currency: note.total.currency,
-            tranDate: note.createdAt.slice(0, 10),
-            memo: `${note.number ?? note.id}${note.reason ? ` (${note.reason})` : ''}`,
-            lines:
-              note.lines.length > 0
-                ? note.lines.map((l) => ({
-                    description: l.description,
-                    quantity: l.quantity,
-                    amount: l.amount,
-                  }))
-                : [
-                    {
-                      description: `Credit for ${posted.invoice.number ?? note.invoiceId}`,
-                      quantity: 1,
-                      amount: note.total,
-                    },
-                  ],
-            total: note.total,
-          },
-          writeOptions(s, 'high'),
+        const what = `${deps.billing.system} credit note ${note.number ?? note.id}`;
+        const { id } = await postInOpenPeriod(deps, what, note.createdAt.slice(0, 10), s, () =>
+          deps.erp.upsertCreditMemo(
+            {
+              externalId: note.id,
+              customerExternalId: posted.customerId,
+              invoiceExternalId: note.invoiceId,
+              currency: note.total.currency,
+              tranDate: note.createdAt.slice(0, 10),
+              memo: `${note.number ?? note.id}${note.reason ? ` (${note.reason})` : ''}`,
+              lines:
+                note.lines.length > 0
+                  ? note.lines.map((l) => ({
+                      description: l.description,
+                      quantity: l.quantity,
+                      amount: l.amount,
+                    }))
+                  : [
+                      {
+                        description: `Credit for ${posted.invoice.number ?? note.invoiceId}`,
+                        quantity: 1,
+                        amount: note.total,
+                      },
+                    ],
+              total: note.total,
+            },
+            writeOptions(s, 'high'),
+          ),
         );
         await deps.xrefs.link({
           canonicalId: `crn:${note.id}`,

@@ -5,6 +5,7 @@ import { stableId } from '../model/ids.ts';
 import { ValidationError } from '../model/revsync-error.ts';
 import type { CustomerState } from './customer-sync.ts';
 import type { FlowDeps } from './deps.ts';
+import { postInOpenPeriod } from './erp-period.ts';
 import { readOptions, writeOptions } from './step-options.ts';
 
 /** How long a flow waits for the billing platform to finalize an invoice. */
@@ -94,11 +95,12 @@ export async function postInvoiceToErp(
     const objectType = invoice.total.amount < 0 ? 'credit_memo' : 'invoice';
     const posted = await deps.xrefs.findExternal(canonicalId, deps.erp.system, objectType);
     if (posted) return posted;
+    const what = `${deps.billing.system} invoice ${invoice.number ?? invoice.id}`;
+    const date = (invoice.finalizedAt ?? invoice.createdAt).slice(0, 10);
     // A downgrade's proration invoice can be negative: the ERP books that as a credit memo.
     if (invoice.total.amount < 0) {
-      const memo = await deps.erp.upsertCreditMemo(
-        toErpCreditMemo(invoice, customerId),
-        writeOptions(s, 'high'),
+      const memo = await postInOpenPeriod(deps, what, date, s, () =>
+        deps.erp.upsertCreditMemo(toErpCreditMemo(invoice, customerId), writeOptions(s, 'high')),
       );
       await deps.xrefs.link({
         canonicalId,
@@ -109,9 +111,11 @@ export async function postInvoiceToErp(
       });
       return memo.id;
     }
-    const { id } = await deps.erp.upsertInvoice(
-      toErpInvoice(invoice, customerId, customer.subsidiary),
-      writeOptions(s, 'high'),
+    const { id } = await postInOpenPeriod(deps, what, date, s, () =>
+      deps.erp.upsertInvoice(
+        toErpInvoice(invoice, customerId, customer.subsidiary),
+        writeOptions(s, 'high'),
+      ),
     );
     await deps.xrefs.link({
       canonicalId,

@@ -5,6 +5,7 @@ import { ValidationError } from '../model/revsync-error.ts';
 import { canonicalData } from '../model/canonical-events.ts';
 import type { FlowDeps } from './deps.ts';
 import { applyCustomerCredit } from './customer-credit.ts';
+import { postInOpenPeriod } from './erp-period.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
 import { readOptions, writeOptions } from './step-options.ts';
 
@@ -73,16 +74,20 @@ export function paymentStatusFlow(deps: FlowDeps) {
         (payment.status === 'succeeded' || payment.status.endsWith('refunded'))
       ) {
         await ctx.step('erp-payment', async (s) => {
-          const { id } = await deps.erp.upsertPayment(
-            {
-              externalId: payment.id,
-              customerExternalId: posted.customerId,
-              invoiceExternalId: invoice.id,
-              amount: invoice.amountPaid.amount > 0 ? invoice.amountPaid : payment.amount,
-              date: (invoice.paidAt ?? payment.createdAt).slice(0, 10),
-              memo: `payment of ${invoice.number ?? invoice.id}`,
-            },
-            writeOptions(s, 'critical'),
+          const date = (invoice.paidAt ?? payment.createdAt).slice(0, 10);
+          const what = `${deps.billing.system} payment ${payment.id}`;
+          const { id } = await postInOpenPeriod(deps, what, date, s, () =>
+            deps.erp.upsertPayment(
+              {
+                externalId: payment.id,
+                customerExternalId: posted.customerId,
+                invoiceExternalId: invoice.id,
+                amount: invoice.amountPaid.amount > 0 ? invoice.amountPaid : payment.amount,
+                date,
+                memo: `payment of ${invoice.number ?? invoice.id}`,
+              },
+              writeOptions(s, 'critical'),
+            ),
           );
           await deps.xrefs.link({
             canonicalId: `pay:${payment.id}`,
@@ -144,24 +149,27 @@ async function applyRefund(ctx: FlowContext, deps: FlowDeps, refundId: string, e
   }
   const posted = await postInvoiceToErp(ctx, deps, invoiceId!);
   await ctx.step('erp-credit-memo', async (s) => {
-    const { id } = await deps.erp.upsertCreditMemo(
-      {
-        externalId: refund.id,
-        customerExternalId: posted.customerId,
-        invoiceExternalId: posted.invoice.id,
-        currency: refund.amount.currency,
-        tranDate: refund.createdAt.slice(0, 10),
-        memo: `refund ${refund.id} of ${posted.invoice.number ?? posted.invoice.id}`,
-        lines: [
-          {
-            description: `Refund of ${posted.invoice.number ?? posted.invoice.id}`,
-            quantity: 1,
-            amount: refund.amount,
-          },
-        ],
-        total: refund.amount,
-      },
-      writeOptions(s, 'critical'),
+    const what = `${deps.billing.system} refund ${refund.id}`;
+    const { id } = await postInOpenPeriod(deps, what, refund.createdAt.slice(0, 10), s, () =>
+      deps.erp.upsertCreditMemo(
+        {
+          externalId: refund.id,
+          customerExternalId: posted.customerId,
+          invoiceExternalId: posted.invoice.id,
+          currency: refund.amount.currency,
+          tranDate: refund.createdAt.slice(0, 10),
+          memo: `refund ${refund.id} of ${posted.invoice.number ?? posted.invoice.id}`,
+          lines: [
+            {
+              description: `Refund of ${posted.invoice.number ?? posted.invoice.id}`,
+              quantity: 1,
+              amount: refund.amount,
+            },
+          ],
+          total: refund.amount,
+        },
+        writeOptions(s, 'critical'),
+      ),
     );
     return id;
   });

@@ -46,6 +46,9 @@ const NETSUITE_TRANSACTION_TYPE: Record<ErpDocumentKind, string> = {
   payment: 'CustPymt',
 };
 
+/** How long the locked accounting periods are cached. */
+const LOCKED_PERIODS_TTL_MS = 30_000;
+
 /** Options of {@link NetsuiteErp}. */
 export interface NetsuiteErpOptions {
   /**
@@ -69,6 +72,7 @@ export class NetsuiteErp implements ErpSystem {
   readonly #client: NetsuiteClient;
   readonly #refs: NetsuiteReferenceData;
   readonly #verifyTotals: boolean;
+  #locked: { at: number; periods: string[] } | undefined;
 
   constructor(
     client: NetsuiteClient,
@@ -191,6 +195,25 @@ export class NetsuiteErp implements ErpSystem {
       await this.#verify('creditmemo', id, input.externalId, currencyId, input.total, call);
     }
     return { id };
+  }
+
+  /**
+   * Month periods closed or locked for A/R (SuiteQL `accountingperiod`), cached for
+   * {@link LOCKED_PERIODS_TTL_MS}: postings check it, and a controller's lock is rare.
+   */
+  async lockedPeriods(options?: ReadOptions & { fresh?: boolean }): Promise<string[]> {
+    const now = Date.now();
+    if (!options?.fresh && this.#locked && now - this.#locked.at < LOCKED_PERIODS_TTL_MS)
+      return this.#locked.periods;
+    const rows = await this.#client.suiteqlAll(
+      "SELECT TO_CHAR(startdate, 'YYYY-MM') AS month FROM accountingperiod" +
+        " WHERE (closed = 'T' OR arlocked = 'T') AND isquarter = 'F' AND isyear = 'F'" +
+        ' ORDER BY startdate',
+      callOptions(options, 'accountingperiod.list'),
+    );
+    const periods = rows.map((r) => r.month ?? '').filter((m) => m !== '');
+    this.#locked = { at: now, periods };
+    return periods;
   }
 
   /**

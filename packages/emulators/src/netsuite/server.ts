@@ -111,6 +111,21 @@ export async function createNetsuiteServer(config: NetsuiteServerConfig): Promis
     },
   };
 
+  /** `POST /_emulator/periods {"arLockedThrough": "2026-11" | null}`: the controller's A/R lock. */
+  const periodsRoute: Route = {
+    method: 'POST',
+    path: '/_emulator/periods',
+    handler(req) {
+      const body = req.json() as { arLockedThrough?: unknown };
+      const value = body.arLockedThrough;
+      if (value !== null && (typeof value !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(value))) {
+        throw invalidContent('arLockedThrough must be a YYYY-MM period or null.');
+      }
+      state.arLockedThrough = value ?? undefined;
+      return { status: 200, body: { arLockedThrough: value } };
+    },
+  };
+
   const server = await createEmulatorServer({
     name: 'netsuite',
     port: config.port,
@@ -132,6 +147,7 @@ export async function createNetsuiteServer(config: NetsuiteServerConfig): Promis
       },
       ...asyncJobs.routes,
       seedRoute,
+      periodsRoute,
     ],
     formatError: (e) => formatNetsuiteError(e),
     faultResponse: netsuiteFaultResponse,

@@ -240,6 +240,11 @@ export interface NetsuiteState {
   hasTransactionsFor(customerId: string): boolean;
   readonly jobs: Map<string, AsyncJob>;
   readonly idempotencyKeys: Map<string, string>;
+  /**
+   * The last accounting period (`YYYY-MM`) locked for Accounts Receivable: customer
+   * transactions dated in it or before are refused. Undefined: every period is open.
+   */
+  arLockedThrough: string | undefined;
   nextJobId(): string;
   /** Empties everything and recreates the seed data. */
   reset(nowMs: number): void;
@@ -334,7 +339,9 @@ export function createNetsuiteState(nowMs: number): NetsuiteState {
     jobs,
     idempotencyKeys,
     nextJobId: () => String(++jobCounter),
+    arLockedThrough: undefined,
     reset(now) {
+      state.arLockedThrough = undefined;
       records = new Map();
       externalIds = new Map();
       applied = new Map();

@@ -6,7 +6,7 @@ import { SUITEQL_ITEM_TYPE } from './items.ts';
 import { customerName, refNameOf } from './record-type.ts';
 import { currencyOf } from './reference-data.ts';
 import type { JsonObject, NetsuiteState, RecordTypeName, Transaction } from './state.ts';
-import { amountDue } from './transaction-common.ts';
+import { amountDue, periodName } from './transaction-common.ts';
 
 /** A number in a SuiteQL row. */
 export interface SqlNumber {
@@ -469,6 +469,54 @@ const account: SuiteqlTable = {
   display: {},
 };
 
+/**
+ * `accountingperiod`: one month period per month from 2020 to 2035 (no quarters or years, no
+ * adjustment periods). A period is `closed` and `arlocked` when the emulator's A/R lock
+ * (`POST /_emulator/periods`) reaches it.
+ */
+const accountingperiod: SuiteqlTable = {
+  columns: [
+    'id',
+    'periodname',
+    'startdate',
+    'enddate',
+    'isquarter',
+    'isyear',
+    'isadjust',
+    'closed',
+    'arlocked',
+    'aplocked',
+    'alllocked',
+  ],
+  customPrefixes: [],
+  rows: (state) => {
+    const rows: Row[] = [];
+    for (let year = 2020, n = 1; year <= 2035; year++) {
+      for (let month = 1; month <= 12; month++, n++) {
+        const start = `${year}-${String(month).padStart(2, '0')}-01`;
+        const end = new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
+        const locked =
+          state.arLockedThrough !== undefined && start.slice(0, 7) <= state.arLockedThrough;
+        rows.push({
+          id: num(n),
+          periodname: periodName(start),
+          startdate: dateOnly(start),
+          enddate: dateOnly(end),
+          isquarter: 'F',
+          isyear: 'F',
+          isadjust: 'F',
+          closed: bool(locked),
+          arlocked: bool(locked),
+          aplocked: 'F',
+          alllocked: 'F',
+        });
+      }
+    }
+    return rows;
+  },
+  display: {},
+};
+
 /** The SuiteQL tables the emulator serves. */
 export const SUITEQL_TABLES: Readonly<Record<string, SuiteqlTable>> = {
   customer,
@@ -478,4 +526,5 @@ export const SUITEQL_TABLES: Readonly<Record<string, SuiteqlTable>> = {
   subsidiary,
   currency,
   account,
+  accountingperiod,
 };

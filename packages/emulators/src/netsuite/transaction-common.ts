@@ -94,6 +94,13 @@ export function readCustomerHeader(
   }
 
   const tranDate = keep(r.date('tranDate'), existing?.tranDate) ?? ctx.today;
+  const locked = state.arLockedThrough;
+  if (locked !== undefined && tranDate.slice(0, 7) <= locked) {
+    throw userError(
+      `The accounting period ${periodName(tranDate)} is closed or locked for Accounts Receivable. Enter a date in an open period.`,
+      r.at('tranDate'),
+    );
+  }
   return {
     customer,
     subsidiary,
@@ -345,4 +352,11 @@ export function transactionHeaderView(t: Transaction, ctx: ViewContext): JsonObj
     createdDate: formatDateTime(t.createdMs),
     lastModifiedDate: formatDateTime(t.lastModifiedMs),
   };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** NetSuite's name of the month period of a date: `2026-11-30` → `Nov 2026`. */
+export function periodName(date: string): string {
+  return `${MONTHS[Number(date.slice(5, 7)) - 1]} ${date.slice(0, 4)}`;
 }
