@@ -135,8 +135,9 @@ export function verifyAuditTrail(input: AuditVerifyInput): AuditVerifyReport {
     if (first) problems.push(first);
   }
 
-  // The first problem is the one at the lowest position.
-  const ordered = [...problems].sort((a, b) => a.seq - b.seq);
+  // The first problem names an entry where the evidence allows (edited, deleted, inserted,
+  // reordered), the one at the lowest position; a checkpoint's range comes after.
+  const ordered = [...problems].sort((a, b) => rank(a) - rank(b) || a.seq - b.seq);
   return {
     ok: ordered.length === 0,
     entries: entries.length,
@@ -147,6 +148,10 @@ export function verifyAuditTrail(input: AuditVerifyInput): AuditVerifyReport {
     checkpoints,
     keyPinned: input.trustedKey !== undefined,
   };
+}
+
+function rank(p: AuditProblem): number {
+  return p.kind === 'rewritten' || p.kind === 'bad_checkpoint' ? 1 : 0;
 }
 
 function lastGoodCheckpointBefore(
@@ -229,6 +234,17 @@ export function walkChain(
       return broken(edited(e, 'its fields no longer match its hash'), i);
     }
     // The link to the last verified entry is broken at e.
+    if (head && Number.isSafeInteger(e.seq) && e.seq > head.seq && e.seq >= expected) {
+      return broken(
+        {
+          kind: 'inserted',
+          seq: e.seq,
+          id: e.id,
+          message: `entry seq ${e.seq} (id ${e.id}) was inserted: the chain head records ${head.seq} entries and it does not link to the last one`,
+        },
+        i,
+      );
+    }
     const next = byPrev.get(prev)?.find((j) => j > i);
     const target = byHash.get(e.prevHash);
     if (next !== undefined) {
