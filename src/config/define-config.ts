@@ -83,7 +83,7 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   alerts: z.strictObject({ webhookUrl: url, rules: z.array(alertRule) }).optional(),
-  /** The tamper-evident audit trail's signed checkpoints (see docs/governance.md). */
+  /** The tamper-evident audit trail's signed checkpoints (see docs/audit-trail.md). */
   audit: z
     .strictObject({
       /**

@@ -79,7 +79,7 @@ export async function exportAuditPeriod(
     to: new Date(to).toISOString(),
     exportedAt: new Date(options.now ?? Date.now()).toISOString(),
     encoding:
-      'hash = SHA-256 (hex) of the canonical JSON (sorted keys, no whitespace, integers as integers) of {v:1, seq, at, actor, action, targetType, targetId, details, prevHash}; see docs/governance.md',
+      'hash = SHA-256 (hex) of the canonical JSON (sorted keys, no whitespace, integers as integers) of {v:1, seq, at, actor, action, targetType, targetId, details, prevHash}; see docs/audit-trail.md',
     entries: range.filter((e) => last !== undefined && e.seq <= last),
     linking: range.filter((e) => last !== undefined && e.seq > last && e.seq <= until),
     checkpoint: checkpoint ?? null,
