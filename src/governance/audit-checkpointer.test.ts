@@ -116,5 +116,14 @@ for (const dialect of DIALECTS) {
         .execute();
       await expect(checkpointer.checkpoint()).rejects.toThrow(/seq 7 .* was edited/);
     });
+
+    it('does not start verifying from a checkpoint signed by another key', async () => {
+      // Seq 7 is still edited (above); a forger checkpoints the head with a key of their own.
+      const head = (await store.audit.head(store.db))!;
+      await store.auditCheckpoints.insert(store.db, signCheckpoint(newKey(), { ...head, at: 1 }));
+      await append(1);
+      const checkpointer = new AuditCheckpointer({ store, key: newKey() });
+      await expect(checkpointer.checkpoint()).rejects.toThrow(/seq 7 .* was edited/);
+    });
   });
 }

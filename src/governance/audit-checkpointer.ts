@@ -5,7 +5,11 @@ import { GENESIS_HASH } from '../store/audit-chain.ts';
 import type { AuditCheckpointRecord } from '../store/audit-checkpoint-repository.ts';
 import type { Store } from '../store/store.ts';
 import { checkpointFile } from './audit-files.ts';
-import { signCheckpoint, type AuditSigningKey } from './audit-signing.ts';
+import {
+  checkpointSignatureProblem,
+  signCheckpoint,
+  type AuditSigningKey,
+} from './audit-signing.ts';
 import { walkChain } from './audit-verifier.ts';
 
 /** When to write a checkpoint: after this many new entries, or this many minutes. */
@@ -92,7 +96,9 @@ export class AuditCheckpointer {
     const last = await store.auditCheckpoints.latest(store.db);
     const head = await store.audit.head(store.db);
     if (!head || head.seq === 0 || head.seq <= (last?.seq ?? 0)) return last;
-    const from = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
+    // Verify from the last checkpoint only if it is our own; else from the start.
+    const trusted = last && !checkpointSignatureProblem(last, this.#o.key.publicKey);
+    const from = trusted ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
     const entries = (await store.audit.chain(store.db, { fromSeq: from.seq + 1 })).filter(
       (e) => e.seq <= head.seq,
     );

@@ -55,10 +55,12 @@ export class AuditTamperedError extends Error {
 export async function exportAuditPeriod(
   store: Store,
   period: string,
-  options: { checkpointer?: AuditCheckpointer; now?: number } = {},
+  options: { checkpointer?: AuditCheckpointer; trustedKey?: KeyObject; now?: number } = {},
 ): Promise<AuditExportFile> {
   const { from, to } = periodBounds(period);
-  const report = await verifyStoredAuditTrail(store);
+  const report = await verifyStoredAuditTrail(store, {
+    ...(options.trustedKey && { trustedKey: options.trustedKey }),
+  });
   if (!report.ok) throw new AuditTamperedError(report);
   const inPeriod = await store.audit.between(store.db, from, to);
   const first = inPeriod[0]?.seq;

@@ -93,6 +93,7 @@ export function registerAuditCommand(program: Command): void {
             const file = await exportAuditPeriod(store, options.period, {
               ...(auditConfig && {
                 checkpointer: new AuditCheckpointer({ store, key: auditConfig.key }),
+                trustedKey: auditConfig.key.publicKey,
               }),
             });
             const text = `${JSON.stringify(file, null, 2)}\n`;
