@@ -80,6 +80,14 @@ for (const dialect of DIALECTS) {
         };
         expect(file.entries).toHaveLength(5);
         expect(file.checkpoint?.seq).toBe(5);
+        expect(revsync('audit', 'verify-export', out).status).toBe(0);
+        const editedCopy = join(dir, `${dialect}-edited.json`);
+        writeFileSync(editedCopy, readFileSync(out, 'utf8').replace('"run_3"', '"run_9"'));
+        const editedExport = revsync('audit', 'verify-export', editedCopy, '--json');
+        expect(editedExport.status).toBe(2);
+        expect(JSON.parse(editedExport.stdout)).toMatchObject({
+          firstProblem: { kind: 'edited', seq: 3 },
+        });
         const checkpointOut = join(dir, `${dialect}-checkpoint.json`);
         expect(
           revsync('audit', 'checkpoint', '--config', config, '--out', checkpointOut).status,

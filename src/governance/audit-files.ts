@@ -69,6 +69,26 @@ export interface OutsideEvidence {
 }
 
 /**
+ * Reads an audit export.
+ *
+ * @throws Error naming what is wrong with the file
+ */
+export function parseAuditExport(text: string): AuditExportFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error('not JSON');
+  }
+  const parsed = exportFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/**
  * Reads a checkpoint file or an audit export (whose checkpoint and entries are then used).
  *
  * @throws Error naming what is wrong with the file

@@ -25,6 +25,39 @@ export async function verifyStoredAuditTrail(
   });
 }
 
+/**
+ * Checks an export on its own, without the database: its entries and linking entries chain from
+ * the first entry's `prevHash` up to the checkpoint, whose signature holds (with the trusted
+ * key if given). An export without a checkpoint proves nothing and does not verify.
+ */
+export function verifyAuditExport(
+  file: AuditExportFile,
+  options: { trustedKey?: KeyObject } = {},
+): AuditVerifyReport {
+  const entries = [...file.entries, ...file.linking];
+  const first = entries[0];
+  const report = verifyAuditTrail({
+    entries,
+    ...(first && { start: { seq: first.seq - 1, hash: first.prevHash } }),
+    ...(file.checkpoint && { external: [file.checkpoint] }),
+    ...(options.trustedKey && { trustedKey: options.trustedKey }),
+  });
+  if (!file.checkpoint && entries.length > 0) {
+    const problem = {
+      kind: 'bad_checkpoint' as const,
+      seq: entries[entries.length - 1]!.seq,
+      message: 'the export has no checkpoint: nothing signed vouches for its entries',
+    };
+    return {
+      ...report,
+      ok: false,
+      problems: [...report.problems, problem],
+      firstProblem: report.firstProblem ?? problem,
+    };
+  }
+  return report;
+}
+
 /** The first and the last millisecond (exclusive) of a `YYYY-MM` month in UTC. */
 export function periodBounds(period: string): { from: number; to: number } {
   const match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(period);

@@ -6,7 +6,7 @@ import type { Store } from '../store/store.ts';
 import { AuditCheckpointer } from './audit-checkpointer.ts';
 import { parseOutsideEvidence } from './audit-files.ts';
 import { parseAuditSigningKey, signCheckpoint } from './audit-signing.ts';
-import { exportAuditPeriod, verifyStoredAuditTrail } from './audit-trail.ts';
+import { exportAuditPeriod, verifyAuditExport, verifyStoredAuditTrail } from './audit-trail.ts';
 
 const AT = Date.UTC(2026, 10, 3);
 
@@ -221,6 +221,49 @@ for (const dialect of DIALECTS) {
       expect(withExport.problems).toContainEqual(
         expect.objectContaining({ kind: 'rewritten', seq: 1 }),
       );
+    });
+
+    it('checks an export on its own: its chain up to the signed checkpoint', async () => {
+      await store.audit.record(store.db, {
+        at: Date.UTC(2026, 11, 1),
+        actor: 'next-month',
+        action: 'x',
+        targetType: 't',
+        targetId: 'x',
+        details: {},
+      });
+      await new AuditCheckpointer({ store, key }).checkpoint();
+      const exported = await exportAuditPeriod(store, '2026-11', { trustedKey: key.publicKey });
+      expect(exported.entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(exported.linking.map((e) => e.seq)).toEqual([7]);
+      expect(verifyAuditExport(exported, { trustedKey: key.publicKey })).toMatchObject({
+        ok: true,
+        verifiedThrough: 7,
+      });
+      const edited = structuredClone(exported);
+      edited.entries[3]!.details = { amount: 1 };
+      expect(verifyAuditExport(edited).firstProblem).toMatchObject({ kind: 'edited', seq: 4 });
+      const rehashed = structuredClone(exported);
+      rehashed.entries[3]!.actor = 'mallory';
+      let prev = rehashed.entries[3]!.prevHash;
+      for (const e of [...rehashed.entries.slice(3), ...rehashed.linking]) {
+        e.prevHash = prev;
+        e.hash = auditEntryHash(e, prev);
+        prev = e.hash;
+      }
+      expect(verifyAuditExport(rehashed).firstProblem).toMatchObject({ kind: 'rewritten' });
+      expect(verifyAuditExport({ ...exported, checkpoint: null }).ok).toBe(false);
+      const forged = {
+        ...exported,
+        checkpoint: signCheckpoint(newKey(), { seq: 7, hash: prev, at: AT }),
+      };
+      expect(verifyAuditExport({ ...rehashed, checkpoint: forged.checkpoint }).ok).toBe(true);
+      expect(
+        verifyAuditExport(
+          { ...rehashed, checkpoint: forged.checkpoint },
+          { trustedKey: key.publicKey },
+        ).firstProblem,
+      ).toMatchObject({ kind: 'bad_checkpoint' });
     });
 
     it('refuses checkpoints re-signed with another key when the key is pinned', async () => {

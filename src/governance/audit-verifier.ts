@@ -64,6 +64,8 @@ export interface AuditVerifyInput {
   exported?: AuditRecord[];
   /** The public key checkpoints must be signed with; without it each one's own key is used. */
   trustedKey?: KeyObject;
+  /** Where the entries start (an export's first `prevHash`); default: the genesis. */
+  start?: { seq: number; hash: string };
 }
 
 /** How many renumbered positions a verifier tries when an entry's hash does not match. */
@@ -76,7 +78,7 @@ const RENUMBER_SEARCH = 1000;
  */
 export function verifyAuditTrail(input: AuditVerifyInput): AuditVerifyReport {
   const { entries } = input;
-  const walk = walkChain(entries, input.head);
+  const walk = walkChain(entries, input.head, input.start);
   const problems: AuditProblem[] = walk.problem ? [walk.problem] : [];
   const bySeq = new Map<number, AuditRecord>();
   for (const e of entries.slice(0, walk.goodCount)) bySeq.set(e.seq, e);

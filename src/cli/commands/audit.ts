@@ -74,6 +74,38 @@ export function registerAuditCommand(program: Command): void {
       },
     );
 
+  audit
+    .command('verify-export')
+    .description(
+      'check an audit export on its own, without the database: its entries chain up to its checkpoint and the signature holds (exit 0 verified, 2 not, 1 error)',
+    )
+    .argument('<file>', 'a file written by revsync audit export')
+    .option(
+      '--public-key <file>',
+      'the Ed25519 public key (PEM) the checkpoint must be signed with',
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, options: { publicKey?: string; json?: boolean }) => {
+      try {
+        const [{ parseAuditExport }, { parseAuditPublicKey }, { verifyAuditExport }] =
+          await Promise.all([
+            import('../../governance/audit-files.ts'),
+            import('../../governance/audit-signing.ts'),
+            import('../../governance/audit-trail.ts'),
+          ]);
+        const exported = readWith(file, parseAuditExport);
+        const trustedKey =
+          options.publicKey === undefined
+            ? undefined
+            : readWith(options.publicKey, parseAuditPublicKey);
+        const report = verifyAuditExport(exported, { ...(trustedKey && { trustedKey }) });
+        print(report, options, formatReport);
+        process.exitCode = report.ok ? AUDIT_EXIT.clean : AUDIT_EXIT.tampered;
+      } catch (caught) {
+        fail(caught, options, AUDIT_EXIT.error);
+      }
+    });
+
   withConfig(storeOption(audit.command('export')))
     .description(
       "write a month's audit entries with the checkpoint that covers them (with --config, one is signed now if none covers them yet); refuses a trail that does not verify (exit 2)",
