@@ -7,6 +7,8 @@ import { AuditCheckpointer } from './audit-checkpointer.ts';
 import { parseOutsideEvidence } from './audit-files.ts';
 import { parseAuditSigningKey, signCheckpoint } from './audit-signing.ts';
 import { exportAuditPeriod, verifyAuditExport, verifyStoredAuditTrail } from './audit-trail.ts';
+import { verifyAuditTrail } from './audit-verifier.ts';
+import type { AuditRecord } from '../store/audit-repository.ts';
 
 const AT = Date.UTC(2026, 10, 3);
 
@@ -14,6 +16,48 @@ function newKey() {
   const { privateKey } = generateKeyPairSync('ed25519');
   return parseAuditSigningKey(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
 }
+
+/** A chain of n entries built in memory. */
+function chainOf(n: number, actorAt: (seq: number) => string = (seq) => `u${seq}`): AuditRecord[] {
+  const out: AuditRecord[] = [];
+  let prev = '0'.repeat(64);
+  for (let seq = 1; seq <= n; seq += 1) {
+    const fields = {
+      seq,
+      at: AT + seq,
+      actor: actorAt(seq),
+      action: 'x',
+      targetType: 't',
+      targetId: String(seq),
+      details: {},
+    };
+    const hash = auditEntryHash(fields, prev);
+    out.push({ id: seq, ...fields, prevHash: prev, hash });
+    prev = hash;
+  }
+  return out;
+}
+
+describe('audit verify, in memory', () => {
+  it('narrows a rewrite down to the span between the last checkpoint that holds and the first that does not', () => {
+    const key = newKey();
+    const original = chainOf(6);
+    const cp = (seq: number, signer = key) =>
+      signCheckpoint(signer, { seq, hash: original[seq - 1]!.hash, at: AT });
+    const rewritten = chainOf(6, (seq) => (seq === 5 ? 'mallory' : `u${seq}`));
+    const forgedAt4 = { ...cp(4), signature: cp(2).signature };
+    const report = verifyAuditTrail({
+      entries: rewritten,
+      checkpoints: [cp(3), forgedAt4, cp(6)],
+      trustedKey: key.publicKey,
+    });
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: 'rewritten', seq: 4 }),
+      expect.objectContaining({ kind: 'bad_checkpoint', seq: 4 }),
+    ]);
+    expect(report.checkpoints.map((c) => c.ok)).toEqual([true, false, false]);
+  });
+});
 
 for (const dialect of DIALECTS) {
   describe(`audit verify [${dialect}]`, () => {

@@ -88,10 +88,12 @@ export function verifyAuditTrail(input: AuditVerifyInput): AuditVerifyReport {
     ...(input.checkpoints ?? []).map((c) => ({ c, source: 'store' as const })),
     ...(input.external ?? []).map((c) => ({ c, source: 'file' as const })),
   ];
-  for (const { c, source } of all) {
+  const signatureProblems = all.map(({ c }) => checkpointSignatureProblem(c, input.trustedKey));
+  const signed = all.filter((_, i) => signatureProblems[i] === undefined);
+  for (const [i, { c, source }] of all.entries()) {
     const check: CheckpointCheck = { source, seq: c.seq, at: c.at, keyId: c.keyId, ok: true };
     checkpoints.push(check);
-    const signature = checkpointSignatureProblem(c, input.trustedKey);
+    const signature = signatureProblems[i];
     if (signature) {
       check.ok = false;
       check.problem = signature;
@@ -123,7 +125,7 @@ export function verifyAuditTrail(input: AuditVerifyInput): AuditVerifyReport {
     if (hash !== c.hash) {
       check.ok = false;
       check.problem = `the chain has another hash at seq ${c.seq}`;
-      const after = lastGoodCheckpointBefore(all, c.seq, bySeq);
+      const after = lastGoodCheckpointBefore(signed, c.seq, bySeq, input.start?.seq ?? 0);
       problems.push({
         kind: 'rewritten',
         seq: after + 1,
@@ -138,7 +140,8 @@ export function verifyAuditTrail(input: AuditVerifyInput): AuditVerifyReport {
   }
 
   // The first problem names an entry where the evidence allows (edited, deleted, inserted,
-  // reordered), the one at the lowest position; a checkpoint's range comes after.
+  // reordered), the one at the lowest position; a checkpoint's range comes after, an invalid
+  // checkpoint last.
   const ordered = [...problems].sort((a, b) => rank(a) - rank(b) || a.seq - b.seq);
   return {
     ok: ordered.length === 0,
@@ -153,15 +156,17 @@ export function verifyAuditTrail(input: AuditVerifyInput): AuditVerifyReport {
 }
 
 function rank(p: AuditProblem): number {
-  return p.kind === 'rewritten' || p.kind === 'bad_checkpoint' ? 1 : 0;
+  return p.kind === 'rewritten' ? 1 : p.kind === 'bad_checkpoint' ? 2 : 0;
 }
 
+/** The last position before `seq` that a validly signed checkpoint shows intact. */
 function lastGoodCheckpointBefore(
   all: { c: AuditCheckpointRecord }[],
   seq: number,
   bySeq: Map<number, AuditRecord>,
+  start: number,
 ): number {
-  let best = 0;
+  let best = start;
   for (const { c } of all) {
     if (c.seq < seq && c.seq > best && bySeq.get(c.seq)?.hash === c.hash) best = c.seq;
   }
