@@ -13,6 +13,7 @@ import { EventStreams } from './event-streams.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { registerRoute, roleNeeded } from './register-route.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 import type { Access } from './route-spec.ts';
 import { API_ROUTES } from './routes/index.ts';
 
@@ -110,6 +111,7 @@ export async function createApiServer(
     roleOf: (route) => roleNeeded(route.access, metricsAuth),
   });
 
+  registerSecurityHeaders(app);
   app.setErrorHandler((error, request, reply) => {
     const response = toErrorResponse(error, request.id);
     if (response.serverFault) request.log.error({ err: error }, 'request failed');

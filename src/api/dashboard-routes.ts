@@ -99,5 +99,8 @@ export function registerDashboardRoutes(
 }
 
 function securityHeaders(reply: FastifyReply): void {
-  reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+  reply
+    .header('x-content-type-options', 'nosniff')
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer');
 }

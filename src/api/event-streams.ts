@@ -6,6 +6,7 @@ import type { RevsyncError } from '../model/revsync-error.ts';
 import type { InboxRecord } from '../store/inbox-repository.ts';
 import type { RunRecord } from '../store/run-repository.ts';
 import { iso } from './schemas/common.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
 
 /** Engine events the stream carries, in the order the docs list them. */
 export const STREAM_EVENT_NAMES = [
@@ -66,6 +67,7 @@ export class EventStreams {
   /** Takes over a response and streams to it until the client goes away. */
   open(raw: ServerResponse, types: readonly string[]): void {
     raw.writeHead(200, {
+      ...SECURITY_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',

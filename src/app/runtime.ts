@@ -24,6 +24,7 @@ import { registerWebhookRoutes } from '../ingest/webhook-routes.ts';
 import type { Store } from '../store/store.ts';
 import { storeServices } from './store-services.ts';
 import { AlertMonitor } from '../observability/alerts.ts';
+import { AuditCheckpointer } from '../governance/audit-checkpointer.ts';
 import { StoreBusinessViews } from './business-views.ts';
 import { createApiServer } from '../api/create-api-server.ts';
 import type { ApiOptions } from '../api/api-options.ts';
@@ -69,6 +70,8 @@ export class Runtime {
   readonly rules: FlowRules;
   http: FastifyInstance | undefined;
   alerts: AlertMonitor | undefined;
+  /** Signs audit checkpoints when the configuration has an `audit` section. */
+  checkpoints: AuditCheckpointer | undefined;
   #url: string | undefined;
   readonly #options: RuntimeOptions;
 
@@ -174,6 +177,19 @@ export class Runtime {
       });
       this.alerts.start();
     }
+    if (this.config.audit) {
+      this.checkpoints = new AuditCheckpointer({
+        store: this.store,
+        key: this.config.audit.key,
+        every: this.config.audit.checkpointEvery,
+        clock: this.clock,
+        logger: this.log,
+        ...(this.config.audit.checkpointDir !== undefined && {
+          dir: this.config.audit.checkpointDir,
+        }),
+      });
+      this.checkpoints.start();
+    }
     this.log.info(
       { url: this.#url, flows: this.engine.flows().map((f) => f.name) },
       'revsync started',
@@ -189,6 +205,7 @@ export class Runtime {
   /** Stops taking work, lets runs reach a checkpoint, and closes everything. */
   async stop(): Promise<void> {
     await this.alerts?.stop();
+    await this.checkpoints?.stop();
     await this.polls.stop();
     await this.http?.close();
     await this.engine.stop();

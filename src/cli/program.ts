@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerEmulateCommand } from './commands/emulate.ts';
 import { registerKeysCommand } from './commands/keys.ts';
@@ -34,5 +35,6 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   registerStatusCommand(program);
   registerOperateCommands(program);
   registerKeysCommand(program);
+  registerAuditCommand(program);
   return program;
 }

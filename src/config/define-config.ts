@@ -83,6 +83,30 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   alerts: z.strictObject({ webhookUrl: url, rules: z.array(alertRule) }).optional(),
+  /** The tamper-evident audit trail's signed checkpoints (see docs/audit-trail.md). */
+  audit: z
+    .strictObject({
+      /**
+       * The Ed25519 private key that signs checkpoints (PKCS #8 PEM, or its DER in base64):
+       * `env('REVSYNC_AUDIT_KEY')` (or `REVSYNC_AUDIT_KEY_FILE`), or the path of a PEM file.
+       */
+      signingKey: z.union([envRef, z.string().min(1)], {
+        error: (issue) =>
+          issue.input === undefined
+            ? 'required: env("NAME") or the path of a PEM file'
+            : 'expected env("NAME") or the path of a PEM file',
+      }),
+      /** A checkpoint after this many new entries or minutes, whichever first (1000, 60). */
+      checkpointEvery: z
+        .strictObject({
+          entries: z.int().positive().optional(),
+          minutes: z.number().positive().optional(),
+        })
+        .optional(),
+      /** Also write every checkpoint as a JSON file into this directory (outside the database). */
+      checkpointDir: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 /** Settings every connection has besides its connector's own. */

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,5 +140,55 @@ describe('configuration', () => {
       details: [{ message: 'has no default export: write `export default defineConfig({ … })`' }],
     });
     await expect(loadConfig(join(dir, 'missing.ts'), ENV)).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('reads the audit signing key from env() or a PEM file, naming a wrong one by path', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const fromEnv = resolveConfig(
+      { ...valid, audit: { signingKey: env('REVSYNC_AUDIT_KEY') } },
+      { ...ENV, REVSYNC_AUDIT_KEY: pem },
+    );
+    expect(fromEnv.audit?.key.keyId).toMatch(/^[0-9a-f]{16}$/);
+    expect(fromEnv.audit?.checkpointEvery).toEqual({ entries: 1000, minutes: 60 });
+
+    const dir = mkdtempSync(join(tmpdir(), 'revsync-audit-key-'));
+    const file = join(dir, 'audit.pem');
+    writeFileSync(file, pem);
+    const fromFile = resolveConfig(
+      { ...valid, audit: { signingKey: file, checkpointEvery: { entries: 10 } } },
+      ENV,
+    );
+    expect(fromFile.audit?.key.keyId).toBe(fromEnv.audit?.key.keyId);
+    expect(fromFile.audit?.checkpointEvery).toEqual({ entries: 10, minutes: 60 });
+
+    expect(problems({ ...valid, audit: { signingKey: env('REVSYNC_AUDIT_KEY') } })).toEqual([
+      'audit.signingKey: environment variable REVSYNC_AUDIT_KEY is not set',
+    ]);
+    expect(
+      problems(
+        { ...valid, audit: { signingKey: env('REVSYNC_AUDIT_KEY') } },
+        { ...ENV, REVSYNC_AUDIT_KEY: 'not a key' },
+      ),
+    ).toEqual([
+      'audit.signingKey: environment variable REVSYNC_AUDIT_KEY: not a private key: expected PKCS #8 PEM or its DER in base64',
+    ]);
+    expect(problems({ ...valid, audit: { signingKey: join(dir, 'missing.pem') } })[0]).toMatch(
+      /^audit\.signingKey: cannot read .*missing\.pem/,
+    );
+    expect(
+      problems({
+        ...valid,
+        audit: { signingKey: file, checkpointEvery: { entries: 0, hours: 1 } },
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        'audit.checkpointEvery.entries: Too small: expected number to be >0',
+        'audit.checkpointEvery: unknown setting "hours"',
+      ]),
+    );
+    expect(problems({ ...valid, audit: {} })).toEqual([
+      'audit.signingKey: required: env("NAME") or the path of a PEM file',
+    ]);
   });
 });

@@ -7,6 +7,11 @@ import { connectorFor, connectorsFor, DEFAULT_STACK } from '../connectors/regist
 import { commonConnectionSettings, isEnvRef, type Resolved } from '../connectors/settings.ts';
 import type { CircuitOptions } from '../gateway/circuit-breaker.ts';
 import type { GovernorLimits } from '../gateway/governor.ts';
+import {
+  DEFAULT_CHECKPOINT_EVERY,
+  type CheckpointEvery,
+} from '../governance/audit-checkpointer.ts';
+import { parseAuditSigningKey, type AuditSigningKey } from '../governance/audit-signing.ts';
 import { configSchema, FLOW_NAMES, FLOW_ROLES, type FlowName } from './define-config.ts';
 
 export type { Resolved } from '../connectors/settings.ts';
@@ -20,10 +25,19 @@ export interface ResolvedConnection {
   [setting: string]: unknown;
 }
 
+/** The `audit` section after loading: the key read and checked, defaults applied. */
+export interface ResolvedAuditConfig {
+  key: AuditSigningKey;
+  checkpointEvery: CheckpointEvery;
+  checkpointDir?: string;
+}
+
 /** A validated configuration with environment values filled in and defaults applied. */
 export type ResolvedConfig = Resolved<
-  Omit<ReturnType<typeof configSchema.parse>, 'connections' | 'ownership'>
+  Omit<ReturnType<typeof configSchema.parse>, 'connections' | 'ownership' | 'audit'>
 > & {
+  /** Signed audit checkpoints, when configured. */
+  audit?: ResolvedAuditConfig;
   /** The connection of each configured role. */
   connections: Partial<Record<Role, ResolvedConnection>>;
   /** entity type → field → owning role. */
@@ -86,10 +100,12 @@ export function resolveConfig(
   const problems: ErrorDetail[] = [];
   const config = parsed.data;
   const connections = checkConnections(config.connections, problems);
-  const resolved = resolveRefs({ ...config, connections }, [], environment, problems) as Omit<
+  const { audit: auditInput, ...rest } = config;
+  const resolved = resolveRefs({ ...rest, connections }, [], environment, problems) as Omit<
     ResolvedConfig,
-    'enabledFlows' | 'source'
+    'enabledFlows' | 'source' | 'audit'
   >;
+  const audit = auditInput && resolveAudit(auditInput, environment, problems);
 
   if (!(config.defaultRegion in config.regions)) {
     problems.push({
@@ -119,7 +135,53 @@ export function resolveConfig(
     }
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return { ...resolved, enabledFlows, source };
+  return { ...resolved, ...(audit && { audit }), enabledFlows, source };
+}
+
+/**
+ * The `audit` section: `signingKey` is an `env()` reference holding the key itself, or the path
+ * of a PEM file (relative to the working directory); either way it must be an Ed25519 key.
+ */
+function resolveAudit(
+  input: NonNullable<ReturnType<typeof configSchema.parse>['audit']>,
+  environment: NodeJS.ProcessEnv,
+  problems: ErrorDetail[],
+): ResolvedAuditConfig | undefined {
+  const path = 'audit.signingKey';
+  let text: string | undefined;
+  let from: string;
+  if (isEnvRef(input.signingKey)) {
+    from = `environment variable ${input.signingKey.env}`;
+    const before = problems.length;
+    const value = resolveRefs(input.signingKey, ['audit', 'signingKey'], environment, problems);
+    if (problems.length === before) text = value as string;
+  } else {
+    from = resolve(input.signingKey);
+    try {
+      text = readFileSync(from, 'utf8');
+    } catch (caught) {
+      problems.push({
+        path,
+        message: `cannot read ${from}: ${caught instanceof Error ? caught.message : String(caught)}`,
+      });
+    }
+  }
+  if (text === undefined) return undefined;
+  let key: AuditSigningKey;
+  try {
+    key = parseAuditSigningKey(text);
+  } catch (caught) {
+    problems.push({
+      path,
+      message: `${from}: ${caught instanceof Error ? caught.message : String(caught)}`,
+    });
+    return undefined;
+  }
+  return {
+    key,
+    checkpointEvery: { ...DEFAULT_CHECKPOINT_EVERY, ...input.checkpointEvery },
+    ...(input.checkpointDir !== undefined && { checkpointDir: resolve(input.checkpointDir) }),
+  };
 }
 
 /**

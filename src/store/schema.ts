@@ -21,6 +21,8 @@ export interface Database {
   usage_records: UsageRecordTable;
   usage_manifests: UsageManifestTable;
   api_keys: ApiKeyTable;
+  audit_chain_head: AuditChainHeadTable;
+  audit_checkpoints: AuditCheckpointTable;
 }
 
 type Millis = number;
@@ -173,6 +175,32 @@ export interface AuditLogTable {
   target_type: string;
   target_id: string;
   details: JsonText;
+  /** Position in the hash chain: 1, 2, … without gaps (migration 0007). */
+  seq: number;
+  /** `hash` of the entry at `seq - 1`, or 64 zeros for the first. */
+  prev_hash: string;
+  /** SHA-256 (hex) over the canonical JSON of the entry's fields and `prev_hash`. */
+  hash: string;
+}
+
+/** The one row (id 1) every audit append updates first: last position and hash. */
+export interface AuditChainHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+/** A signed checkpoint of the audit chain. */
+export interface AuditCheckpointTable {
+  id: Generated<number>;
+  seq: number;
+  hash: string;
+  at: Millis;
+  key_id: string;
+  /** The signer's public key, SPKI DER in base64. */
+  public_key: string;
+  /** Ed25519 signature (base64) over the checkpoint's canonical JSON. */
+  signature: string;
 }
 
 export interface SyncConflictTable {

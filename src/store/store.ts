@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { ApiKeyRepository } from './api-key-repository.ts';
+import { AuditCheckpointRepository } from './audit-checkpoint-repository.ts';
 import { AuditRepository } from './audit-repository.ts';
 import { CanonicalEventRepository } from './canonical-event-repository.ts';
 import { ConflictRepository } from './conflict-repository.ts';
@@ -37,7 +38,10 @@ export class Store {
   readonly xrefs = XrefRepository;
   readonly cursors = CursorRepository;
   readonly entities = EntityRepository;
+  /** The hash-chained audit trail. */
   readonly audit = AuditRepository;
+  /** Signed checkpoints of the audit chain. */
+  readonly auditCheckpoints = AuditCheckpointRepository;
   readonly conflicts = ConflictRepository;
   readonly usage = UsageRepository;
   readonly apiKeys = ApiKeyRepository;
