@@ -50,6 +50,8 @@ export interface HubspotClientOptions {
 }
 
 const HUBSPOT_ID = /^\d{1,20}$/;
+/** HubSpot's search endpoints allow 5 requests per second per account: space them ≥ 210 ms. */
+const SEARCH_SPACING_MS = 210;
 
 /**
  * The authenticated HubSpot client: `@hubspot/api-client` with a private-app token. Every call
@@ -61,6 +63,8 @@ export class HubspotClient {
   readonly #objects: Client['crm']['objects'];
   readonly #associations: Client['crm']['associations']['v4'];
   readonly #pipelines: Client['crm']['pipelines'];
+  /** When the next search may start (searches are spaced to stay under 5 per second). */
+  #nextSearchAt = 0;
 
   constructor(options: HubspotClientOptions) {
     const sdk = new Client({
@@ -160,6 +164,9 @@ export class HubspotClient {
     options: ReadOptions = {},
   ): Promise<{ results: HubspotRecord[]; total: number; after: string | undefined }> {
     return this.call(`${type}.search`, options, async () => {
+      const wait = this.#nextSearchAt - Date.now();
+      this.#nextSearchAt = Math.max(Date.now(), this.#nextSearchAt) + SEARCH_SPACING_MS;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const page = await this.#objects.searchApi.doSearch(type, {
         ...request,
         // The SDK types `sorts` as strings; the API takes {propertyName, direction} objects.
