@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../../model/revsync-error.ts';
 import type { PollResult, PollSource } from '../ports.ts';
@@ -6,6 +7,7 @@ import { polledEventType, toHubspotEvent, type WatchedObject } from './events.ts
 import {
   COMPANY_BILLING_PROPERTIES,
   COMPANY_PROPERTIES,
+  DEAL_BILLING_PROPERTIES,
   DEAL_PROPERTIES,
   isClosedWon,
   type StageRule,
@@ -32,8 +34,12 @@ const MAX_LIMIT = 200;
  * records sharing a millisecond are neither lost nor read twice, and every poll starts a fresh
  * search (the search API pages at most 10 000 results deep). `hasMore` when a page was full.
  * Deals are read with their company (one v4 batch read per page), so their events name the
- * customer. Event id `${id}:${hs_lastmodifieddate}`: a re-read of the same change de-duplicates
- * in the inbox.
+ * customer. Event id `${id}:${fingerprint}`, the fingerprint a hash of the record's properties
+ * other than revsync's own write-back ones (and of a deal's companies): a re-read of the same
+ * change de-duplicates in the inbox, and so does revsync's own write-back coming round again
+ * (it bumps `hs_lastmodifieddate` but changes nothing the flows read) — without that echo
+ * filter every write-back would start the flows once more. The price: a record changed back to
+ * a state already seen (A → B → A) is not announced the second time.
  */
 export function createModifiedPoller(options: ModifiedPollerOptions): PollSource {
   const { client, object, rule } = options;
@@ -90,7 +96,7 @@ export function createModifiedPoller(options: ModifiedPollerOptions): PollSource
       const events = records.map((record) => {
         const at = modifiedAt(record);
         return toHubspotEvent({
-          id: `${record.id}:${at}`,
+          id: `${record.id}:${fingerprint(record)}`,
           type: polledEventType(object, record, object === 'deals' && isClosedWon(record, rule)),
           record,
           time: new Date(at).toISOString(),
@@ -105,6 +111,25 @@ export function createModifiedPoller(options: ModifiedPollerOptions): PollSource
       };
     },
   };
+}
+
+/** Write-back and bookkeeping properties: a change of only these is revsync's own echo. */
+const ECHO = new Set<string>([
+  ...COMPANY_BILLING_PROPERTIES,
+  ...DEAL_BILLING_PROPERTIES,
+  'hs_lastmodifieddate',
+]);
+
+/** A short hash of what the flows read of a record (everything but {@link ECHO}). */
+function fingerprint(record: HubspotRecord): string {
+  const props = Object.entries(record.properties)
+    .filter(([name]) => !ECHO.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const companies = record.associations?.['companies']?.results.map((r) => r.id).sort() ?? [];
+  return createHash('sha256')
+    .update(JSON.stringify([props, companies]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function modifiedAt(record: HubspotRecord): number {
