@@ -1,4 +1,5 @@
 import { Client } from '@hubspot/api-client';
+import type { PromiseConfigurationOptions } from '@hubspot/api-client/lib/codegen/crm/objects/configuration.js';
 import type { OutboundConnection } from '../../gateway/outbound-gateway.ts';
 import { ValidationError } from '../../model/revsync-error.ts';
 import type { ReadOptions } from '../ports.ts';
@@ -82,7 +83,11 @@ export class HubspotClient {
   }
 
   /** Runs one SDK call through the governor; its failure as a revsync error. */
-  call<T>(operation: string, options: ReadOptions, fn: () => Promise<T>): Promise<T> {
+  call<T>(
+    operation: string,
+    options: ReadOptions,
+    fn: (sdkOptions: PromiseConfigurationOptions | undefined) => Promise<T>,
+  ): Promise<T> {
     return this.#connection.call(
       {
         operation,
@@ -92,7 +97,7 @@ export class HubspotClient {
       async (signal) => {
         signal?.throwIfAborted();
         try {
-          return await fn();
+          return await fn(withTraceparent(options.traceparent));
         } catch (caught) {
           throw toRevsyncError(caught);
         }
@@ -109,13 +114,16 @@ export class HubspotClient {
     options: ReadOptions = {},
   ): Promise<HubspotRecord> {
     hubspotId(id);
-    return this.call(`${type}.get`, options, async () => {
+    return this.call(`${type}.get`, options, async (sdk) => {
       const r = await this.#objects.basicApi.getById(
         type,
         id,
         [...properties],
         undefined,
         associations.length > 0 ? [...associations] : undefined,
+        undefined,
+        undefined,
+        sdk,
       );
       return toRecord(r);
     });
@@ -131,12 +139,17 @@ export class HubspotClient {
     const out: HubspotRecord[] = [];
     for (let i = 0; i < ids.length; i += 100) {
       const chunk = ids.slice(i, i + 100);
-      const page = await this.call(`${type}.batch_read`, options, () =>
-        this.#objects.batchApi.read(type, {
-          inputs: chunk.map((id) => ({ id })),
-          properties: [...properties],
-          propertiesWithHistory: [],
-        }),
+      const page = await this.call(`${type}.batch_read`, options, (sdk) =>
+        this.#objects.batchApi.read(
+          type,
+          {
+            inputs: chunk.map((id) => ({ id })),
+            properties: [...properties],
+            propertiesWithHistory: [],
+          },
+          undefined,
+          sdk,
+        ),
       );
       out.push(...page.results.map(toRecord));
     }
@@ -152,8 +165,8 @@ export class HubspotClient {
     options: ReadOptions = {},
   ): Promise<void> {
     hubspotId(id);
-    await this.call(`${type}.update`, options, () =>
-      this.#objects.basicApi.update(type, id, { properties }),
+    await this.call(`${type}.update`, options, (sdk) =>
+      this.#objects.basicApi.update(type, id, { properties }, undefined, sdk),
     );
   }
 
@@ -163,16 +176,20 @@ export class HubspotClient {
     request: HubspotSearch,
     options: ReadOptions = {},
   ): Promise<{ results: HubspotRecord[]; total: number; after: string | undefined }> {
-    return this.call(`${type}.search`, options, async () => {
+    return this.call(`${type}.search`, options, async (sdk) => {
       const wait = this.#nextSearchAt - Date.now();
       this.#nextSearchAt = Math.max(Date.now(), this.#nextSearchAt) + SEARCH_SPACING_MS;
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const page = await this.#objects.searchApi.doSearch(type, {
-        ...request,
-        // The SDK types `sorts` as strings; the API takes {propertyName, direction} objects.
-        sorts: request.sorts as unknown as string[],
-        filterGroups: request.filterGroups as never,
-      });
+      const page = await this.#objects.searchApi.doSearch(
+        type,
+        {
+          ...request,
+          // The SDK types `sorts` as strings; the API takes {propertyName, direction} objects.
+          sorts: request.sorts as unknown as string[],
+          filterGroups: request.filterGroups as never,
+        },
+        sdk,
+      );
       return {
         results: page.results.map(toRecord),
         total: page.total,
@@ -191,8 +208,13 @@ export class HubspotClient {
     const found = new Map<string, { id: string; typeIds: number[] }[]>();
     for (let i = 0; i < ids.length; i += 100) {
       const chunk = ids.slice(i, i + 100);
-      const page = await this.call(`${from}.associations`, options, () =>
-        this.#associations.batchApi.getPage(from, to, { inputs: chunk.map((id) => ({ id })) }),
+      const page = await this.call(`${from}.associations`, options, (sdk) =>
+        this.#associations.batchApi.getPage(
+          from,
+          to,
+          { inputs: chunk.map((id) => ({ id })) },
+          sdk as never,
+        ),
       );
       for (const r of page.results) {
         found.set(
@@ -209,8 +231,8 @@ export class HubspotClient {
 
   /** Every deal stage of every deal pipeline. */
   dealStages(options: ReadOptions = {}): Promise<HubspotStage[]> {
-    return this.call('pipelines.get', options, async () => {
-      const page = await this.#pipelines.pipelinesApi.getAll('deals');
+    return this.call('pipelines.get', options, async (sdk) => {
+      const page = await this.#pipelines.pipelinesApi.getAll('deals', sdk as never);
       return page.results.flatMap((p) =>
         p.stages.map((s) => {
           const closed = s.metadata?.['isClosed'] === 'true';
@@ -224,6 +246,23 @@ export class HubspotClient {
       );
     });
   }
+}
+
+/** Per-call SDK options that add `traceparent` to the request (none without one). */
+function withTraceparent(traceparent: string | undefined): PromiseConfigurationOptions | undefined {
+  if (!traceparent) return undefined;
+  return {
+    middlewareMergeStrategy: 'append',
+    middleware: [
+      {
+        pre: (context) => {
+          context.setHeaderParam('traceparent', traceparent);
+          return Promise.resolve(context);
+        },
+        post: (context) => Promise.resolve(context),
+      },
+    ],
+  };
 }
 
 /**

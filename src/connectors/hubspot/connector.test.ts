@@ -4,6 +4,8 @@
  * and currencies, webhook echo suppression, error categories.
  */
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startHubspotEmulator, type RunningHubspotEmulator } from '@revsync/emulators/hubspot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboundGateway } from '../../gateway/outbound-gateway.ts';
@@ -135,6 +137,37 @@ describe('hubspot connector', () => {
     expect(hs.app.requests.list().filter((r) => r.method === 'PATCH').length).toBe(before);
     expect(hs.state.table('companies').get(company.id)!.updatedAt).toBe(stamp);
     expect(await connector.port.getAccountBilling(company.id)).toMatchObject(status);
+  });
+
+  it('sends traceparent when the caller gives one', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers['traceparent'] as string | undefined);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: '42',
+          properties: { name: 'Traced', hs_lastmodifieddate: '2026-01-01T00:00:00Z' },
+          createdAt: '2026-01-01T00:00:00Z',
+          updatedAt: '2026-01-01T00:00:00Z',
+          archived: false,
+        }),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const traced = createHubspotConnector({
+        accessToken: 'pat',
+        basePath: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        connection: new OutboundGateway().connection('hubspot', { system: 'hubspot' }),
+      });
+      const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      expect((await traced.port.getAccount('42', { traceparent: tp })).name).toBe('Traced');
+      await traced.port.getAccount('42');
+      expect(seen).toEqual([tp, undefined]);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('maps HubSpot error categories to revsync errors', () => {
