@@ -86,7 +86,7 @@ export class HubspotClient {
   call<T>(
     operation: string,
     options: ReadOptions,
-    fn: (sdkOptions: PromiseConfigurationOptions | undefined) => Promise<T>,
+    fn: (sdk: PromiseConfigurationOptions) => Promise<T>,
   ): Promise<T> {
     return this.#connection.call(
       {
@@ -97,7 +97,11 @@ export class HubspotClient {
       async (signal) => {
         signal?.throwIfAborted();
         try {
-          return await fn(withTraceparent(options.traceparent));
+          return await fn(
+            sdkOptions(options.traceparent, (used, limit) =>
+              this.#connection.reportUsage(used, limit),
+            ),
+          );
         } catch (caught) {
           throw toRevsyncError(caught);
         }
@@ -248,18 +252,29 @@ export class HubspotClient {
   }
 }
 
-/** Per-call SDK options that add `traceparent` to the request (none without one). */
-function withTraceparent(traceparent: string | undefined): PromiseConfigurationOptions | undefined {
-  if (!traceparent) return undefined;
+/**
+ * Per-call SDK options: a middleware that adds `traceparent` (when given) and hands the answer's
+ * `X-HubSpot-RateLimit-Daily` / `-Daily-Remaining` headers to `onUsage`.
+ */
+function sdkOptions(
+  traceparent: string | undefined,
+  onUsage: (used: number, limit: number) => void,
+): PromiseConfigurationOptions {
   return {
     middlewareMergeStrategy: 'append',
     middleware: [
       {
         pre: (context) => {
-          context.setHeaderParam('traceparent', traceparent);
+          if (traceparent) context.setHeaderParam('traceparent', traceparent);
           return Promise.resolve(context);
         },
-        post: (context) => Promise.resolve(context),
+        post: (context) => {
+          const limit = Number(context.headers['x-hubspot-ratelimit-daily']);
+          const remaining = Number(context.headers['x-hubspot-ratelimit-daily-remaining']);
+          if (limit > 0 && Number.isFinite(remaining))
+            onUsage(Math.max(0, limit - remaining), limit);
+          return Promise.resolve(context);
+        },
       },
     ],
   };

@@ -137,6 +137,8 @@ describe('hubspot connector', () => {
     expect(hs.app.requests.list().filter((r) => r.method === 'PATCH').length).toBe(before);
     expect(hs.state.table('companies').get(company.id)!.updatedAt).toBe(stamp);
     expect(await connector.port.getAccountBilling(company.id)).toMatchObject(status);
+    // The daily allowance HubSpot reports is the connection's reported usage.
+    expect(connector.connection.health().reportedUsage).toMatchObject({ limit: 1_000_000 });
   });
 
   it('sends traceparent when the caller gives one', async () => {
