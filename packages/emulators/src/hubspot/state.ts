@@ -240,7 +240,7 @@ export class HubspotState {
     }
   }
 
-  /** Creates a record (values already validated unless `seeding`). */
+  /** Creates a record after validating its values and associations. */
   create(
     type: ObjectType,
     input: Record<string, InputValue>,
@@ -275,18 +275,11 @@ export class HubspotState {
         });
     }
     for (const a of associations) {
-      for (const t of a.types)
-        this.associate(
-          type,
-          id,
-          associationType(
-            type,
-            this.#toTypeOf(type, a, t.associationTypeId)!,
-            t.associationTypeId,
-          )!,
-          a.to.id,
-          false,
-        );
+      for (const t of a.types) {
+        // #checkAssociation above made sure the type exists between these objects.
+        const to = this.#toTypeOf(type, a, t.associationTypeId)!;
+        this.associate(type, id, associationType(type, to, t.associationTypeId)!, a.to.id, false);
+      }
     }
     this.onChange?.(changes);
     return o;
