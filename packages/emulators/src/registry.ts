@@ -1,3 +1,4 @@
+import { hubspotEmulatorFlags, startHubspotEmulator } from './hubspot/index.ts';
 import { netsuiteEmulatorFlags, startNetsuiteEmulator } from './netsuite/index.ts';
 import { salesforceEmulatorFlags, startSalesforceEmulator } from './salesforce/index.ts';
 import { startStripeEmulator, stripeEmulatorFlags } from './stripe/index.ts';
@@ -74,5 +75,12 @@ export const EMULATORS: Record<string, EmulatorEntry> = {
     defaultPort: 12113,
     flags: normalise(netsuiteEmulatorFlags),
     start: (options) => startNetsuiteEmulator(options),
+  },
+  hubspot: {
+    name: 'hubspot',
+    title: 'HubSpot (CRM objects v3, associations v4, search, private-app token, webhooks v3)',
+    defaultPort: 12114,
+    flags: normalise(hubspotEmulatorFlags),
+    start: (options) => startHubspotEmulator(options),
   },
 };
