@@ -1,3 +1,4 @@
+import { chargebeeEmulatorFlags, startChargebeeEmulator } from './chargebee/index.ts';
 import { netsuiteEmulatorFlags, startNetsuiteEmulator } from './netsuite/index.ts';
 import { salesforceEmulatorFlags, startSalesforceEmulator } from './salesforce/index.ts';
 import { startStripeEmulator, stripeEmulatorFlags } from './stripe/index.ts';
@@ -74,5 +75,12 @@ export const EMULATORS: Record<string, EmulatorEntry> = {
     defaultPort: 12113,
     flags: normalise(netsuiteEmulatorFlags),
     start: (options) => startNetsuiteEmulator(options),
+  },
+  chargebee: {
+    name: 'chargebee',
+    title: 'Chargebee (product catalog 2.0 billing, time machine, Basic-auth webhooks)',
+    defaultPort: 12115,
+    flags: normalise(chargebeeEmulatorFlags),
+    start: (options) => startChargebeeEmulator(options),
   },
 };
