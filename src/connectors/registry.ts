@@ -4,12 +4,18 @@
  * `packages/emulators` (see `docs/connectors.md`, "Writing a connector").
  */
 import type { AnyConnectorDefinition, Role } from './definition.ts';
+import { chargebeeConnector } from './chargebee/index.ts';
 import { netsuiteConnector } from './netsuite/index.ts';
 import { salesforceConnector } from './salesforce/index.ts';
 import { stripeConnector } from './stripe/index.ts';
 
 /** Every registered connector. */
-export const CONNECTORS = [salesforceConnector, stripeConnector, netsuiteConnector] as const;
+export const CONNECTORS = [
+  salesforceConnector,
+  stripeConnector,
+  netsuiteConnector,
+  chargebeeConnector,
+] as const;
 
 /** The stack revsync runs when nothing else is chosen (the demo's and the simulator's default). */
 export const DEFAULT_STACK: Readonly<Record<Role, string>> = {
