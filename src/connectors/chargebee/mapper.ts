@@ -12,6 +12,7 @@ import type {
 } from 'chargebee';
 import { toCurrencyCode, type CurrencyCode } from '../../model/currency.ts';
 import type { BillingReason } from '../../model/entities/invoice.ts';
+import type { SubscriptionStatus } from '../../model/entities/subscription.ts';
 import { money, sum, type Money } from '../../model/money.ts';
 import { ValidationError } from '../../model/revsync-error.ts';
 import type {
@@ -191,7 +192,7 @@ export function toBillingSubscription(
   return {
     id: sub.id,
     customerId: sub.customer_id,
-    status: sub.status,
+    status: toSubscriptionStatus(sub.status),
     currency,
     items,
     currentPeriodStart: isoTime(start),
@@ -202,6 +203,27 @@ export function toBillingSubscription(
     ...(context.latestInvoiceId !== undefined && { latestInvoiceId: context.latestInvoiceId }),
     metadata: stringMap(sub.meta_data),
   };
+}
+
+/**
+ * Chargebee's subscription status in the canonical vocabulary (Stripe's words): `in_trial` →
+ * `trialing`, `non_renewing` → `active` (with `cancelAtPeriodEnd`), `cancelled`/`transferred` →
+ * `canceled`, `future` → `incomplete`; a subscription in dunning stays `active`, as in Chargebee.
+ */
+export function toSubscriptionStatus(status: string): SubscriptionStatus {
+  switch (status) {
+    case 'in_trial':
+      return 'trialing';
+    case 'active':
+    case 'non_renewing':
+      return 'active';
+    case 'paused':
+      return 'paused';
+    case 'future':
+      return 'incomplete';
+    default:
+      return 'canceled';
+  }
 }
 
 function toInterval(

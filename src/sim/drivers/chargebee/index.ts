@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Chargebee, { type Invoice, type Subscription } from 'chargebee';
 import { startChargebeeEmulator } from '@revsync/emulators/chargebee';
+import { toSubscriptionStatus } from '../../../connectors/chargebee/mapper.ts';
 import { env } from '../../../connectors/settings.ts';
 import { retry } from '../../retry.ts';
 import {
@@ -242,7 +243,8 @@ function subscriptionFacts(sub: Subscription): BillingSubscriptionFacts {
   return {
     id: sub.id,
     customerId: sub.customer_id,
-    status: sub.status,
+    // In the canonical vocabulary revsync writes to the CRM (Chargebee's `cancelled` is `canceled`).
+    status: toSubscriptionStatus(sub.status),
     currency: (sub.currency_code ?? 'USD').toUpperCase(),
     mrr,
     firstItemId: `${sub.id}:${items[0]?.item_price_id ?? ''}`,
