@@ -5,6 +5,7 @@
  */
 import type { AnyConnectorDefinition, Role } from './definition.ts';
 import { hubspotConnector } from './hubspot/index.ts';
+import { chargebeeConnector } from './chargebee/index.ts';
 import { netsuiteConnector } from './netsuite/index.ts';
 import { salesforceConnector } from './salesforce/index.ts';
 import { stripeConnector } from './stripe/index.ts';
@@ -15,6 +16,7 @@ export const CONNECTORS = [
   stripeConnector,
   netsuiteConnector,
   hubspotConnector,
+  chargebeeConnector,
 ] as const;
 
 /** The stack revsync runs when nothing else is chosen (the demo's and the simulator's default). */

@@ -142,6 +142,7 @@ export async function checkWebhooks<R extends Role>(subject: ContractSubject<R>)
     );
   }
   expect(() => connector.webhooks!.verify(good.body, {}), 'no signature').toThrow(AuthError);
+  if (delivery!.authenticatesBody === false) return; // the scheme cannot see a changed body
   expect(
     () => connector.webhooks!.verify(`${good.body} `, good.headers),
     'a body changed after signing',

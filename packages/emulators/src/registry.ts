@@ -1,4 +1,5 @@
 import { hubspotEmulatorFlags, startHubspotEmulator } from './hubspot/index.ts';
+import { chargebeeEmulatorFlags, startChargebeeEmulator } from './chargebee/index.ts';
 import { netsuiteEmulatorFlags, startNetsuiteEmulator } from './netsuite/index.ts';
 import { salesforceEmulatorFlags, startSalesforceEmulator } from './salesforce/index.ts';
 import { startStripeEmulator, stripeEmulatorFlags } from './stripe/index.ts';
@@ -82,5 +83,12 @@ export const EMULATORS: Record<string, EmulatorEntry> = {
     defaultPort: 12114,
     flags: normalise(hubspotEmulatorFlags),
     start: (options) => startHubspotEmulator(options),
+  },
+  chargebee: {
+    name: 'chargebee',
+    title: 'Chargebee (product catalog 2.0 billing, time machine, Basic-auth webhooks)',
+    defaultPort: 12115,
+    flags: normalise(chargebeeEmulatorFlags),
+    start: (options) => startChargebeeEmulator(options),
   },
 };
