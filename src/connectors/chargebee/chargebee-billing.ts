@@ -8,6 +8,7 @@ import type {
   BillingRefund,
   BillingSubscription,
   BillingSystem,
+  DocumentWindow,
   ReadOptions,
   WriteOptions,
 } from '../ports.ts';
@@ -388,6 +389,43 @@ export class ChargebeeBilling implements BillingSystem {
     return out;
   }
 
+  async *pageInvoices(window: DocumentWindow, options?: ReadOptions) {
+    for await (const page of this.#client.pages('invoices.list', options, (p, h) =>
+      this.#sdk.invoice.list({ ...p, 'sort_by[asc]': 'date', date: dateIn(window) }, h),
+    )) {
+      const out: BillingInvoice[] = [];
+      for (const { invoice } of page) out.push(await this.#toInvoice(invoice, options));
+      yield out;
+    }
+  }
+
+  async *pagePayments(window: DocumentWindow, options?: ReadOptions) {
+    for await (const page of this.#client.pages('transactions.list', options, (p, h) =>
+      this.#sdk.transaction.list({ ...p, type: { is: 'payment' }, date: dateIn(window) }, h),
+    ))
+      yield page.map(({ transaction }) => toBillingPayment(transaction));
+  }
+
+  async *pageRefunds(window: DocumentWindow, options?: ReadOptions) {
+    for await (const page of this.#client.pages('transactions.list', options, (p, h) =>
+      this.#sdk.transaction.list({ ...p, type: { is: 'refund' }, date: dateIn(window) }, h),
+    ))
+      yield page.map(({ transaction }) => ({
+        ...toBillingRefund(transaction),
+        ...(transaction.customer_id !== undefined && { customerId: transaction.customer_id }),
+      }));
+  }
+
+  /** Credit notes, except a refund's own (booked with the refund, as the events do). */
+  async *pageCreditNotes(window: DocumentWindow, options?: ReadOptions) {
+    for await (const page of this.#client.pages('creditNotes.list', options, (p, h) =>
+      this.#sdk.creditNote.list({ ...p, date: dateIn(window) }, h),
+    ))
+      yield page
+        .filter(({ credit_note }) => (credit_note.linked_refunds?.length ?? 0) === 0)
+        .map(({ credit_note }) => toBillingCreditNote(credit_note));
+  }
+
   async #toInvoice(invoice: Invoice, options: ReadOptions | undefined): Promise<BillingInvoice> {
     const priceIds = (invoice.line_items ?? [])
       .filter((l) => l.entity_type !== 'adhoc' && l.entity_id !== undefined)
@@ -511,4 +549,9 @@ export class ChargebeeBilling implements BillingSystem {
     if (map.size >= CACHE_LIMIT) map.delete(map.keys().next().value as K);
     map.set(key, value);
   }
+}
+
+/** Chargebee's `date` filter for a window (`[from, to)` in Unix seconds; `between` is inclusive). */
+function dateIn(window: DocumentWindow): { between: [number, number] } {
+  return { between: [unixSeconds(window.from), unixSeconds(window.to) - 1] };
 }

@@ -105,6 +105,25 @@ export class ChargebeeClient {
     return all;
   }
 
+  /** The list's pages, paging with `offset`, each page its own governed request. */
+  async *pages<T>(
+    operation: string,
+    options: ReadOptions | undefined,
+    page: (
+      params: { limit: number; offset?: string },
+      headers: ChargebeeHeaders,
+    ) => Promise<ChargebeeListPage<T>>,
+  ): AsyncGenerator<T[]> {
+    let offset: string | undefined;
+    do {
+      const res = await this.read(operation, options, (headers) =>
+        page({ limit: this.pageSize, ...(offset !== undefined && { offset }) }, headers),
+      );
+      if (res.list.length > 0) yield res.list;
+      offset = res.next_offset;
+    } while (offset !== undefined && offset !== '');
+  }
+
   async #call<T>(
     operation: string,
     options: ReadOptions | undefined,

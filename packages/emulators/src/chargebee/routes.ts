@@ -756,7 +756,8 @@ export function apiRoutes(ctx: ChargebeeContext): kit.Route[] {
       const items = [...s.creditNotes.values()].filter(
         (n) =>
           matchesString(n.customer_id, p.filter('customer_id')) &&
-          matchesString(n.reference_invoice_id, p.filter('reference_invoice_id')),
+          matchesString(n.reference_invoice_id, p.filter('reference_invoice_id')) &&
+          matchesTime(n.date, p.filter('date'), 'date'),
       );
       return page(items.reverse(), p, (n) => ({ credit_note: n }));
     }),
@@ -775,7 +776,8 @@ export function apiRoutes(ctx: ChargebeeContext): kit.Route[] {
             matchesString(txn.customer_id, p.filter('customer_id')) &&
             matchesString(txn.subscription_id, p.filter('subscription_id')) &&
             matchesString(txn.type, p.filter('type')) &&
-            matchesString(txn.status, p.filter('status')),
+            matchesString(txn.status, p.filter('status')) &&
+            matchesTime(txn.date, p.filter('date'), 'date'),
         )
         .reverse();
       return page(items, p, (txn) => ({ transaction: txn }));
