@@ -1,4 +1,5 @@
 import { netsuiteEmulatorFlags, startNetsuiteEmulator } from './netsuite/index.ts';
+import { quickbooksEmulatorFlags, startQuickbooksEmulator } from './quickbooks/index.ts';
 import { salesforceEmulatorFlags, startSalesforceEmulator } from './salesforce/index.ts';
 import { startStripeEmulator, stripeEmulatorFlags } from './stripe/index.ts';
 
@@ -74,5 +75,12 @@ export const EMULATORS: Record<string, EmulatorEntry> = {
     defaultPort: 12113,
     flags: normalise(netsuiteEmulatorFlags),
     start: (options) => startNetsuiteEmulator(options),
+  },
+  quickbooks: {
+    name: 'quickbooks',
+    title: 'QuickBooks Online (v3 accounting API, query, CDC, Intuit OAuth 2.0)',
+    defaultPort: 12116,
+    flags: normalise(quickbooksEmulatorFlags),
+    start: (options) => startQuickbooksEmulator(options),
   },
 };
