@@ -93,7 +93,8 @@ describe('configuration', () => {
   });
 
   it('validates each connection with its connector, naming the path', () => {
-    const { tokenSecret: _missing, ...erp } = valid.connections.erp!;
+    // `erp` is typed as any registered ERP's connection; this one is NetSuite's.
+    const { tokenSecret: _missing, ...erp } = valid.connections.erp as unknown as Record<string, unknown>;
     expect(problems({ ...valid, connections: { ...valid.connections, erp } })).toEqual([
       'connections.erp.tokenSecret: required',
     ]);

@@ -5,11 +5,17 @@
  */
 import type { AnyConnectorDefinition, Role } from './definition.ts';
 import { netsuiteConnector } from './netsuite/index.ts';
+import { quickbooksConnector } from './quickbooks/index.ts';
 import { salesforceConnector } from './salesforce/index.ts';
 import { stripeConnector } from './stripe/index.ts';
 
 /** Every registered connector. */
-export const CONNECTORS = [salesforceConnector, stripeConnector, netsuiteConnector] as const;
+export const CONNECTORS = [
+  salesforceConnector,
+  stripeConnector,
+  netsuiteConnector,
+  quickbooksConnector,
+] as const;
 
 /** The stack revsync runs when nothing else is chosen (the demo's and the simulator's default). */
 export const DEFAULT_STACK: Readonly<Record<Role, string>> = {
