@@ -15,7 +15,10 @@ export interface QuickbooksEmulatorOptions {
   /** Seeds faults and token values. Default 1. */
   seed?: number;
   faults?: FaultConfigInput | FaultPreset;
-  /** The companies. Default one USD realm, {@link quickbooksEmulatorDefaults}.realmId. */
+  /**
+   * The companies. Default {@link quickbooksEmulatorDefaults}.realms: a USD, a GBP and a EUR
+   * company (the simulator's regions), so `revsync emulate quickbooks` serves it too.
+   */
   realms?: readonly RealmSeed[];
   /** Env `QUICKBOOKS_CLIENT_ID`. */
   clientId?: string;
@@ -77,6 +80,11 @@ export const quickbooksEmulatorDefaults = {
   seed: 1,
   faults: 'none',
   realmId: '9341450000000001',
+  realms: [
+    { realmId: '9341450000000001', homeCurrency: 'USD', companyName: 'Revsync Sim Inc.' },
+    { realmId: '9341450000000002', homeCurrency: 'GBP', companyName: 'Revsync Sim Ltd' },
+    { realmId: '9341450000000003', homeCurrency: 'EUR', companyName: 'Revsync Sim SAS' },
+  ] as readonly RealmSeed[],
   clientId: 'emulator-client-id',
   clientSecret: 'emulator-client-secret',
   refreshTokenPrefix: 'RT1-emulator-',
@@ -166,7 +174,7 @@ export async function startQuickbooksEmulator(
   options: QuickbooksEmulatorOptions = {},
 ): Promise<QuickbooksEmulator> {
   const env = options.env ?? process.env;
-  const realms = options.realms ?? [{ realmId: d.realmId, homeCurrency: 'USD' }];
+  const realms = options.realms ?? d.realms;
   if (realms.length === 0) throw new RangeError('startQuickbooksEmulator: at least one realm');
   const refreshTokens =
     options.refreshTokens ??

@@ -19,12 +19,12 @@ import {
 type QuickbooksClient = ReturnType<typeof createQuickbooksTestClient>;
 type Row = Record<string, unknown>;
 
-/** One company per simulated region, each in the region's home currency. */
-const REALMS = {
-  NA: { realmId: '9341450000000001', homeCurrency: 'USD', companyName: 'Revsync Sim Inc.' },
-  UK: { realmId: '9341450000000002', homeCurrency: 'GBP', companyName: 'Revsync Sim Ltd' },
-  EU: { realmId: '9341450000000003', homeCurrency: 'EUR', companyName: 'Revsync Sim SAS' },
-} as const;
+/**
+ * One company per simulated region, each in the region's home currency: the emulator's default
+ * realms (USD, GBP, EUR), so a simulation can also attach to `revsync emulate quickbooks`.
+ */
+const [NA, UK, EU] = quickbooksEmulatorDefaults.realms;
+const REALMS = { NA: NA!, UK: UK!, EU: EU! };
 
 const KINDS: Record<string, ErpDocumentFacts['kind']> = {
   Invoice: 'invoice',
@@ -133,7 +133,6 @@ export const driver: ErpDriver = {
         ...listen,
         seed: options.seed,
         faults: quickbooksFaults(options.faults),
-        realms: Object.values(REALMS),
         ratePerMinute: options.rateLimits === 'off' ? 0 : d.ratePerMinute,
       }),
     );
@@ -172,7 +171,14 @@ export const driver: ErpDriver = {
           ]),
         ),
       },
-      subsidiaries: { NA: REALMS.NA.realmId, UK: REALMS.UK.realmId, EU: REALMS.EU.realmId },
+      // Japan has no company of its own: its yen customers are a foreign currency in the US
+      // company (multi-currency, QuickBooks' exchange rate to USD).
+      subsidiaries: {
+        NA: REALMS.NA.realmId,
+        UK: REALMS.UK.realmId,
+        EU: REALMS.EU.realmId,
+        JP: REALMS.NA.realmId,
+      },
       actor: new QuickbooksActor(client, realmIds),
       clearFaults: emulator.clearFaults,
       close: emulator.close,
