@@ -50,7 +50,7 @@ function tokenize(q: string): string[] {
 
 function literal(token: string | undefined): Value {
   if (token === undefined) throw queryParserError('a value is missing');
-  if (token.startsWith("'")) return token.slice(1, -1).replace(/\\'|''/g, "'");
+  if (token.startsWith("'")) return token.slice(1, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1');
   if (/^\d/.test(token)) return Number(token);
   if (/^true$/i.test(token)) return true;
   if (/^false$/i.test(token)) return false;

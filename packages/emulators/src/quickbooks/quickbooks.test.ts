@@ -334,6 +334,9 @@ describe('query', () => {
       "select Id, DisplayName from Customer where CurrencyRef in ('JPY', 'EUR')",
     );
     expect(inList.body.QueryResponse.Customer).toHaveLength(1);
+    await qbo('POST', '/customer', customer("O'Brien \\ Sons"));
+    const quoted = await query("select * from Customer where CompanyName = 'O\\'Brien \\\\ Sons'");
+    expect(quoted.body.QueryResponse.Customer[0].CompanyName).toBe("O'Brien \\ Sons");
     const bad = await query('select * from Nothing');
     expect(bad.status).toBe(400);
     expect(bad.body.Fault).toMatchObject({ type: 'QueryParserError', Error: [{ code: '4000' }] });
