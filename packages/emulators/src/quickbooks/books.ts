@@ -450,8 +450,12 @@ export class Books {
         );
       }
     } else if (entity === 'CreditMemo') {
-      out.RemainingCredit = fromMinor(total, currency);
-      out.Balance = fromMinor(total, currency);
+      const used = current ? this.#appliedTo(realm, current.Id) : 0;
+      if (used > total)
+        throw businessRule('the credit memo total is below what it applied', 'TotalAmt');
+      out.RemainingCredit = fromMinor(total - used, currency);
+      out.Balance = fromMinor(total - used, currency);
+      if (current?.LinkedTxn !== undefined) out.LinkedTxn = current.LinkedTxn;
     } else if (entity === 'RefundReceipt') {
       const account = refValue(f.DepositToAccountRef);
       if (account === undefined) throw requiredParam('DepositToAccountRef');
@@ -472,6 +476,7 @@ export class Books {
     if (total < 0) throw businessRule('Payment amount cannot be negative', 'TotalAmt');
     const lines: Body[] = [];
     let applied = 0;
+    let credits = 0;
     for (const [i, raw] of ((Array.isArray(f.Line) ? f.Line : []) as unknown[]).entries()) {
       if (!isObject(raw)) throw invalidValue(`Line[${i}]`, 'a line must be an object');
       const amount = this.#amount(raw.Amount, currency, `Line[${i}].Amount`);
@@ -484,35 +489,43 @@ export class Books {
       }
       const link = linked[0];
       const txnId = String(link.TxnId ?? '');
-      if (link.TxnType !== 'Invoice') {
+      // An invoice line receives money; a credit memo line spends the memo's credit on the
+      // payment's invoices (a zero-total payment applies a credit memo to an invoice).
+      const type = link.TxnType;
+      if (type !== 'Invoice' && type !== 'CreditMemo') {
         throw invalidValue(
           `Line[${i}].LinkedTxn.TxnType`,
-          `the emulator applies payments to invoices only, not ${String(link.TxnType)}`,
+          `the emulator links payments to invoices and credit memos only, not ${String(type)}`,
         );
       }
-      const invoice = this.get(realm, 'Invoice', txnId);
-      if (!invoice) throw invalidReference('LinkedTxn.TxnId', txnId);
-      if (refValue(invoice.CustomerRef) !== customer.Id) {
-        throw businessRule(`invoice ${txnId} belongs to another customer`, `Line[${i}].LinkedTxn`);
+      const doc = this.get(realm, type, txnId);
+      if (!doc) throw invalidReference('LinkedTxn.TxnId', txnId);
+      const what = type === 'Invoice' ? 'invoice' : 'credit memo';
+      if (refValue(doc.CustomerRef) !== customer.Id) {
+        throw businessRule(`${what} ${txnId} belongs to another customer`, `Line[${i}].LinkedTxn`);
       }
-      if (refValue(invoice.CurrencyRef) !== currency) {
-        throw businessRule(`invoice ${txnId} is in another currency`, `Line[${i}].LinkedTxn`);
+      if (refValue(doc.CurrencyRef) !== currency) {
+        throw businessRule(`${what} ${txnId} is in another currency`, `Line[${i}].LinkedTxn`);
       }
       const open =
-        (toMinor(Number(invoice.TotalAmt), currency) ?? 0) -
-        this.#appliedTo(realm, txnId, current?.Id);
+        (toMinor(Number(doc.TotalAmt), currency) ?? 0) - this.#appliedTo(realm, txnId, current?.Id);
       if (amount > open) {
         throw businessRule(
-          `the payment line (${fromMinor(amount, currency)}) is more than invoice ${txnId}'s open balance (${fromMinor(open, currency)})`,
+          `the payment line (${fromMinor(amount, currency)}) is more than ${what} ${txnId}'s open ${type === 'Invoice' ? 'balance' : 'credit'} (${fromMinor(open, currency)})`,
           `Line[${i}].Amount`,
         );
       }
-      applied += amount;
+      if (type === 'Invoice') applied += amount;
+      else credits += amount;
       lines.push({
         Amount: fromMinor(amount, currency),
-        LinkedTxn: [{ TxnId: txnId, TxnType: 'Invoice' }],
+        LinkedTxn: [{ TxnId: txnId, TxnType: type }],
       });
     }
+    if (credits > applied) {
+      throw businessRule('the credit memos apply more than the invoices take', 'Line');
+    }
+    applied -= credits;
     if (applied > total)
       throw businessRule('the lines apply more than the payment total', 'TotalAmt');
     const rate = this.#exchangeRate(realm, f, currency);
@@ -538,6 +551,21 @@ export class Books {
       }
     }
     for (const id of ids) {
+      const memo = this.get(realm, 'CreditMemo', id);
+      if (memo) {
+        const currency = String(refValue(memo.CurrencyRef));
+        const left = (toMinor(Number(memo.TotalAmt), currency) ?? 0) - this.#appliedTo(realm, id);
+        const links = this.all(realm, 'Payment')
+          .filter((p) => this.#paymentLinks(p).has(id))
+          .map((p) => ({ TxnId: p.Id, TxnType: 'Payment' }));
+        this.#store(realm, 'CreditMemo', memo, {
+          ...memo,
+          RemainingCredit: fromMinor(left, currency),
+          Balance: fromMinor(left, currency),
+          LinkedTxn: links,
+        });
+        continue;
+      }
       const invoice = this.get(realm, 'Invoice', id);
       if (!invoice) continue;
       const currency = String(refValue(invoice.CurrencyRef));

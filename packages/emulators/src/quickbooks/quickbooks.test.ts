@@ -252,6 +252,34 @@ describe('entities', () => {
       Line: [{ DetailType: 'SalesItemLineDetail', Amount: 10 }],
     });
     expect(cm.body.CreditMemo).toMatchObject({ TotalAmt: 10, RemainingCredit: 10 });
+    // A zero-amount payment applies the credit memo to the invoice (QuickBooks' way).
+    const inv = (await query("select * from Invoice where DocNumber = 'RS-0001'")).body
+      .QueryResponse.Invoice[0];
+    const apply = await qbo('POST', '/payment', {
+      CustomerRef: { value: customerId },
+      TotalAmt: 0,
+      Line: [
+        { Amount: 10, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] },
+        { Amount: 10, LinkedTxn: [{ TxnId: cm.body.CreditMemo.Id, TxnType: 'CreditMemo' }] },
+      ],
+    });
+    expect(apply.body.Payment).toMatchObject({ TotalAmt: 0, UnappliedAmt: 0 });
+    expect((await qbo('GET', `/invoice/${inv.Id}`)).body.Invoice.Balance).toBe(26.4);
+    expect(
+      (await qbo('GET', `/creditmemo/${cm.body.CreditMemo.Id}`)).body.CreditMemo,
+    ).toMatchObject({
+      RemainingCredit: 0,
+      LinkedTxn: [{ TxnId: apply.body.Payment.Id, TxnType: 'Payment' }],
+    });
+    const again = await qbo('POST', '/payment', {
+      CustomerRef: { value: customerId },
+      TotalAmt: 0,
+      Line: [
+        { Amount: 1, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] },
+        { Amount: 1, LinkedTxn: [{ TxnId: cm.body.CreditMemo.Id, TxnType: 'CreditMemo' }] },
+      ],
+    });
+    expect(again.body.Fault.Error[0].code).toBe('6000');
     const noAccount = await qbo('POST', '/refundreceipt', {
       CustomerRef: { value: customerId },
       Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5 }],
