@@ -381,14 +381,14 @@ describe('change data capture', () => {
     const got = [...(customers.Customer ?? []), ...(invoices.Invoice ?? [])];
     expect(got).toHaveLength(3); // capped
     const seen = new Set(got.map((r: { Id: string }) => r.Id));
-    let cursor = got
-      .map((r: { MetaData: { LastUpdatedTime: string } }) => r.MetaData.LastUpdatedTime)
-      .sort()
-      .at(-1)!;
-    // All of them share a second here; push the clock so later changes have a later time.
+    // The oldest three: the first customers this file created.
+    expect((customers.Customer ?? []).map((c: { DisplayName: string }) => c.DisplayName)).toEqual(
+      ['Acme Corp', 'Tanaka KK', 'Replay Ltd'].slice(0, (customers.Customer ?? []).length),
+    );
+    // Push the clock past every earlier change: a cursor at the new second sees only what follows.
     emu.clock.advance(2_000);
+    const cursor = new Date(emu.clock.now()).toISOString();
     await qbo('POST', '/customer', customer('Later Inc'));
-    cursor = new Date(Date.parse(cursor) + 1000).toISOString();
     const next = await cdc(cursor);
     const later = next.body.CDCResponse[0].QueryResponse[0].Customer;
     expect(later.map((c: { DisplayName: string }) => c.DisplayName)).toEqual(['Later Inc']);
