@@ -94,7 +94,9 @@ describe('configuration', () => {
   });
 
   it('validates each connection with its connector, naming the path', () => {
-    const { tokenSecret: _missing, ...erp } = valid.connections.erp!;
+    // `erp` is typed as any registered ERP's connection; this one is NetSuite's.
+    const netsuite = valid.connections.erp as unknown as Record<string, unknown>;
+    const { tokenSecret: _missing, ...erp } = netsuite;
     expect(problems({ ...valid, connections: { ...valid.connections, erp } })).toEqual([
       'connections.erp.tokenSecret: required',
     ]);

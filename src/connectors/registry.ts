@@ -7,6 +7,7 @@ import type { AnyConnectorDefinition, Role } from './definition.ts';
 import { hubspotConnector } from './hubspot/index.ts';
 import { chargebeeConnector } from './chargebee/index.ts';
 import { netsuiteConnector } from './netsuite/index.ts';
+import { quickbooksConnector } from './quickbooks/index.ts';
 import { salesforceConnector } from './salesforce/index.ts';
 import { stripeConnector } from './stripe/index.ts';
 
@@ -17,6 +18,7 @@ export const CONNECTORS = [
   netsuiteConnector,
   hubspotConnector,
   chargebeeConnector,
+  quickbooksConnector,
 ] as const;
 
 /** The stack revsync runs when nothing else is chosen (the demo's and the simulator's default). */

@@ -1,6 +1,13 @@
 import type { UsageManifestInput, UsageRecordInput } from '../app/usage-service.ts';
 import type { Rng } from '@revsync/emulators/kit';
-import { CATALOG, SIM_REGIONS, annualPrice, companyName } from './catalog.ts';
+import {
+  CATALOG,
+  SIM_REGIONS,
+  annualPrice,
+  companyName,
+  type SimCurrency,
+  type SimRegion,
+} from './catalog.ts';
 import type { BillingActor, CrmActor } from './drivers/driver.ts';
 
 /**
@@ -12,6 +19,8 @@ import type { BillingActor, CrmActor } from './drivers/driver.ts';
 export interface World {
   crm: CrmActor;
   billing: BillingActor;
+  /** The regions new customers are spread over (default {@link SIM_REGIONS}). */
+  regions?: readonly SimRegion[];
 }
 
 /** One simulated customer as the actions created it. */
@@ -20,7 +29,7 @@ export interface SimCustomer {
   accountId: string;
   name: string;
   region: string;
-  currency: 'USD' | 'GBP' | 'EUR';
+  currency: SimCurrency;
   /** Monthly or annual deal (every line of a deal bills on one interval). */
   interval: 'month' | 'year';
   /** Set when this account deliberately duplicates an earlier one. */
@@ -57,9 +66,10 @@ export async function createAccount(
   index: number,
   duplicate?: SimCustomer,
 ): Promise<SimCustomer> {
+  const regions = world.regions ?? SIM_REGIONS;
   const region = duplicate
-    ? SIM_REGIONS.find((r) => r.region === duplicate.region)!
-    : pickWeighted(rng, SIM_REGIONS);
+    ? regions.find((r) => r.region === duplicate.region)!
+    : pickWeighted(rng, regions);
   const country = rng.pick(region.countries);
   const company = companyName(duplicate?.index ?? index, country);
   // A duplicate is the same company typed differently by another rep.

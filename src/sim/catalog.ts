@@ -1,3 +1,6 @@
+/** The currencies the simulated company sells in. */
+export type SimCurrency = 'USD' | 'GBP' | 'EUR' | 'JPY';
+
 /** The simulated company's price list: three products, priced per region currency (minor units). */
 export interface CatalogProduct {
   code: string;
@@ -5,7 +8,7 @@ export interface CatalogProduct {
   interval: 'month' | 'year';
   /** Seats are bought by quantity; flat products always have quantity 1. */
   perSeat: boolean;
-  price: Record<'USD' | 'GBP' | 'EUR', number>;
+  price: Record<SimCurrency, number>;
 }
 
 export const CATALOG: CatalogProduct[] = [
@@ -14,35 +17,69 @@ export const CATALOG: CatalogProduct[] = [
     name: 'Platform seat',
     interval: 'month',
     perSeat: true,
-    price: { USD: 4_900, GBP: 3_900, EUR: 4_500 },
+    price: { USD: 4_900, GBP: 3_900, EUR: 4_500, JPY: 7_400 },
   },
   {
     code: 'API',
     name: 'API add-on',
     interval: 'month',
     perSeat: false,
-    price: { USD: 19_900, GBP: 15_900, EUR: 17_900 },
+    price: { USD: 19_900, GBP: 15_900, EUR: 17_900, JPY: 29_800 },
   },
   {
     code: 'SUP',
     name: 'Premium support',
     interval: 'month',
     perSeat: false,
-    price: { USD: 24_900, GBP: 19_900, EUR: 22_900 },
+    price: { USD: 24_900, GBP: 19_900, EUR: 22_900, JPY: 37_400 },
   },
 ];
 
 /** Annual deals bill every product yearly at ten months' price (two months free). */
-export function annualPrice(product: CatalogProduct, currency: 'USD' | 'GBP' | 'EUR'): number {
+export function annualPrice(product: CatalogProduct, currency: SimCurrency): number {
   return product.price[currency] * 10;
 }
 
+/** A region customers are spread over, with its currency and share of new customers. */
+export interface SimRegion {
+  region: string;
+  currency: SimCurrency;
+  countries: string[];
+  weight: number;
+}
+
 /** Regions as the simulation spreads customers over them (matches the demo configuration). */
-export const SIM_REGIONS = [
-  { region: 'NA', currency: 'USD' as const, countries: ['US', 'US', 'US', 'CA'], weight: 0.45 },
-  { region: 'UK', currency: 'GBP' as const, countries: ['GB'], weight: 0.25 },
-  { region: 'EU', currency: 'EUR' as const, countries: ['DE', 'FR', 'NL'], weight: 0.3 },
+export const SIM_REGIONS: readonly SimRegion[] = [
+  { region: 'NA', currency: 'USD', countries: ['US', 'US', 'US', 'CA'], weight: 0.45 },
+  { region: 'UK', currency: 'GBP', countries: ['GB'], weight: 0.25 },
+  { region: 'EU', currency: 'EUR', countries: ['DE', 'FR', 'NL'], weight: 0.3 },
 ];
+
+/** Japan (yen, no minor unit): in a simulation only when its currency is asked for. */
+const JP_REGION: SimRegion = { region: 'JP', currency: 'JPY', countries: ['JP'], weight: 0.3 };
+
+/**
+ * The regions of a simulation selling in `currencies` (each region's currency), their weights
+ * scaled to sum to one. The default three give {@link SIM_REGIONS} itself, so seeds replay.
+ */
+export function simRegions(
+  currencies: readonly string[] = ['USD', 'GBP', 'EUR'],
+): readonly SimRegion[] {
+  const wanted = new Set(currencies.map((c) => c.toUpperCase()));
+  const all = [...SIM_REGIONS, JP_REGION];
+  const unknown = [...wanted].filter((c) => !all.some((r) => r.currency === c));
+  if (unknown.length > 0 || wanted.size === 0) {
+    throw new RangeError(
+      `currencies: ${unknown.join(', ') || 'none'} (choose from ${all.map((r) => r.currency).join(', ')})`,
+    );
+  }
+  const chosen = all.filter((r) => wanted.has(r.currency));
+  if (chosen.length === SIM_REGIONS.length && chosen.every((r) => SIM_REGIONS.includes(r))) {
+    return SIM_REGIONS;
+  }
+  const total = chosen.reduce((s, r) => s + r.weight, 0);
+  return chosen.map((r) => ({ ...r, weight: r.weight / total }));
+}
 
 const ADJECTIVES = [
   'Blue',

@@ -13,6 +13,7 @@ import type { EngineOptions } from '../engine/engine.ts';
 import { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import { openStore } from '../store/open-store.ts';
 import { setUpCatalog, type World } from './actions.ts';
+import { simRegions } from './catalog.ts';
 import type {
   BillingActor,
   CrmActor,
@@ -53,6 +54,8 @@ export interface EnvironmentOptions {
   configure?: (config: RevsyncConfig) => RevsyncConfig;
   /** The API and dashboard (default: webhooks only). */
   api?: ApiOptions | false;
+  /** The currencies customers buy in, one region each (default USD, GBP, EUR; JPY adds Japan). */
+  currencies?: readonly string[];
 }
 
 /** Everything a simulation, the demo or a flow test works with. */
@@ -110,12 +113,18 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Sim
       cleanups.push(() => system.close());
     }
     const systems = started as SimEnvironment['systems'];
-    const world: World = { crm: systems.crm.actor, billing: systems.billing.actor };
+    const regions = simRegions(options.currencies);
+    const world: World = { crm: systems.crm.actor, billing: systems.billing.actor, regions };
     await setUpCatalog(world);
 
     const dir = mkdtempSync(join(tmpdir(), 'revsync-sim-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const base = simulationConfig(stack, systems, options.usageRecheckMs ?? 1_000);
+    const base = simulationConfig(
+      stack,
+      systems,
+      options.usageRecheckMs ?? 1_000,
+      regions.some((r) => r.region === 'JP'),
+    );
     const config = resolveConfig(
       options.configure ? options.configure(base) : base,
       {
@@ -183,6 +192,7 @@ function simulationConfig(
   stack: Stack,
   systems: SimEnvironment['systems'],
   usageRecheckMs: number,
+  japan: boolean,
 ): RevsyncConfig {
   const circuit = { failureThreshold: 5, openMs: 1_000, maxOpenMs: 8_000 };
   const subsidiaries = systems.erp.subsidiaries ?? {};
@@ -203,6 +213,14 @@ function simulationConfig(
       NA: { subsidiary: subsidiaries.NA ?? '1', currency: 'USD', countries: ['US', 'CA'] },
       UK: { subsidiary: subsidiaries.UK ?? '2', currency: 'GBP', countries: ['GB'] },
       EU: { subsidiary: subsidiaries.EU ?? '3', currency: 'EUR', countries: ['DE', 'FR', 'NL'] },
+      // Japan books where the ERP driver says (a company of its own, or a foreign currency in one).
+      ...(japan && {
+        JP: {
+          subsidiary: subsidiaries.JP ?? subsidiaries.NA ?? '1',
+          currency: 'JPY',
+          countries: ['JP'],
+        },
+      }),
     },
     defaultRegion: 'NA',
     usage: { requiredSources: ['meter-a', 'meter-b'], recheckSeconds: usageRecheckMs / 1000 },

@@ -24,6 +24,8 @@ export interface SimulateOptions {
   logger?: Logger;
   /** Longest wait for revsync to go quiet after each phase (default 10 min). */
   settleTimeoutMs?: number;
+  /** The currencies customers buy in (default USD, GBP, EUR; JPY adds a Japan region). */
+  currencies?: readonly string[];
 }
 
 export interface SimulationResult {
@@ -81,6 +83,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     ...(options.urls !== undefined && { urls: options.urls }),
     ...(options.storeUrl !== undefined && { storeUrl: options.storeUrl }),
     ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.currencies !== undefined && { currencies: options.currencies }),
   });
   try {
     progress(

@@ -1,6 +1,7 @@
 import { hubspotEmulatorFlags, startHubspotEmulator } from './hubspot/index.ts';
 import { chargebeeEmulatorFlags, startChargebeeEmulator } from './chargebee/index.ts';
 import { netsuiteEmulatorFlags, startNetsuiteEmulator } from './netsuite/index.ts';
+import { quickbooksEmulatorFlags, startQuickbooksEmulator } from './quickbooks/index.ts';
 import { salesforceEmulatorFlags, startSalesforceEmulator } from './salesforce/index.ts';
 import { startStripeEmulator, stripeEmulatorFlags } from './stripe/index.ts';
 
@@ -90,5 +91,12 @@ export const EMULATORS: Record<string, EmulatorEntry> = {
     defaultPort: 12115,
     flags: normalise(chargebeeEmulatorFlags),
     start: (options) => startChargebeeEmulator(options),
+  },
+  quickbooks: {
+    name: 'quickbooks',
+    title: 'QuickBooks Online (v3 accounting API, query, CDC, Intuit OAuth 2.0)',
+    defaultPort: 12116,
+    flags: normalise(quickbooksEmulatorFlags),
+    start: (options) => startQuickbooksEmulator(options),
   },
 };

@@ -22,6 +22,10 @@ export function registerSimulateCommand(program: Command): void {
       faultLevel,
       'none',
     )
+    .option(
+      '--currencies <list>',
+      'currencies customers buy in, one region each: USD, GBP, EUR, JPY (default USD,GBP,EUR)',
+    )
     .option('--store <url>', "revsync's store (default: a temporary SQLite file)")
     .option('--json', 'print the result as JSON');
   addStackOptions(command, { urls: true }).action(
@@ -30,6 +34,7 @@ export function registerSimulateCommand(program: Command): void {
       customers: number;
       faults: FaultLevel;
       store?: string;
+      currencies?: string;
       [role: string]: unknown;
       json?: boolean;
     }) => {
@@ -43,6 +48,12 @@ export function registerSimulateCommand(program: Command): void {
           faults: options.faults,
           ...stackChoice(options),
           ...(options.store !== undefined && { storeUrl: options.store }),
+          ...(options.currencies !== undefined && {
+            currencies: options.currencies
+              .split(',')
+              .map((c) => c.trim())
+              .filter(Boolean),
+          }),
           progress: (line, counts) => {
             if (counts) {
               bars[line] ??= new ProgressBar(line.padEnd(9), counts.total);

@@ -34,7 +34,7 @@ export interface StartedSystem<Actor> {
   /** Billing only: the test clock revsync's new customers join (so renewals can be simulated). */
   testClock?: string;
   /** ERP only: the subsidiary (legal entity, company, realm) that books each simulated region. */
-  subsidiaries?: Partial<Record<'NA' | 'UK' | 'EU', string>>;
+  subsidiaries?: Partial<Record<'NA' | 'UK' | 'EU' | 'JP', string>>;
   actor: Actor;
   /** Switches the emulator's faults off (before the books are read). */
   clearFaults(): Promise<void>;
