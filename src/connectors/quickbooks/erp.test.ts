@@ -227,6 +227,74 @@ describe('the ERP port on the emulator', () => {
     ).rejects.toBeInstanceOf(ValidationError);
   });
 
+  it('applies a standing credit memo to an invoice once, and lists the documents for reconciliation', async () => {
+    const customer = {
+      externalId: 'cus_qb_cr_1',
+      name: 'Credit Co',
+      subsidiary: US,
+      currency: 'USD',
+    };
+    await erp.upsertCustomer(customer, write());
+    await erp.upsertCreditMemo(
+      {
+        externalId: 'in_qb_neg_1',
+        customerExternalId: customer.externalId,
+        currency: 'USD',
+        tranDate: '2026-11-20',
+        lines: [{ description: 'Downgrade credit', quantity: 1, amount: usd(3_000) }],
+        total: usd(3_000),
+      },
+      write(),
+    );
+    await erp.upsertInvoice(
+      {
+        externalId: 'in_qb_cr_1',
+        customerExternalId: customer.externalId,
+        subsidiary: US,
+        currency: 'USD',
+        tranDate: '2026-11-25',
+        lines: [{ description: 'Seat', quantity: 1, amount: usd(10_000) }],
+        tax: usd(0),
+        total: usd(10_000),
+      },
+      write(),
+    );
+    const apply = () =>
+      erp.applyCreditMemo!(
+        {
+          creditMemoExternalId: 'in_qb_neg_1',
+          invoiceExternalId: 'in_qb_cr_1',
+          amount: usd(3_000),
+        },
+        write(),
+      );
+    await apply();
+    await apply();
+    expect((await erp.getInvoice('in_qb_cr_1'))?.amountRemaining).toEqual(usd(7_000));
+    expect((await erp.getCreditMemo('in_qb_neg_1'))?.status).toBe('applied');
+
+    const window = { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
+    const all = async (kind: 'invoice' | 'credit_memo' | 'payment') => {
+      const out = [];
+      for await (const page of erp.pageDocuments!(kind, window)) out.push(...page);
+      return out.filter((d) => d.customerExternalId === customer.externalId);
+    };
+    expect(await all('invoice')).toMatchObject([
+      {
+        externalId: 'in_qb_cr_1',
+        subsidiary: US,
+        total: usd(10_000),
+        status: 'open',
+        tranDate: '2026-11-25',
+      },
+    ]);
+    expect(await all('credit_memo')).toMatchObject([
+      { externalId: 'in_qb_neg_1', total: usd(3_000), status: 'paid' },
+    ]);
+    // The zero-total payment that applies the credit is not a payment document.
+    expect(await all('payment')).toEqual([]);
+  });
+
   it('re-reads and retries a sparse update whose SyncToken went stale meanwhile', async () => {
     const customer = {
       externalId: 'cus_qb_stale',

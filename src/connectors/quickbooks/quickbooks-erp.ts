@@ -7,6 +7,7 @@ import {
   type RevsyncError,
 } from '../../model/revsync-error.ts';
 import type {
+  ErpCreditApplication,
   ErpCreditMemo,
   ErpCreditMemoInput,
   ErpCustomer,
@@ -16,6 +17,9 @@ import type {
   ErpPayment,
   ErpPaymentInput,
   ErpSystem,
+  DocumentWindow,
+  ErpDocumentKind,
+  ErpListedDocument,
   ReadOptions,
   WriteOptions,
 } from '../ports.ts';
@@ -26,6 +30,8 @@ import {
   customerName,
   customerTagFor,
   docNumberFor,
+  referenceNote,
+  toQboAmount,
   externalIdFromNote,
   fromQboAmount,
   queryText,
@@ -363,6 +369,152 @@ export class QuickbooksErp implements ErpSystem {
       };
     }
     return undefined;
+  }
+
+  /**
+   * QuickBooks applies a credit memo to an invoice with a zero-total Payment whose lines link
+   * both (the way its UI does). The payment carries a reference derived from the pair, so a
+   * repeat finds it instead of linking again; an existing one is updated to the new amount.
+   */
+  async applyCreditMemo(input: ErpCreditApplication, options: WriteOptions): Promise<void> {
+    const call = callOptions(options, 'creditmemo.apply');
+    const pair = `${input.creditMemoExternalId}>${input.invoiceExternalId}`;
+    for (const realm of this.#client.realmIds) {
+      const memo = await this.#findTransaction(
+        realm,
+        'CreditMemo',
+        input.creditMemoExternalId,
+        call,
+      );
+      if (!memo) continue;
+      const invoice = await this.#findTransaction(realm, 'Invoice', input.invoiceExternalId, call);
+      if (!invoice) {
+        throw new NotFoundError(
+          `invoice ${input.invoiceExternalId} is not in QuickBooks company ${realm}; post it first`,
+          { system: 'quickbooks' },
+        );
+      }
+      const amount = toQboAmount(input.amount);
+      const body = {
+        CustomerRef: memo.CustomerRef,
+        CurrencyRef: memo.CurrencyRef,
+        TxnDate: invoice.TxnDate,
+        TotalAmt: 0,
+        PaymentRefNum: docNumberFor(pair),
+        PrivateNote: referenceNote(pair, `credit ${input.creditMemoExternalId} applied`),
+        Line: [
+          { Amount: amount, LinkedTxn: [{ TxnId: invoice.Id, TxnType: 'Invoice' }] },
+          { Amount: amount, LinkedTxn: [{ TxnId: memo.Id, TxnType: 'CreditMemo' }] },
+        ],
+      };
+      await this.#retryStale(async () => {
+        const existing = await this.#findPayment(realm, pair, call);
+        if (
+          existing &&
+          paymentLinks(existing, input.amount.currency).get(invoice.Id) === input.amount.amount
+        )
+          return;
+        await this.#client.write(
+          realm,
+          'Payment',
+          existing ? { ...body, Id: existing.Id, SyncToken: existing.SyncToken } : body,
+          {
+            ...call,
+            requestId: existing
+              ? `${options.idempotencyKey}:credit:${existing.Id}@${existing.SyncToken}`
+              : `${options.idempotencyKey}:credit:create`,
+          },
+        );
+      });
+      return;
+    }
+    throw new NotFoundError(
+      `credit memo ${input.creditMemoExternalId} is not in QuickBooks; post it first`,
+      { system: 'quickbooks' },
+    );
+  }
+
+  /**
+   * Every invoice, credit (credit memos and refund receipts) or payment dated in the window, in
+   * every company: one query per entity and company (paged by the client), one page each.
+   */
+  async *pageDocuments(
+    kind: ErpDocumentKind,
+    window: DocumentWindow,
+    options?: ReadOptions,
+  ): AsyncGenerator<ErpListedDocument[]> {
+    const call = callOptions(options, `${kind}.list`);
+    const entities =
+      kind === 'invoice'
+        ? ['Invoice']
+        : kind === 'payment'
+          ? ['Payment']
+          : ['CreditMemo', 'RefundReceipt'];
+    const dates = `TxnDate >= ${queryText(window.from.slice(0, 10))} AND TxnDate < ${queryText(window.to.slice(0, 10))}`;
+    for (const realm of this.#client.realmIds) {
+      const customers = new Map<string, string | undefined>();
+      const invoices = new Map<string, string | undefined>();
+      const externalOf = async (
+        cache: Map<string, string | undefined>,
+        entity: 'Customer' | 'Invoice',
+        id: string,
+      ) => {
+        if (!cache.has(id)) {
+          const o = await this.#client.read(realm, entity, id, {
+            ...call,
+            operation: `${entity.toLowerCase()}.get`,
+          });
+          cache.set(id, externalIdFromNote(entity === 'Customer' ? o?.Notes : o?.PrivateNote));
+        }
+        return cache.get(id);
+      };
+      for (const entity of entities) {
+        const rows = await this.#client.query(
+          realm,
+          `select * from ${entity} where ${dates}`,
+          call,
+        );
+        const out: ErpListedDocument[] = [];
+        for (const o of rows) {
+          const currency = toCurrencyCode(refValue(o.CurrencyRef) ?? 'USD');
+          // A zero-total payment only applies a credit memo to an invoice: not a document.
+          if (kind === 'payment' && fromQboAmount(o.TotalAmt, currency).amount === 0) continue;
+          const customerId = refValue(o.CustomerRef) ?? '';
+          const customerExternalId = customerId
+            ? await externalOf(customers, 'Customer', customerId)
+            : undefined;
+          const externalId = externalIdFromNote(o.PrivateNote);
+          const balance = fromQboAmount(o.Balance ?? 0, currency).amount;
+          const doc: ErpListedDocument = {
+            kind,
+            id: qboId(realm, String(o.Id)),
+            ...(externalId !== undefined && { externalId }),
+            ...(customerExternalId !== undefined && { customerExternalId }),
+            customerId: qboId(realm, customerId),
+            subsidiary: realm,
+            total: fromQboAmount(o.TotalAmt, currency),
+            ...(kind !== 'payment' && { tax: taxOf(o, currency) }),
+            tranDate: String(o.TxnDate ?? ''),
+            ...(typeof o.PrivateNote === 'string' && { memo: o.PrivateNote }),
+            status:
+              kind === 'payment' || entity === 'RefundReceipt' || balance === 0 ? 'paid' : 'open',
+          };
+          if (kind === 'payment') {
+            doc.appliedTo = [];
+            for (const [invoiceId, amount] of paymentLinks(o, currency)) {
+              const invoiceExternalId = await externalOf(invoices, 'Invoice', invoiceId);
+              doc.appliedTo.push({
+                ...(invoiceExternalId !== undefined && { invoiceExternalId }),
+                invoiceId: qboId(realm, invoiceId),
+                amount: { amount, currency },
+              });
+            }
+          }
+          out.push(doc);
+        }
+        if (out.length > 0) yield out;
+      }
+    }
   }
 
   /** Customers tagged with this external id, or whose company name is `name`; in every company. */
