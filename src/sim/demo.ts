@@ -88,7 +88,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   }
   const systemOf = (role: Role) => ({ system: env.stack[role], url: env.urls[role] });
   return {
-    url: `http://127.0.0.1:${options.port}`,
+    url: env.runtime.url, // the port actually bound (`--port 0` picks a free one)
     env,
     traffic,
     systems: { crm: systemOf('crm'), billing: systemOf('billing'), erp: systemOf('erp') },
