@@ -68,6 +68,16 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
       await new Promise((r) => setTimeout(r, 50));
     }
     const elapsed = (Date.now() - started) / 1000;
+    // Where the time goes: webhook/poll receipt after the first close, then waiting to start.
+    const stages = await store.db
+      .selectFrom('runs')
+      .innerJoin('canonical_events', 'canonical_events.event_id', 'runs.trigger_event_id')
+      .innerJoin('inbox_events', 'inbox_events.seq', 'canonical_events.inbox_seq')
+      .select(['inbox_events.received_at', 'runs.created_at', 'runs.started_at'])
+      .where('runs.flow', '=', 'quote-to-cash')
+      .execute();
+    const receivedAfterClose = stages.map((r) => r.received_at - started);
+    const waitedToStart = stages.map((r) => (r.started_at ?? r.created_at) - r.created_at);
     const q2c = (await store.runs.list(store.db, { flow: 'quote-to-cash', limit: 10_000 })).map(
       (r) => (r.completedAt ?? 0) - r.createdAt,
     );
@@ -136,6 +146,9 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
           p50_run_ms: percentile(q2c, 50),
           p99_run_ms: percentile(q2c, 99),
           outbound_calls_per_deal: calls / DEALS,
+          // The CRM poll's phase decides how soon the wins are seen: this figure is bimodal.
+          received_p50_ms_after_first_close: percentile(receivedAfterClose, 50),
+          run_wait_to_start_p50_ms: percentile(waitedToStart, 50),
         },
       },
       {
