@@ -22,6 +22,7 @@ import {
   fromBillingPayment,
   fromBillingRefund,
   fromErpListed,
+  isPeriod,
   reconcile,
   type BillingDocument,
   type ErpDocument,
@@ -55,13 +56,12 @@ export interface ReconciliationDeps {
 /** Raised when a connector lacks the reads reconciliation needs. */
 export class ReconUnsupportedError extends Error {}
 
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 /** The widest window: every document a system holds (test clocks run years ahead). */
 const ALL_TIME: DocumentWindow = { from: '1970-01-01T00:00:00Z', to: '2200-01-01T00:00:00Z' };
 
 /** `[first day of the month before, first day of the month after next)`. */
 export function windowAround(period: string): DocumentWindow {
-  if (!PERIOD.test(period)) throw new RangeError(`period must be YYYY-MM, got ${period}`);
+  if (!isPeriod(period)) throw new RangeError(`period must be YYYY-MM, got ${period}`);
   const [y, m] = period.split('-').map(Number) as [number, number];
   const month = (offset: number) => new Date(Date.UTC(y, m - 1 + offset, 1)).toISOString();
   return { from: month(-1), to: month(2) };
@@ -155,21 +155,32 @@ export async function runReconciliation(
     options.period !== undefined
       ? [options.period]
       : [...new Set([...billingDocs, ...erpDocs].map((d) => d.period))].sort();
+  const billingOf = (kind: BillingDocument['kind']) => billingDocs.filter((d) => d.kind === kind);
+  const erpOf = (kind: ErpDocument['kind']) => erpDocs.filter((d) => d.kind === kind);
+  const byKind = {
+    invoices: billingOf('invoice'),
+    payments: billingOf('payment'),
+    refunds: billingOf('refund'),
+    creditNotes: billingOf('credit_note'),
+    erpInvoices: erpOf('invoice'),
+    creditMemos: erpOf('credit_memo'),
+    erpPayments: erpOf('payment'),
+  };
   const reports: ReconReport[] = [];
   for (const period of periods) {
     reports.push(
       await reconcile(
         {
           billing: {
-            invoices: pagesOf(billingDocs.filter((d) => d.kind === 'invoice')),
-            payments: pagesOf(billingDocs.filter((d) => d.kind === 'payment')),
-            refunds: pagesOf(billingDocs.filter((d) => d.kind === 'refund')),
-            creditNotes: pagesOf(billingDocs.filter((d) => d.kind === 'credit_note')),
+            invoices: pagesOf(byKind.invoices),
+            payments: pagesOf(byKind.payments),
+            refunds: pagesOf(byKind.refunds),
+            creditNotes: pagesOf(byKind.creditNotes),
           },
           erp: {
-            invoices: pagesOf(erpDocs.filter((d) => d.kind === 'invoice')),
-            creditMemos: pagesOf(erpDocs.filter((d) => d.kind === 'credit_memo')),
-            payments: pagesOf(erpDocs.filter((d) => d.kind === 'payment')),
+            invoices: pagesOf(byKind.erpInvoices),
+            creditMemos: pagesOf(byKind.creditMemos),
+            payments: pagesOf(byKind.erpPayments),
           },
         },
         {

@@ -137,6 +137,11 @@ export function expectedErpKind(doc: Pick<BillingDocument, 'kind' | 'amount'>): 
 
 const periodOf = (date: string) => date.slice(0, 7);
 
+/** Whether `text` is an accounting period, `YYYY-MM`. */
+export function isPeriod(text: string): boolean {
+  return /^\d{4}-(0[1-9]|1[0-2])$/.test(text);
+}
+
 /** Context the billing port does not carry: the ERP subsidiary of the customer. */
 export interface BillingContext {
   subsidiary?: string;

@@ -79,3 +79,8 @@ export interface Lineage {
   correlationId?: string;
   runIds?: string[];
 }
+
+/** How many document pairs the report matched, whatever the rule. */
+export function matchedCount(report: Pick<ReconReport, 'matches'>): number {
+  return Object.values(report.matches).reduce((a, b) => a + b, 0);
+}

@@ -4,7 +4,7 @@ import type { Role } from '../connectors/definition.ts';
 import { startEnvironment, type FaultLevel, type Stack } from './environment.ts';
 import { checkInvariants, type InvariantReport } from './invariants.ts';
 import { ReconUnsupportedError, runReconciliation } from '../app/reconciliation.ts';
-import type { Discrepancy, DiscrepancyClass } from '../recon/index.ts';
+import { matchedCount, type Discrepancy, type DiscrepancyClass } from '../recon/index.ts';
 import { runScenario, type ScenarioTally } from './scenario.ts';
 
 export type { FaultLevel } from './environment.ts';
@@ -145,7 +145,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     });
     reconciliation.periods = reports.map((r) => r.period);
     for (const r of reports) {
-      reconciliation.matched += Object.values(r.matches).reduce((a, b) => a + b, 0);
+      reconciliation.matched += matchedCount(r);
       reconciliation.inFlight += r.inFlight.length;
       for (const d of r.discrepancies) {
         reconciliation.summary[d.class] = (reconciliation.summary[d.class] ?? 0) + 1;

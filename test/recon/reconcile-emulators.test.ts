@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RevsyncConfig } from '../../src/config/define-config.ts';
 import { runReconciliation } from '../../src/app/reconciliation.ts';
-import type { Discrepancy } from '../../src/recon/index.ts';
+import { matchedCount, type Discrepancy } from '../../src/recon/index.ts';
 import { createAccount, winDeal } from '../../src/sim/actions.ts';
 import { useFlowEnvironment } from '../support/flow-env.ts';
 
@@ -77,10 +77,7 @@ describe('reconciliation against the emulators', () => {
       erp: runtime.connectors.erp.port,
       store: runtime.store,
     });
-    const matched = reports.reduce(
-      (n, r) => n + Object.values(r.matches).reduce((a, b) => a + b, 0),
-      0,
-    );
+    const matched = reports.reduce((n, r) => n + matchedCount(r), 0);
     return {
       reports,
       matched,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../model/revsync-error.ts';
-import type { ReconReport } from '../../recon/index.ts';
+import { isPeriod } from '../../recon/documents.ts';
+import { matchedCount, type ReconReport } from '../../recon/index.ts';
 import { fail, print, table } from '../output.ts';
 
 /** Exit codes of `revsync recon run`: the issue's contract, shared with CI scripts. */
@@ -30,7 +31,7 @@ function formatReports(reports: ReconReport[]): string {
   if (reports.length === 0) return 'no documents in either system for the period';
   const lines: string[] = [];
   for (const r of reports) {
-    const matched = Object.values(r.matches).reduce((a, b) => a + b, 0);
+    const matched = matchedCount(r);
     lines.push(
       `${r.period}: ${r.discrepancies.length === 0 ? 'clean' : `${r.discrepancies.length} discrepancies`}` +
         ` (${matched} matched, ${r.inFlight.length} in flight, ${r.outOfScope.before_sync_start} before sync start)`,
@@ -74,7 +75,7 @@ export function registerReconCommand(program: Command): void {
     .action(async (options: ReconRunOptions) => {
       try {
         // Checked here, not by commander, so that a bad argument exits 1 (error), never 2.
-        if (options.period !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(options.period))
+        if (options.period !== undefined && !isPeriod(options.period))
           throw new ValidationError(`--period must be YYYY-MM, got ${options.period}`);
         const reports = await reconcileFromConfig(options);
         print(

@@ -94,14 +94,7 @@ export class ChargebeeClient {
     ) => Promise<ChargebeeListPage<T>>,
   ): Promise<T[]> {
     const all: T[] = [];
-    let offset: string | undefined;
-    do {
-      const res = await this.read(operation, options, (headers) =>
-        page({ limit: this.pageSize, ...(offset !== undefined && { offset }) }, headers),
-      );
-      all.push(...res.list);
-      offset = res.next_offset;
-    } while (offset !== undefined && offset !== '');
+    for await (const list of this.pages(operation, options, page)) all.push(...list);
     return all;
   }
 

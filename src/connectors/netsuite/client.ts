@@ -253,15 +253,24 @@ export class NetsuiteClient {
     return toSuiteqlPage(res?.body);
   }
 
+  /** A SuiteQL query's pages of 1,000 rows (empty pages are not yielded). */
+  async *suiteqlPages(
+    q: string,
+    options: NetsuiteCallOptions,
+  ): AsyncGenerator<Record<string, string>[]> {
+    for (let offset = 0; ;) {
+      const page = await this.suiteql(q, { ...options, limit: 1000, offset });
+      if (page.items.length > 0) yield page.items;
+      if (!page.hasMore || page.items.length === 0) return;
+      offset += page.items.length;
+    }
+  }
+
   /** Every row of a SuiteQL query, page by page (for small, bounded results). */
   async suiteqlAll(q: string, options: NetsuiteCallOptions): Promise<Record<string, string>[]> {
     const rows: Record<string, string>[] = [];
-    for (let offset = 0; ;) {
-      const page = await this.suiteql(q, { ...options, limit: 1000, offset });
-      rows.push(...page.items);
-      if (!page.hasMore || page.items.length === 0) return rows;
-      offset += page.items.length;
-    }
+    for await (const page of this.suiteqlPages(q, options)) rows.push(...page);
+    return rows;
   }
 }
 

@@ -338,13 +338,10 @@ export class NetsuiteErp implements ErpSystem {
       ` AND t.trandate >= TO_DATE(${day(window.from)}, 'YYYY-MM-DD')` +
       ` AND t.trandate < TO_DATE(${day(window.to)}, 'YYYY-MM-DD')` +
       ' ORDER BY t.id';
-    for (let offset = 0; ;) {
-      const page = await this.#client.suiteql(q, { ...call, limit: 1000, offset });
+    for await (const rows of this.#client.suiteqlPages(q, call)) {
       const out: ErpListedDocument[] = [];
-      for (const row of page.items) out.push(await this.#listed(kind, row, call));
-      if (out.length > 0) yield out;
-      if (!page.hasMore || page.items.length === 0) return;
-      offset += page.items.length;
+      for (const row of rows) out.push(await this.#listed(kind, row, call));
+      yield out;
     }
   }
 

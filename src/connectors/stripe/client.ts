@@ -4,7 +4,7 @@ import type { ReadOptions, WriteOptions } from '../ports.ts';
 import type { OutboundConnection } from '../../gateway/outbound-gateway.ts';
 import { coerceError } from '../../model/revsync-error.ts';
 import { classifyStripeError } from './errors.ts';
-import { walkStripeList } from './list-pages.ts';
+import { stripeListPages, walkStripeList } from './list-pages.ts';
 
 /** The few logger methods the connector uses (pino's `Logger` fits). */
 export interface StripeLogger {
@@ -112,18 +112,14 @@ export class StripeClient {
       request: Stripe.RequestOptions,
     ) => Promise<{ data: T[]; has_more: boolean }>,
   ): AsyncGenerator<T[]> {
-    for (let after: string | undefined; ;) {
-      const { data, has_more } = await this.read(operation, options, (request) =>
+    yield* stripeListPages((after) =>
+      this.read(operation, options, (request) =>
         page(
           { limit: this.pageSize, ...(after !== undefined && { starting_after: after }) },
           request,
         ),
-      );
-      if (data.length > 0) yield data;
-      const last = data.at(-1);
-      if (!has_more || last === undefined) return;
-      after = last.id;
-    }
+      ),
+    );
   }
 
   async #call<T>(
