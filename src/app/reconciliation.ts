@@ -10,6 +10,7 @@
  */
 import type {
   BillingSystem,
+  CrmSystem,
   DocumentPages,
   DocumentWindow,
   ErpDocumentKind,
@@ -25,12 +26,15 @@ import {
   isPeriod,
   reconcile,
   type BillingDocument,
+  type BillingSubscriptionState,
+  type CrmAccountState,
   type ErpDocument,
   type Lineage,
   type ReconReport,
   type Tolerances,
 } from '../recon/index.ts';
 import type { Store } from '../store/store.ts';
+import { monthlyRecurringRevenue } from '../flows/mrr.ts';
 
 /** What to reconcile. */
 export interface ReconciliationOptions {
@@ -41,7 +45,7 @@ export interface ReconciliationOptions {
   syncStart?: string;
   tolerance?: Tolerances;
   /** Called after each page read, for progress output. */
-  onProgress?: (read: { role: 'billing' | 'erp'; kind: string; documents: number }) => void;
+  onProgress?: (read: { role: 'billing' | 'erp' | 'crm'; kind: string; documents: number }) => void;
   read?: ReadOptions;
 }
 
@@ -49,6 +53,11 @@ export interface ReconciliationOptions {
 export interface ReconciliationDeps {
   billing: BillingSystem;
   erp: ErpSystem;
+  /**
+   * The CRM, for `crm_status_mismatch` and `mrr_mismatch`: compared when it and the billing
+   * system have the reads (`pageOpportunityBilling`, `pageSubscriptions`).
+   */
+  crm?: CrmSystem;
   /** revsync's store, for lineage and in-flight runs; absent, neither is reported. */
   store?: Store;
 }
@@ -96,7 +105,7 @@ export async function runReconciliation(
   }
   const window = options.period !== undefined ? windowAround(options.period) : ALL_TIME;
   const read = options.read;
-  const progress = (role: 'billing' | 'erp', kind: string) => (documents: number) =>
+  const progress = (role: 'billing' | 'erp' | 'crm', kind: string) => (documents: number) =>
     options.onProgress?.({ role, kind, documents });
 
   const invoices = await collect(
@@ -147,6 +156,8 @@ export async function runReconciliation(
     );
   }
 
+  const crmSide = await readCrmSide(deps, read, progress);
+
   const { lineage, inFlight } = deps.store
     ? await lineageOf(deps.store)
     : { lineage: new Map<string, Lineage>(), inFlight: new Set<string>() };
@@ -168,6 +179,8 @@ export async function runReconciliation(
   };
   const reports: ReconReport[] = [];
   for (const period of periods) {
+    // Subscriptions are compared with the CRM as they stand now: once, in the newest report.
+    const crm = period === periods.at(-1) ? crmSide : undefined;
     reports.push(
       await reconcile(
         {
@@ -176,12 +189,14 @@ export async function runReconciliation(
             payments: pagesOf(byKind.payments),
             refunds: pagesOf(byKind.refunds),
             creditNotes: pagesOf(byKind.creditNotes),
+            ...(crm && { subscriptions: pagesOf(crm.subscriptions) }),
           },
           erp: {
             invoices: pagesOf(byKind.erpInvoices),
             creditMemos: pagesOf(byKind.creditMemos),
             payments: pagesOf(byKind.erpPayments),
           },
+          ...(crm && { crm: { accounts: pagesOf(crm.accounts) } }),
         },
         {
           period,
@@ -196,6 +211,50 @@ export async function runReconciliation(
   }
   return reports;
 }
+
+/**
+ * The subscriptions revsync linked to a CRM opportunity and what the CRM shows for each, or
+ * `undefined` when either system lacks the read.
+ */
+async function readCrmSide(
+  deps: ReconciliationDeps,
+  read: ReadOptions | undefined,
+  progress: (role: 'crm' | 'billing', kind: string) => (n: number) => void,
+): Promise<{ subscriptions: BillingSubscriptionState[]; accounts: CrmAccountState[] } | undefined> {
+  const { billing, crm } = deps;
+  if (!crm?.pageOpportunityBilling || !billing.pageSubscriptions) return undefined;
+  const subscriptions: BillingSubscriptionState[] = [];
+  for (const sub of await collect(
+    billing.pageSubscriptions(read),
+    (x) => x,
+    progress('billing', 'subscriptions'),
+  )) {
+    const crmId = sub.metadata[CRM_OPPORTUNITY_KEY];
+    if (!crmId) continue;
+    subscriptions.push({
+      id: sub.id,
+      customer: sub.customerId,
+      crmId,
+      status: sub.status,
+      mrr: monthlyRecurringRevenue(sub).amount,
+      currency: sub.currency.toUpperCase(),
+    });
+  }
+  const accounts = await collect(
+    crm.pageOpportunityBilling(read),
+    (o): CrmAccountState => ({
+      id: o.opportunityId,
+      ...(o.subscriptionId !== undefined && { subscriptionId: o.subscriptionId }),
+      ...(o.subscriptionStatus !== undefined && { status: o.subscriptionStatus }),
+      ...(o.mrr !== undefined && { mrr: o.mrr.amount, currency: o.mrr.currency }),
+    }),
+    progress('crm', 'opportunities'),
+  );
+  return { subscriptions, accounts };
+}
+
+/** The subscription metadata key naming the CRM opportunity it came from (written by the flows). */
+const CRM_OPPORTUNITY_KEY = 'revsync_crm_opportunity_id';
 
 async function* pagesOf<T>(items: readonly T[]): AsyncGenerator<readonly T[]> {
   const size = 1000;

@@ -156,6 +156,15 @@ export interface CrmBillingStatus {
   churned?: boolean;
 }
 
+/** An opportunity's billing fields as the CRM shows them (reconciliation's CRM side). */
+export interface CrmOpportunityBilling {
+  opportunityId: string;
+  subscriptionId?: string;
+  subscriptionStatus?: string;
+  /** MRR in the currency written with it. */
+  mrr?: Money;
+}
+
 export interface CrmSystem {
   /** The registered system name (`connections.crm.system`). */
   readonly system: string;
@@ -175,6 +184,11 @@ export interface CrmSystem {
   ): Promise<void>;
   /** Reads the billing fields back (reconciliation and the simulator's invariants). */
   getAccountBilling(accountId: string, options?: ReadOptions): Promise<CrmBillingStatus>;
+  /**
+   * Every opportunity that carries a billing subscription, with its billing fields, one page per
+   * call (reconciliation's `crm_status_mismatch` and `mrr_mismatch`).
+   */
+  pageOpportunityBilling?(options?: ReadOptions): DocumentPages<CrmOpportunityBilling>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -355,6 +369,8 @@ export interface BillingSystem {
   pagePayments?(window: DocumentWindow, options?: ReadOptions): DocumentPages<BillingPayment>;
   pageRefunds?(window: DocumentWindow, options?: ReadOptions): DocumentPages<BillingRefund>;
   pageCreditNotes?(window: DocumentWindow, options?: ReadOptions): DocumentPages<BillingCreditNote>;
+  /** Every subscription, whatever its status (reconciliation against the CRM). */
+  pageSubscriptions?(options?: ReadOptions): DocumentPages<BillingSubscription>;
   /**
    * Bills metered usage for one subscription item and period as a pending invoice item
    * (quantity × the item's unit amount), picked up by the next invoice. Idempotent per

@@ -410,10 +410,13 @@ export async function reconcile(
   }
 
   // 6. Subscriptions against what the CRM shows.
+  let subscriptionsCompared: number | undefined;
   if (sources.billing.subscriptions) {
+    subscriptionsCompared = 0;
     for await (const page of sources.billing.subscriptions) {
       for (const sub of page) {
         if (!subsidiaryOk(sub.subsidiary)) continue;
+        subscriptionsCompared += 1;
         const crm =
           (sub.crmId !== undefined ? crmBy.get(`id:${sub.crmId}`) : undefined) ??
           crmBy.get(`sub:${sub.id}`) ??
@@ -451,5 +454,6 @@ export async function reconcile(
     matches,
     summary,
     outOfScope: { before_sync_start: beforeSyncStart },
+    ...(subscriptionsCompared !== undefined && { subscriptionsCompared }),
   };
 }

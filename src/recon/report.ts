@@ -72,6 +72,8 @@ export interface ReconReport {
   summary: Record<DiscrepancyClass, number>;
   /** Documents left out of scope: dated before the sync start. */
   outOfScope: { before_sync_start: number };
+  /** Subscriptions compared with the CRM (absent when the CRM was not read). */
+  subscriptionsCompared?: number;
 }
 
 /** Lineage revsync knows for a billing document (from its runs and cross-reference map). */

@@ -58,6 +58,8 @@ export interface SimulationReconciliation {
   unsupported?: string;
   periods: string[];
   matched: number;
+  /** Subscriptions whose status and MRR were compared with the CRM (absent: not compared). */
+  subscriptionsCompared?: number;
   inFlight: number;
   summary: Partial<Record<DiscrepancyClass, number>>;
   /** The first 50 discrepancies (all of them are counted in `summary`). */
@@ -137,6 +139,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     const reports = await runReconciliation({
       billing: env.runtime.connectors.billing.port,
       erp: env.runtime.connectors.erp.port,
+      crm: env.runtime.connectors.crm.port,
       store,
     }).catch((caught: unknown) => {
       if (!(caught instanceof ReconUnsupportedError)) throw caught;
@@ -146,6 +149,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     reconciliation.periods = reports.map((r) => r.period);
     for (const r of reports) {
       reconciliation.matched += matchedCount(r);
+      if (r.subscriptionsCompared !== undefined)
+        reconciliation.subscriptionsCompared =
+          (reconciliation.subscriptionsCompared ?? 0) + r.subscriptionsCompared;
       reconciliation.inFlight += r.inFlight.length;
       for (const d of r.discrepancies) {
         reconciliation.summary[d.class] = (reconciliation.summary[d.class] ?? 0) + 1;

@@ -123,6 +123,29 @@ export const crmChecks: Record<string, (world: CrmWorld) => Promise<void>> = {
     });
   },
 
+  async 'lists the opportunities carrying a subscription with their billing fields'({
+    subject,
+    dealId,
+  }) {
+    const { port } = await subject.connect();
+    if (!port.pageOpportunityBilling) return;
+    const status = {
+      subscriptionId: 'sub-contract-2',
+      subscriptionStatus: 'past_due',
+      mrr: { amount: 12_345, currency: 'USD' as const },
+    };
+    await port.updateOpportunityBilling(dealId, status, { idempotencyKey: 'contract-opp-2' });
+    const listed = [];
+    for await (const page of port.pageOpportunityBilling()) listed.push(...page);
+    expect(listed.filter((o) => o.opportunityId === dealId)).toEqual([
+      { opportunityId: dealId, ...status },
+    ]);
+    expect(
+      listed.every((o) => o.subscriptionId !== undefined),
+      'only opportunities with a subscription',
+    ).toBe(true);
+  },
+
   async 'answers NotFoundError for an id that names nothing'({ subject }) {
     const { port } = await subject.connect();
     await rejection(

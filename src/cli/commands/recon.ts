@@ -115,7 +115,12 @@ async function reconcileFromConfig(options: ReconRunOptions): Promise<ReconRepor
   const progress = process.stderr.isTTY && !options.json;
   try {
     return await runReconciliation(
-      { billing: connectors.billing.port, erp: connectors.erp.port, store },
+      {
+        billing: connectors.billing.port,
+        erp: connectors.erp.port,
+        crm: connectors.crm.port,
+        store,
+      },
       {
         ...(options.period !== undefined && { period: options.period }),
         ...(options.subsidiary !== undefined && { subsidiary: options.subsidiary }),

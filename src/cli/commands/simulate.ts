@@ -134,8 +134,13 @@ export function formatReport(r: SimulationResult): string {
     lines.push(`  not run: ${recon.unsupported}`);
   } else {
     lines.push(`  matched ${recon.matched}, in flight ${recon.inFlight}`);
+    lines.push(
+      recon.subscriptionsCompared === undefined
+        ? '  CRM not compared: the CRM or billing connector has no subscription reads'
+        : `  ${recon.subscriptionsCompared} subscriptions' status and MRR compared with the CRM`,
+    );
     if (found.length === 0 && recon.inFlight === 0)
-      lines.push('  clean: billing and the ERP agree');
+      lines.push('  clean: billing, the ERP and the CRM agree');
   }
   for (const [cls, n] of found) lines.push(`  ✗ ${String(n).padStart(4)} × ${cls}`);
   for (const d of recon.discrepancies.slice(0, 20)) lines.push(`    ${d.class}: ${d.message}`);

@@ -416,6 +416,23 @@ export class ChargebeeBilling implements BillingSystem {
       }));
   }
 
+  /** Every subscription (without `latestInvoiceId`, which would cost a call each). */
+  async *pageSubscriptions(options?: ReadOptions) {
+    for await (const page of this.#client.pages('subscriptions.list', options, (p, h) =>
+      this.#sdk.subscription.list({ ...p }, h),
+    )) {
+      const out: BillingSubscription[] = [];
+      for (const { subscription } of page) {
+        const codes = await this.#codesOf(
+          (subscription.subscription_items ?? []).map((i) => i.item_price_id),
+          options,
+        );
+        out.push(toBillingSubscription(subscription, { productCodes: codes }));
+      }
+      yield out;
+    }
+  }
+
   /** Credit notes, except a refund's own (booked with the refund, as the events do). */
   async *pageCreditNotes(window: DocumentWindow, options?: ReadOptions) {
     for await (const page of this.#client.pages('creditNotes.list', options, (p, h) =>

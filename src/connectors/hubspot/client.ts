@@ -133,6 +133,31 @@ export class HubspotClient {
     });
   }
 
+  /** Every record of a type, one page (of 100) per governed call. */
+  async *pages(
+    type: HubspotObjectType,
+    properties: readonly string[],
+    options: ReadOptions = {},
+  ): AsyncGenerator<HubspotRecord[]> {
+    let after: string | undefined;
+    do {
+      const page = await this.call(`${type}.list`, options, (sdk) =>
+        this.#objects.basicApi.getPage(
+          type,
+          100,
+          after,
+          [...properties],
+          undefined,
+          undefined,
+          undefined,
+          sdk,
+        ),
+      );
+      yield page.results.map(toRecord);
+      after = page.paging?.next?.after;
+    } while (after !== undefined);
+  }
+
   /** Records by id, in the order of `ids` (missing ones left out). */
   async batchRead(
     type: HubspotObjectType,

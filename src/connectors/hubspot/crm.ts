@@ -4,6 +4,7 @@ import type {
   CrmAccount,
   CrmBillingStatus,
   CrmOpportunity,
+  CrmOpportunityBilling,
   CrmSystem,
   ReadOptions,
   WriteOptions,
@@ -12,6 +13,7 @@ import type { HubspotClient, HubspotObjectType, HubspotRecord } from './client.t
 import {
   COMPANY_BILLING_PROPERTIES,
   COMPANY_PROPERTIES,
+  DEAL_BILLING_PROPERTIES,
   DEAL_PROPERTIES,
   DEAL_TO_COMPANY_PRIMARY,
   LINE_ITEM_PROPERTIES,
@@ -19,6 +21,7 @@ import {
   toCrmAccount,
   toCompanyCurrency,
   toCrmBillingStatus,
+  toCrmOpportunityBilling,
   toCrmOpportunity,
   toHubspotCompanyBilling,
   toHubspotDealBilling,
@@ -101,6 +104,14 @@ export class HubspotCrm implements CrmSystem {
       options,
     );
     return toCrmBillingStatus(record, this.#defaultCurrency);
+  }
+
+  async *pageOpportunityBilling(options?: ReadOptions): AsyncGenerator<CrmOpportunityBilling[]> {
+    const properties = [...DEAL_BILLING_PROPERTIES, 'deal_currency_code'];
+    for await (const page of this.#client.pages('deals', properties, options))
+      yield page
+        .filter((deal) => deal.properties['revsync_subscription_id'])
+        .map((deal) => toCrmOpportunityBilling(deal, this.#defaultCurrency));
   }
 
   updateAccountBilling(

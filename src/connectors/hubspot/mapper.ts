@@ -4,6 +4,7 @@ import { RevsyncError, ValidationError } from '../../model/revsync-error.ts';
 import type {
   CrmAccount,
   CrmBillingStatus,
+  CrmOpportunityBilling,
   CrmOpportunity,
   CrmOpportunityLine,
   PostalAddress,
@@ -251,6 +252,28 @@ export function toCrmBillingStatus(
   const churned = read.text('revsync_churned');
   if (churned !== undefined) status.churned = churned === 'true';
   return status;
+}
+
+/** A deal's billing write-back properties. MRR in `revsync_mrr_currency`, else the deal's currency. */
+export function toCrmOpportunityBilling(
+  record: HubspotRecord,
+  defaultCurrency: CurrencyCode,
+): CrmOpportunityBilling {
+  const read = reader(record, `deal ${record.id}`);
+  const out: CrmOpportunityBilling = { opportunityId: record.id };
+  const subscriptionId = read.text('revsync_subscription_id');
+  if (subscriptionId) out.subscriptionId = subscriptionId;
+  const subscriptionStatus = read.text('revsync_subscription_status');
+  if (subscriptionStatus) out.subscriptionStatus = subscriptionStatus;
+  const mrr = read.text('revsync_mrr');
+  if (mrr !== undefined) {
+    const currency =
+      read.currency('revsync_mrr_currency') ??
+      read.currency('deal_currency_code') ??
+      defaultCurrency;
+    out.mrr = decimalToMoney(mrr, currency, `deal ${record.id}`, 'revsync_mrr');
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -137,6 +137,16 @@ export class SalesforceClient {
     options: ReadOptions = {},
   ): Promise<T[]> {
     const records: T[] = [];
+    for await (const page of this.queryPages<T>(operation, soql, options)) records.push(...page);
+    return records;
+  }
+
+  /** {@link query} one page at a time, for reads too large to hold. */
+  async *queryPages<T extends SalesforceRecord = SalesforceRecord>(
+    operation: string,
+    soql: string,
+    options: ReadOptions = {},
+  ): AsyncGenerator<T[]> {
     let url: string | undefined = `/query?q=${encodeURIComponent(soql)}`;
     while (url !== undefined) {
       const page: QueryPage = await this.request<QueryPage>(
@@ -144,10 +154,9 @@ export class SalesforceClient {
         { method: 'GET', url },
         options,
       );
-      records.push(...(page.records as T[]));
+      yield page.records as T[];
       url = page.done ? undefined : page.nextRecordsUrl;
     }
-    return records;
   }
 
   /** Reads one record by id with SOQL; a missing (or deleted) record is `NotFoundError`. */

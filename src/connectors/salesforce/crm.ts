@@ -3,6 +3,7 @@ import type {
   CrmAccount,
   CrmBillingStatus,
   CrmOpportunity,
+  CrmOpportunityBilling,
   CrmSystem,
   ReadOptions,
   WriteOptions,
@@ -12,9 +13,11 @@ import type { SalesforceFieldMap } from './fields.ts';
 import {
   accountFieldsToSelect,
   lineItemFieldsToSelect,
+  opportunityBillingFieldsToSelect,
   opportunityFieldsToSelect,
   toCrmAccount,
   toCrmBillingStatus,
+  toCrmOpportunityBilling,
   toCrmOpportunity,
   toIsoTimestamp,
   toSalesforceAccountBilling,
@@ -83,6 +86,14 @@ export class SalesforceCrm implements CrmSystem {
       options,
     );
     return toCrmBillingStatus(record, this.#fields, this.#defaultCurrency);
+  }
+
+  async *pageOpportunityBilling(options?: ReadOptions): AsyncGenerator<CrmOpportunityBilling[]> {
+    const soql =
+      `SELECT ${opportunityBillingFieldsToSelect(this.#fields).join(', ')} FROM Opportunity ` +
+      `WHERE ${this.#fields.opportunity.subscriptionId} != null ORDER BY Id`;
+    for await (const page of this.#client.queryPages('opportunity.billing.list', soql, options))
+      yield page.map((r) => toCrmOpportunityBilling(r, this.#fields, this.#defaultCurrency));
   }
 
   updateAccountBilling(

@@ -6,6 +6,7 @@ import type {
   CrmAccount,
   CrmBillingStatus,
   CrmOpportunity,
+  CrmOpportunityBilling,
   CrmOpportunityLine,
   PostalAddress,
 } from '../ports.ts';
@@ -218,6 +219,33 @@ export function toCrmBillingStatus(
   const churned = read.boolean(f.churned);
   if (churned !== undefined) status.churned = churned;
   return status;
+}
+
+/** An Opportunity's billing fields (the ones {@link toSalesforceOpportunityBilling} writes). */
+export function toCrmOpportunityBilling(
+  record: SfRecord,
+  fields: SalesforceFieldMap,
+  defaultCurrency: CurrencyCode,
+): CrmOpportunityBilling {
+  const base = parse(RecordBase, record, 'Opportunity');
+  const where = `Opportunity ${base.Id}`;
+  const read = reader(record, where);
+  const f = fields.opportunity;
+  const out: CrmOpportunityBilling = { opportunityId: base.Id };
+  const subscriptionId = read.text(f.subscriptionId);
+  if (subscriptionId) out.subscriptionId = subscriptionId;
+  const subscriptionStatus = read.text(f.subscriptionStatus);
+  if (subscriptionStatus) out.subscriptionStatus = subscriptionStatus;
+  const mrr = read.number(f.mrr);
+  if (mrr !== undefined)
+    out.mrr = decimalToMoney(mrr, read.currency(f.currency) ?? defaultCurrency, where, f.mrr);
+  return out;
+}
+
+/** The Opportunity fields {@link toCrmOpportunityBilling} reads. */
+export function opportunityBillingFieldsToSelect(fields: SalesforceFieldMap): string[] {
+  const f = fields.opportunity;
+  return ['Id', 'SystemModstamp', f.subscriptionId, f.subscriptionStatus, f.mrr, f.currency];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -341,6 +341,23 @@ export class StripeBilling implements BillingSystem {
     }
   }
 
+  /**
+   * Every subscription. Prices are expanded but not their products (a fifth level Stripe
+   * refuses): product codes come from revsync's deterministic product ids.
+   */
+  async *pageSubscriptions(options?: ReadOptions) {
+    for await (const page of this.#client.pages('subscriptions.list', options, (p, request) =>
+      this.#sdk.subscriptions.list(
+        { status: 'all', expand: ['data.items.data.price'], ...p },
+        request,
+      ),
+    )) {
+      const out: BillingSubscription[] = [];
+      for (const sub of page) out.push(await this.#toSubscription(sub, options));
+      yield out;
+    }
+  }
+
   async *pagePayments(window: DocumentWindow, options?: ReadOptions) {
     for await (const page of this.#client.pages('paymentIntents.list', options, (p, request) =>
       this.#sdk.paymentIntents.list(
