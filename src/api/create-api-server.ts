@@ -14,7 +14,7 @@ import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { registerRoute, roleNeeded } from './register-route.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
-import type { Access } from './route-spec.ts';
+import { scopeAreasOf, type Access } from './route-spec.ts';
 import { API_ROUTES } from './routes/index.ts';
 
 /** A route as Fastify registered it (what the auth-matrix and OpenAPI tests enumerate). */
@@ -83,6 +83,7 @@ export async function createApiServer(
     keys: new ApiKeys(deps.store, {
       now: () => clock.now(),
       ...(options.bootstrapKeys && { bootstrapKeys: options.bootstrapKeys }),
+      scopeAreas: scopeAreasOf(API_ROUTES),
     }),
     rateLimiter: new KeyRateLimiter({
       now: () => clock.now(),
@@ -129,7 +130,8 @@ export async function createApiServer(
     void reply.code(response.status).send(response.body);
   });
   app.addHook('onRequest', async (request) => {
-    await authenticate(request, api, roleNeeded(request.routeOptions.config.access, metricsAuth));
+    const { access, scope } = request.routeOptions.config;
+    await authenticate(request, api, roleNeeded(access, metricsAuth), scope ?? null);
   });
   app.addHook('preClose', async () => api.streams.close());
   app.addHook('onClose', async () => api.metrics.dispose());

@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'unauthorized'
   | 'invalid_request'
   | 'unavailable'
+  | 'api_key_expired'
+  | 'insufficient_scope'
   // Raised by the canonical model (money, ids, entities); never retryable.
   | ModelErrorCode;
 
@@ -184,6 +186,20 @@ export class LeaseLostError extends RevsyncError {
 export class UnauthorizedError extends RevsyncError {
   constructor(message: string, options?: RevsyncErrorOptions) {
     super('unauthorized', message, false, options);
+  }
+}
+
+/** An API key past its expiry, or a rotated-out secret past its grace period (HTTP 401). */
+export class ApiKeyExpiredError extends RevsyncError {
+  constructor(message: string, options?: RevsyncErrorOptions) {
+    super('api_key_expired', message, false, options);
+  }
+}
+
+/** A valid API key whose scopes do not cover the route (HTTP 403). */
+export class InsufficientScopeError extends RevsyncError {
+  constructor(message: string, options?: RevsyncErrorOptions) {
+    super('insufficient_scope', message, false, options);
   }
 }
 
