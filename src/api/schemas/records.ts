@@ -263,13 +263,10 @@ export const ApiKeyView = z.object({
     description: 'After this the key is refused (api_key_expired); null: never.',
   }),
   expiresAtMs: maybeMs,
-  scopes: z
-    .array(z.string())
-    .nullable()
-    .meta({
-      description:
-        'What the key is limited to besides its role (e.g. usage:write); null: its role only.',
-    }),
+  scopes: z.array(z.string()).nullable().meta({
+    description:
+      'What the key is limited to besides its role (e.g. usage:write); null: its role only.',
+  }),
   rotatedAt: maybeIso.meta({ description: 'When the current secret was issued by a rotation.' }),
   rotatedAtMs: maybeMs,
   previousSecretExpiresAt: maybeIso.meta({
