@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { file } from '../../src/config/define-config.ts';
+import { createLogger } from '../../src/engine/logger.ts';
 import { ApiKeySecret } from '../../src/governance/api-key-secret.ts';
 import { DEMO_KEYS, startDemo, type RunningDemo } from '../../src/sim/demo.ts';
 import type { Stack } from '../../src/sim/environment.ts';
@@ -72,7 +72,8 @@ for (const stack of STACKS) {
           trafficTickMs: 150,
           anyPorts: true,
           stack,
-          logger: pino({ level: 'trace' }, sink),
+          // The logger `revsync demo` makes, at its most talkative, on a sink the test reads.
+          logger: createLogger({ level: 'trace', destination: sink }),
           api: { requestLogging: true },
           configure: (config) => ({
             ...config,
