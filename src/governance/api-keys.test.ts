@@ -128,6 +128,10 @@ for (const dialect of DIALECTS) {
         () =>
           new ApiKeys(store, { bootstrapKeys: [{ name: 'bad', role: 'admin', key: 'secret' }] }),
       ).toThrow(/rsk_<id>_<secret>/);
+      const scoped = new ApiKeys(store, {
+        bootstrapKeys: [{ name: 'meter', role: 'operator', key, scopes: ['usage:write'] }],
+      });
+      await expect(scoped.authenticate(key)).resolves.toMatchObject({ scopes: ['usage:write'] });
     });
 
     it('refuses a key from its expiry on with api_key_expired, and only with the right secret', async () => {
