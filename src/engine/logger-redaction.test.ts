@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.ts';
+import { RetryableError } from '../model/revsync-error.ts';
 import { redactSecrets } from '../model/secret-redaction.ts';
 
 const KEY = 'rsk_demoadmin_revsync-demo-admin-key-0001';
@@ -20,6 +21,13 @@ describe('redactSecrets', () => {
     expect(redactSecrets('Basic dXNlcjpwYXNzd29yZA==')).toBe('Basic [redacted]');
     expect(redactSecrets('nothing secret here: 42 invoices')).toBe(
       'nothing secret here: 42 invoices',
+    );
+  });
+
+  it('masks them in serialized errors (stored exceptions, run errors, API bodies)', () => {
+    const error = new RetryableError(`GET /v1/x?access_token=tok-123456789 failed: ${KEY}`);
+    expect(error.toJSON().message).toBe(
+      'GET /v1/x?access_token=[redacted] failed: rsk_demoadmin_[redacted]',
     );
   });
 

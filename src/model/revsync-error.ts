@@ -6,6 +6,7 @@
  */
 
 import type { ModelErrorCode } from './errors.ts';
+import { redactSecrets } from './secret-redaction.ts';
 
 /** Stable error codes; HTTP error bodies and stored exceptions use exactly these strings. */
 export type ErrorCode =
@@ -71,12 +72,15 @@ export class RevsyncError extends Error {
     if (options.status !== undefined) this.status = options.status;
   }
 
-  /** A plain, JSON-safe description (for storage, logs and HTTP bodies). */
+  /**
+   * A plain, JSON-safe description (for storage, logs and HTTP bodies). The message is free text
+   * that may quote a vendor's answer or a URL, so secrets recognisable in it are masked.
+   */
   toJSON(): SerializedError {
     return {
       name: this.name,
       code: this.code,
-      message: this.message,
+      message: redactSecrets(this.message),
       retryable: this.retryable,
       ...(this.retryAfterMs !== undefined && { retryAfterMs: this.retryAfterMs }),
       ...(this.details !== undefined && { details: this.details }),
