@@ -148,7 +148,7 @@ describe('revsync CLI', () => {
     const result = revsync('start', '--config', file);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(
-      'connections.billing.apiKey: secrets must come from the environment',
+      'connections.billing.apiKey: secrets must not be written in the configuration',
     );
     expect(result.stderr).toContain('regions.NA.currency: an ISO 4217 code such as "EUR"');
     expect(result.stderr).toContain('flows: unknown setting "quoteToCsh"');

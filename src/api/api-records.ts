@@ -259,6 +259,13 @@ export const ApiRecords = {
       revokedAt: iso(key.revokedAt),
       revokedAtMs: key.revokedAt,
       revokedBy: key.revokedBy,
+      expiresAt: iso(key.expiresAt),
+      expiresAtMs: key.expiresAt,
+      scopes: key.scopes,
+      rotatedAt: iso(key.rotatedAt),
+      rotatedAtMs: key.rotatedAt,
+      previousSecretExpiresAt: iso(key.previousSecretExpiresAt),
+      previousSecretExpiresAtMs: key.previousSecretExpiresAt,
       bootstrap: key.bootstrap,
     };
   },

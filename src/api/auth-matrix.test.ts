@@ -56,7 +56,12 @@ describe('API access [sqlite]', () => {
         .map((r) => `${r.method} ${r.url}`)
         .sort();
     expect(byAccess('public')).toEqual(['GET /v1/health', 'GET /v1/openapi.json', 'GET /v1/ready']);
-    expect(byAccess('admin')).toEqual(['DELETE /v1/keys/:id', 'GET /v1/keys', 'POST /v1/keys']);
+    expect(byAccess('admin')).toEqual([
+      'DELETE /v1/keys/:id',
+      'GET /v1/keys',
+      'POST /v1/keys',
+      'POST /v1/keys/:id/rotate',
+    ]);
     // Every write except key management is an operator action; every read is a viewer's.
     for (const r of routes.filter((r) => r.access !== 'public' && r.access !== 'admin')) {
       expect(r.access, `${r.method} ${r.url}`).toBe(

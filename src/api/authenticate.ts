@@ -1,7 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../governance/api-keys.ts';
 import { roleAllows, type Role } from '../governance/roles.ts';
-import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../model/revsync-error.ts';
+import { scopesAllow } from '../governance/api-key-scopes.ts';
+import {
+  ForbiddenError,
+  InsufficientScopeError,
+  RateLimitedError,
+  UnauthorizedError,
+} from '../model/revsync-error.ts';
 import type { ApiContext } from './api-context.ts';
 
 const principals = new WeakMap<FastifyRequest, Principal>();
@@ -24,13 +30,16 @@ function presentedKey(request: FastifyRequest): string | undefined {
 
 /**
  * The API's access check, run before the body is parsed or validated: a route that needs a role
- * gets 401 without a valid key, 429 when the key has used up its rate, and 403 when the key's
- * role is too low. The key is remembered for the handler (its name is the audit actor).
+ * gets 401 without a valid key (`api_key_expired` for an expired one), 429 when the key has used
+ * up its rate, 403 when the key's role is too low, and 403 `insufficient_scope` when the key has
+ * scopes and none covers the route's `scope`. The key is remembered for the handler (its name
+ * is the audit actor).
  */
 export async function authenticate(
   request: FastifyRequest,
   api: ApiContext,
   need: Role | null,
+  scope: string | null = null,
 ): Promise<void> {
   if (need === null) return;
   const key = presentedKey(request);
@@ -51,6 +60,11 @@ export async function authenticate(
   if (!roleAllows(principal.role, need)) {
     throw new ForbiddenError(
       `this needs the ${need} role; API key "${principal.name}" has the ${principal.role} role`,
+    );
+  }
+  if (scope !== null && principal.scopes !== null && !scopesAllow(principal.scopes, scope)) {
+    throw new InsufficientScopeError(
+      `this needs the ${scope} scope; API key "${principal.name}" has ${principal.scopes.join(', ')}`,
     );
   }
   principals.set(request, principal);

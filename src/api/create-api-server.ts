@@ -1,7 +1,13 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import { ApiKeys } from '../governance/api-keys.ts';
 import { KeyRateLimiter } from '../governance/rate-limiter.ts';
 import { NotFoundError } from '../model/revsync-error.ts';
+import { redactSecrets } from '../model/secret-redaction.ts';
 import { RevsyncMetrics } from '../observability/revsync-metrics.ts';
 import type { ApiContext } from './api-context.ts';
 import { API_VERSION } from './api-version.ts';
@@ -14,7 +20,7 @@ import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { registerRoute, roleNeeded } from './register-route.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
-import type { Access } from './route-spec.ts';
+import { scopeAreasOf, type Access } from './route-spec.ts';
 import { API_ROUTES } from './routes/index.ts';
 
 /** A route as Fastify registered it (what the auth-matrix and OpenAPI tests enumerate). */
@@ -25,6 +31,22 @@ export interface RegisteredRoute {
   /** `api`: a route of the API (in the OpenAPI document); `dashboard`: the dashboard's files. */
   surface: 'api' | 'dashboard';
 }
+
+/**
+ * How Fastify's request log lines show a request: its own fields, with secrets in the URL (an
+ * API key in the path or the query string) masked; headers are never logged.
+ */
+const REQUEST_SERIALIZERS = {
+  req(req: FastifyRequest) {
+    return {
+      method: req.method,
+      url: redactSecrets(req.url),
+      host: req.host,
+      remoteAddress: req.ip,
+      remotePort: req.socket?.remotePort,
+    };
+  },
+};
 
 const registeredRoutes = new WeakMap<FastifyInstance, RegisteredRoute[]>();
 
@@ -49,7 +71,8 @@ export async function createApiServer(
 
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; naming the base type keeps the default instance type.
-    loggerInstance: log as FastifyBaseLogger,
+    // The child's serializers win over Fastify's: request URLs are logged with secrets masked.
+    loggerInstance: log.child({}, { serializers: REQUEST_SERIALIZERS }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: options.requestLogging !== true }),
     exposeHeadRoutes: false,
     bodyLimit: options.bodyLimit ?? 1_048_576,
@@ -83,6 +106,7 @@ export async function createApiServer(
     keys: new ApiKeys(deps.store, {
       now: () => clock.now(),
       ...(options.bootstrapKeys && { bootstrapKeys: options.bootstrapKeys }),
+      scopeAreas: scopeAreasOf(API_ROUTES),
     }),
     rateLimiter: new KeyRateLimiter({
       now: () => clock.now(),
@@ -123,13 +147,14 @@ export async function createApiServer(
   });
   app.setNotFoundHandler((request, reply) => {
     const response = toErrorResponse(
-      new NotFoundError(`no route ${request.method} ${request.url.split('?')[0]}`),
+      new NotFoundError(`no route ${request.method} ${redactSecrets(request.url.split('?')[0]!)}`),
       request.id,
     );
     void reply.code(response.status).send(response.body);
   });
   app.addHook('onRequest', async (request) => {
-    await authenticate(request, api, roleNeeded(request.routeOptions.config.access, metricsAuth));
+    const { access, scope } = request.routeOptions.config;
+    await authenticate(request, api, roleNeeded(access, metricsAuth), scope ?? null);
   });
   app.addHook('preClose', async () => api.streams.close());
   app.addHook('onClose', async () => api.metrics.dispose());

@@ -61,6 +61,7 @@ describe('dashboard serving [sqlite]', () => {
       expect((await off.call('viewer', 'GET', '/v1/whoami')).json()).toEqual({
         name: 'viewer-key',
         role: 'viewer',
+        scopes: null,
       });
     } finally {
       await off.close();

@@ -1,5 +1,6 @@
 import { ZodError } from 'zod';
 import { RevsyncError, type ErrorCode, type ErrorDetail } from '../model/revsync-error.ts';
+import { redactSecrets } from '../model/secret-redaction.ts';
 import { toValidationIssues } from '../model/validation.ts';
 import { ERROR_STATUS } from './error-status.ts';
 import type { ErrorBody } from './schemas/common.ts';
@@ -88,12 +89,13 @@ function fromCode(
     body: {
       error: {
         code,
-        message,
+        // A message may quote what was sent (a path, a value): never a secret back.
+        message: redactSecrets(message),
         ...(details !== undefined &&
           details.length > 0 && {
             details: details.map((d) => ({
               ...(d.path !== undefined && { path: d.path }),
-              message: d.message,
+              message: redactSecrets(d.message),
             })),
           }),
       },

@@ -18,6 +18,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_entity: 400,
   invalid_transition: 409,
   unauthorized: 401,
+  api_key_expired: 401,
+  insufficient_scope: 403,
   forbidden: 403,
   not_found: 404,
   conflict: 409,

@@ -36,10 +36,11 @@ describe('key management and error bodies through the API [sqlite]', () => {
     expect((await use('POST', '/v1/replay', { entityKey: 'x' })).statusCode).toBe(403);
     const whoami = await use('GET', '/v1/whoami');
     expect(whoami.statusCode).toBe(200);
-    expect(whoami.json()).toEqual({ name: 'dashboard', role: 'viewer' });
+    expect(whoami.json()).toEqual({ name: 'dashboard', role: 'viewer', scopes: null });
     expect((await h.call('operator', 'GET', '/v1/whoami')).json()).toEqual({
       name: 'operator-key',
       role: 'operator',
+      scopes: null,
     });
 
     const list = (await h.call('admin', 'GET', '/v1/keys')).json().keys;

@@ -4,13 +4,15 @@ import type { Role } from '../governance/roles.ts';
 import type { ApiContext } from './api-context.ts';
 import { principalOf } from './authenticate.ts';
 import { toJsonSchema } from './json-schema.ts';
-import type { Access, RouteSpec } from './route-spec.ts';
+import { scopeOf, type Access, type RouteSpec } from './route-spec.ts';
 import { ErrorBody } from './schemas/common.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route; read by the access check. */
     access?: Access;
+    /** The key scope the route needs (null: any key); read by the access check. */
+    scope?: string | null;
   }
 }
 
@@ -39,7 +41,7 @@ export function registerRoute(app: FastifyInstance, route: RouteSpec, api: ApiCo
   app.route({
     method: route.method,
     url: route.url,
-    config: { access: route.access },
+    config: { access: route.access, scope: scopeOf(route) },
     ...(route.body && {
       preValidation: async (request: FastifyRequest) => {
         sentBodies.set(request, structuredClone(request.body));

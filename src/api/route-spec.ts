@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Principal } from '../governance/api-keys.ts';
+import { routeScope } from '../governance/api-key-scopes.ts';
 import type { Role } from '../governance/roles.ts';
 import type { ApiContext } from './api-context.ts';
 
@@ -43,8 +44,13 @@ export interface RouteSpec<
   operationId: string;
   summary: string;
   description?: string;
-  /** OpenAPI tag (a section of the reference). */
+  /** OpenAPI tag (a section of the reference); also the area of the route's key scope. */
   tag: string;
+  /**
+   * The scope area when it is not the tag; `null`: any valid key may call the route whatever
+   * its scopes (`/v1/whoami`). The scope is `<area>:read` for GET and `<area>:write` otherwise.
+   */
+  scopeArea?: string | null;
   params?: Params;
   query?: Query;
   body?: Body;
@@ -59,6 +65,22 @@ export interface RouteSpec<
   handler(
     ctx: RouteContext<z.output<Params>, z.output<Query>, z.output<Body>>,
   ): Promise<z.input<Reply> | undefined>;
+}
+
+/** The key scope a route needs (`usage:write`), or null when any valid key may call it. */
+export function scopeOf(route: Pick<RouteSpec, 'tag' | 'method' | 'scopeArea'>): string | null {
+  const area = route.scopeArea === undefined ? route.tag : route.scopeArea;
+  return area === null ? null : routeScope(area, route.method);
+}
+
+/** Every scope area of these routes (what a key's scopes may name). */
+export function scopeAreasOf(routes: readonly RouteSpec[]): string[] {
+  const areas = new Set<string>();
+  for (const route of routes) {
+    const scope = scopeOf(route);
+    if (scope !== null) areas.add(scope.split(':')[0]!);
+  }
+  return [...areas].sort();
 }
 
 /** Declares a route with its types inferred from its schemas. */

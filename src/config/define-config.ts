@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { ROLES, type ConnectorDefinition, type Role } from '../connectors/definition.ts';
 import type { CONNECTORS } from '../connectors/registry.ts';
 import type { limitsSchema, circuitSchema } from '../connectors/settings.ts';
-import { envRef, url, setting } from '../connectors/settings.ts';
+import { envRef, fileRef, url, setting } from '../connectors/settings.ts';
 
-export { env, type EnvRef } from '../connectors/settings.ts';
+export { env, file, type EnvRef, type FileRef } from '../connectors/settings.ts';
 
 const role = z.enum(ROLES as [Role, ...Role[]]);
 
@@ -88,9 +88,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       /**
        * The Ed25519 private key that signs checkpoints (PKCS #8 PEM, or its DER in base64):
-       * `env('REVSYNC_AUDIT_KEY')` (or `REVSYNC_AUDIT_KEY_FILE`), or the path of a PEM file.
+       * `env('REVSYNC_AUDIT_KEY')` (or `REVSYNC_AUDIT_KEY_FILE`), `file('/path')`, or the
+       * path of a PEM file.
        */
-      signingKey: z.union([envRef, z.string().min(1)], {
+      signingKey: z.union([envRef, fileRef, z.string().min(1)], {
         error: (issue) =>
           issue.input === undefined
             ? 'required: env("NAME") or the path of a PEM file'

@@ -1,6 +1,7 @@
 export {
   defineConfig,
   env,
+  file,
   configSchema,
   FLOW_NAMES,
   FLOW_ROLES,
@@ -8,6 +9,7 @@ export {
   type ConnectionsInput,
   type RevsyncConfig,
   type EnvRef,
+  type FileRef,
   type FlowName,
 } from './define-config.ts';
 export {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineConfig, env } from './define-config.ts';
+import { defineConfig, env, file } from './define-config.ts';
 import { ConfigError, loadConfig, resolveConfig } from './load-config.ts';
 
 const ENV = {
@@ -74,7 +74,7 @@ describe('configuration', () => {
     };
     expect(problems(broken)).toEqual(
       expect.arrayContaining([
-        'connections.billing.apiKey: secrets must come from the environment: write env("NAME") instead of the value',
+        'connections.billing.apiKey: secrets must not be written in the configuration: write env("NAME") or file("/path") instead of the value',
         'flows: unknown setting "quoteToCsh"',
       ]),
     );
@@ -129,6 +129,50 @@ describe('configuration', () => {
     const { STRIPE_API_KEY: _unset, ...rest } = ENV;
     const config = resolveConfig(valid, { ...rest, STRIPE_API_KEY_FILE: file });
     expect(config.connections.billing?.apiKey).toBe('sk_test_from_file');
+  });
+
+  it('reads a secret from file() and names the setting, never the secret, when it cannot', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'revsync-secret-'));
+    const path = join(dir, 'netsuite-token-secret');
+    writeFileSync(path, 'ts-from-file\r\n');
+    const erp = { ...valid.connections.erp!, tokenSecret: file(path) };
+    const config = resolveConfig({ ...valid, connections: { ...valid.connections, erp } }, ENV);
+    expect(config.connections.erp?.tokenSecret).toBe('ts-from-file');
+
+    const missing = { ...erp, tokenSecret: file(join(dir, 'nope')) };
+    expect(problems({ ...valid, connections: { ...valid.connections, erp: missing } })).toEqual([
+      `connections.erp.tokenSecret: cannot read ${join(dir, 'nope')} (from file()): no such file`,
+    ]);
+    writeFileSync(join(dir, 'empty'), '\n');
+    const empty = { ...erp, tokenSecret: file(join(dir, 'empty')) };
+    expect(problems({ ...valid, connections: { ...valid.connections, erp: empty } })).toEqual([
+      `connections.erp.tokenSecret: ${join(dir, 'empty')} (from file()) is empty`,
+    ]);
+    // A literal secret is still refused.
+    const literal = { ...erp, tokenSecret: 'ts-in-the-file' };
+    const refused = problems({ ...valid, connections: { ...valid.connections, erp: literal } });
+    expect(refused).toEqual([
+      'connections.erp.tokenSecret: secrets must not be written in the configuration: write env("NAME") or file("/path") instead of the value',
+    ]);
+  });
+
+  it('refuses NAME and NAME_FILE both set, and names an unreadable NAME_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'revsync-secret-'));
+    const path = join(dir, 'stripe-key');
+    writeFileSync(path, 'sk_test_from_file-secret-value\n');
+    const both = problems(valid, { ...ENV, STRIPE_API_KEY_FILE: path });
+    expect(both).toEqual([
+      'connections.billing.apiKey: both STRIPE_API_KEY and STRIPE_API_KEY_FILE are set; set one of them',
+    ]);
+    const { STRIPE_API_KEY: _unset, ...rest } = ENV;
+    const gone = problems(valid, { ...rest, STRIPE_API_KEY_FILE: join(dir, 'gone') });
+    expect(gone).toEqual([
+      `connections.billing.apiKey: cannot read ${join(dir, 'gone')} (from STRIPE_API_KEY_FILE): no such file`,
+    ]);
+    expect(problems(valid, rest)).toEqual([
+      'connections.billing.apiKey: environment variable STRIPE_API_KEY is not set',
+    ]);
+    for (const text of [...both, ...gone]) expect(text).not.toContain('secret-value');
   });
 
   it('loads a config file and explains a missing default export', async () => {

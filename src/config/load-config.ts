@@ -4,7 +4,12 @@ import { pathToFileURL } from 'node:url';
 import { ValidationError, type ErrorDetail } from '../model/revsync-error.ts';
 import { ROLES, type Role } from '../connectors/definition.ts';
 import { connectorFor, connectorsFor, DEFAULT_STACK } from '../connectors/registry.ts';
-import { commonConnectionSettings, isEnvRef, type Resolved } from '../connectors/settings.ts';
+import {
+  commonConnectionSettings,
+  isEnvRef,
+  isFileRef,
+  type Resolved,
+} from '../connectors/settings.ts';
 import type { CircuitOptions } from '../gateway/circuit-breaker.ts';
 import type { GovernorLimits } from '../gateway/governor.ts';
 import {
@@ -150,8 +155,10 @@ function resolveAudit(
   const path = 'audit.signingKey';
   let text: string | undefined;
   let from: string;
-  if (isEnvRef(input.signingKey)) {
-    from = `environment variable ${input.signingKey.env}`;
+  if (isEnvRef(input.signingKey) || isFileRef(input.signingKey)) {
+    from = isEnvRef(input.signingKey)
+      ? `environment variable ${input.signingKey.env}`
+      : resolve(input.signingKey.file);
     const before = problems.length;
     const value = resolveRefs(input.signingKey, ['audit', 'signingKey'], environment, problems);
     if (problems.length === before) text = value as string;
@@ -301,19 +308,27 @@ function resolveRefs(
   problems: ErrorDetail[],
 ): unknown {
   if (isEnvRef(value)) {
+    const setting = path.join('.');
     const file = environment[`${value.env}_FILE`];
-    const found =
-      environment[value.env] ||
-      (file ? readSecretFile(file, path, problems) : undefined) ||
-      value.default;
-    if (found === undefined || found === '') {
+    const direct = environment[value.env];
+    if (direct !== undefined && direct !== '' && file) {
       problems.push({
-        path: path.join('.'),
-        message: `environment variable ${value.env} is not set`,
+        path: setting,
+        message: `both ${value.env} and ${value.env}_FILE are set; set one of them`,
       });
       return '';
     }
-    return found;
+    if (direct !== undefined && direct !== '') return direct;
+    if (file) return readSecretFile(file, `${value.env}_FILE`, setting, problems) ?? '';
+    if (value.default !== undefined && value.default !== '') return value.default;
+    problems.push({
+      path: setting,
+      message: `environment variable ${value.env} is not set`,
+    });
+    return '';
+  }
+  if (isFileRef(value)) {
+    return readSecretFile(resolve(value.file), 'file()', path.join('.'), problems) ?? '';
   }
   if (Array.isArray(value))
     return value.map((v, i) => resolveRefs(v, [...path, i], environment, problems));
@@ -328,19 +343,38 @@ function resolveRefs(
   return value;
 }
 
-/** A secret mounted as a file (`NAME_FILE=/run/secrets/name`): its contents, trailing newline cut. */
+/**
+ * A secret mounted as a file (`NAME_FILE=/run/secrets/name` or `file('/run/secrets/name')`): its
+ * contents, one trailing newline cut. A problem names the setting and the file, never contents.
+ */
 function readSecretFile(
   file: string,
-  path: (string | number)[],
+  via: string,
+  setting: string,
   problems: ErrorDetail[],
 ): string | undefined {
+  let text: string;
   try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    text = readFileSync(file, 'utf8');
   } catch (caught) {
-    problems.push({
-      path: path.join('.'),
-      message: `cannot read ${file}: ${caught instanceof Error ? caught.message : String(caught)}`,
-    });
+    const code = (caught as { code?: unknown }).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : typeof code === 'string'
+              ? code
+              : 'unreadable';
+    problems.push({ path: setting, message: `cannot read ${file} (from ${via}): ${why}` });
     return undefined;
   }
+  const value = text.replace(/\r?\n$/, '');
+  if (value === '') {
+    problems.push({ path: setting, message: `${file} (from ${via}) is empty` });
+    return undefined;
+  }
+  return value;
 }

@@ -12,13 +12,30 @@ export interface EnvRef {
   readonly default?: string;
 }
 
+/** A value read from a file when the configuration is loaded (a mounted secret). */
+export interface FileRef {
+  readonly file: string;
+}
+
+/** Where a setting's value comes from at load time: an environment variable or a file. */
+export type ValueRef = EnvRef | FileRef;
+
 /**
- * Reads a value from the environment at load time. Credentials must come through `env()`: the
- * configuration file may be committed, secrets may not. `NAME_FILE` (a path) is read instead
- * when `NAME` is not set, for secrets mounted as files.
+ * Reads a value from the environment at load time. Credentials must come through `env()` or
+ * `file()`: the configuration file may be committed, secrets may not. When `NAME` is not set,
+ * `NAME_FILE` (a path) is read instead, for secrets mounted as files (Docker, Kubernetes);
+ * setting both is an error.
  */
 export function env(name: string, fallback?: string): EnvRef {
   return fallback === undefined ? { env: name } : { env: name, default: fallback };
+}
+
+/**
+ * Reads a value from a file at load time (`file('/run/secrets/stripe-api-key')`): its contents
+ * with one trailing newline cut. A relative path is taken from the working directory.
+ */
+export function file(path: string): FileRef {
+  return { file: path };
 }
 
 /** An `env()` reference as written in the configuration. */
@@ -27,18 +44,25 @@ export const envRef = z.strictObject({
   default: z.string().optional(),
 });
 
-/** A secret: only from the environment, never a literal in the file. */
-export const secret = z.custom<EnvRef>((value) => envRef.safeParse(value).success, {
+/** A `file()` reference as written in the configuration. */
+export const fileRef = z.strictObject({ file: z.string().min(1, 'the path of a file') });
+
+const valueRef = z.union([envRef, fileRef]);
+
+/** A secret: only from the environment or a file, never a literal in the configuration. */
+export const secret = z.custom<ValueRef>((value) => valueRef.safeParse(value).success, {
   error: (issue) =>
     typeof issue.input === 'string'
-      ? 'secrets must come from the environment: write env("NAME") instead of the value'
+      ? 'secrets must not be written in the configuration: write env("NAME") or file("/path") instead of the value'
       : issue.input === undefined
         ? 'required'
-        : 'expected env("NAME")',
+        : 'expected env("NAME") or file("/path")',
 });
 
-/** A plain setting: a literal or from the environment. */
-export const setting = z.union([z.string().min(1), envRef], { error: requiredOr('a string') });
+/** A plain setting: a literal, from the environment, or from a file. */
+export const setting = z.union([z.string().min(1), envRef, fileRef], {
+  error: requiredOr('a string'),
+});
 
 /** A URL: a literal or from the environment. */
 export const url = z.union([z.url(), envRef], { error: requiredOr('a URL') });
@@ -70,8 +94,8 @@ export const commonConnectionSettings = {
   pollIntervalMs: z.int().positive().optional(),
 };
 
-/** Replaces every `env()` reference in T by the string it resolved to. */
-export type Resolved<T> = T extends EnvRef
+/** Replaces every `env()` and `file()` reference in T by the string it resolved to. */
+export type Resolved<T> = T extends EnvRef | FileRef
   ? string
   : T extends (infer U)[]
     ? Resolved<U>[]
@@ -88,5 +112,15 @@ export function isEnvRef(value: unknown): value is EnvRef {
     value !== null &&
     typeof (value as EnvRef).env === 'string' &&
     Object.keys(value).every((k) => k === 'env' || k === 'default')
+  );
+}
+
+/** True for a `file()` reference. */
+export function isFileRef(value: unknown): value is FileRef {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as FileRef).file === 'string' &&
+    Object.keys(value).length === 1
   );
 }

@@ -6,6 +6,7 @@
  */
 
 import type { ModelErrorCode } from './errors.ts';
+import { redactSecrets } from './secret-redaction.ts';
 
 /** Stable error codes; HTTP error bodies and stored exceptions use exactly these strings. */
 export type ErrorCode =
@@ -26,6 +27,8 @@ export type ErrorCode =
   | 'unauthorized'
   | 'invalid_request'
   | 'unavailable'
+  | 'api_key_expired'
+  | 'insufficient_scope'
   // Raised by the canonical model (money, ids, entities); never retryable.
   | ModelErrorCode;
 
@@ -69,12 +72,15 @@ export class RevsyncError extends Error {
     if (options.status !== undefined) this.status = options.status;
   }
 
-  /** A plain, JSON-safe description (for storage, logs and HTTP bodies). */
+  /**
+   * A plain, JSON-safe description (for storage, logs and HTTP bodies). The message is free text
+   * that may quote a vendor's answer or a URL, so secrets recognisable in it are masked.
+   */
   toJSON(): SerializedError {
     return {
       name: this.name,
       code: this.code,
-      message: this.message,
+      message: redactSecrets(this.message),
       retryable: this.retryable,
       ...(this.retryAfterMs !== undefined && { retryAfterMs: this.retryAfterMs }),
       ...(this.details !== undefined && { details: this.details }),
@@ -184,6 +190,20 @@ export class LeaseLostError extends RevsyncError {
 export class UnauthorizedError extends RevsyncError {
   constructor(message: string, options?: RevsyncErrorOptions) {
     super('unauthorized', message, false, options);
+  }
+}
+
+/** An API key past its expiry, or a rotated-out secret past its grace period (HTTP 401). */
+export class ApiKeyExpiredError extends RevsyncError {
+  constructor(message: string, options?: RevsyncErrorOptions) {
+    super('api_key_expired', message, false, options);
+  }
+}
+
+/** A valid API key whose scopes do not cover the route (HTTP 403). */
+export class InsufficientScopeError extends RevsyncError {
+  constructor(message: string, options?: RevsyncErrorOptions) {
+    super('insufficient_scope', message, false, options);
   }
 }
 

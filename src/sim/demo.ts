@@ -1,11 +1,13 @@
 import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createRng } from '@revsync/emulators/kit';
+import type { ApiOptions } from '../api/api-options.ts';
 import type { BootstrapKey } from '../governance/api-keys.ts';
 import type { Role } from '../connectors/definition.ts';
 import { parseStoreUrl } from '../store/open-store.ts';
 import {
   startEnvironment,
+  type EnvironmentOptions,
   type FaultLevel,
   type SimEnvironment,
   type Stack,
@@ -35,6 +37,10 @@ export interface DemoOptions {
   storeUrl?: string;
   logger: Logger;
   trafficTickMs?: number;
+  /** Changes to the configuration (tests: an audit signing key). */
+  configure?: EnvironmentOptions['configure'];
+  /** API settings besides the demo keys (tests: request logging). */
+  api?: Omit<ApiOptions, 'bootstrapKeys'>;
 }
 
 /** A running demo and how to stop it. */
@@ -68,7 +74,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     port: options.port,
     logger: options.logger,
     engine: { defaultRetry: { maxAttempts: 10, initialDelayMs: 500, maxDelayMs: 15_000 } },
-    api: { bootstrapKeys: DEMO_KEYS },
+    api: { ...options.api, bootstrapKeys: DEMO_KEYS },
+    ...(options.configure && { configure: options.configure }),
   });
   let traffic: DemoTraffic | undefined;
   try {

@@ -15,12 +15,30 @@ export interface ApiKeyRecord {
   lastUsedAt: number | null;
   revokedAt: number | null;
   revokedBy: string | null;
+  /** After this every secret of the key is refused; null: never. */
+  expiresAt: number | null;
+  /** What the key is limited to on top of its role; null: the role alone decides. */
+  scopes: string[] | null;
+  /** When the current secret was issued by a rotation; null: never rotated. */
+  rotatedAt: number | null;
+  /** The secret the last rotation replaced, accepted until `previousSecretExpiresAt`. */
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: number | null;
 }
 
 export type NewApiKey = Pick<
   ApiKeyRecord,
   'id' | 'name' | 'role' | 'secretHash' | 'createdAt' | 'createdBy'
->;
+> &
+  Partial<Pick<ApiKeyRecord, 'expiresAt' | 'scopes'>>;
+
+/** A rotation: the new secret's hash, the old one's end of grace, the key's new expiry. */
+export interface ApiKeyRotation {
+  secretHash: string;
+  at: number;
+  previousSecretExpiresAt: number;
+  expiresAt: number | null;
+}
 
 /** Rows ↔ records for `api_keys`. */
 export const ApiKeyRepository = {
@@ -46,6 +64,11 @@ export const ApiKeyRepository = {
           last_used_at: null,
           revoked_at: null,
           revoked_by: null,
+          expires_at: key.expiresAt ?? null,
+          scopes: key.scopes ? JSON.stringify(key.scopes) : null,
+          rotated_at: null,
+          previous_secret_hash: null,
+          previous_secret_expires_at: null,
         })
         .execute();
     } catch (caught) {
@@ -81,6 +104,34 @@ export const ApiKeyRepository = {
     return Number(result.numUpdatedRows) === 1;
   },
 
+  /**
+   * Gives a key that is not revoked a new secret; the current one becomes the previous secret
+   * (any older previous secret is dropped). False when there is no such key or it is revoked.
+   */
+  async rotate(db: Executor, id: string, rotation: ApiKeyRotation): Promise<boolean> {
+    const current = await db
+      .selectFrom('api_keys')
+      .select('secret_hash')
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!current) return false;
+    const result = await db
+      .updateTable('api_keys')
+      .set({
+        secret_hash: rotation.secretHash,
+        rotated_at: rotation.at,
+        previous_secret_hash: current.secret_hash,
+        previous_secret_expires_at: rotation.previousSecretExpiresAt,
+        expires_at: rotation.expiresAt,
+      })
+      .where('id', '=', id)
+      .where('secret_hash', '=', current.secret_hash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  },
+
   /** Records that the key was used (callers throttle this; it is a hint, not an audit). */
   async touch(db: Executor, id: string, at: number): Promise<void> {
     await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
@@ -103,5 +154,11 @@ function toApiKeyRecord(row: Selectable<ApiKeyTable>): ApiKeyRecord {
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
     revokedBy: row.revoked_by,
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
+    rotatedAt: row.rotated_at === null ? null : Number(row.rotated_at),
+    previousSecretHash: row.previous_secret_hash,
+    previousSecretExpiresAt:
+      row.previous_secret_expires_at === null ? null : Number(row.previous_secret_expires_at),
   };
 }

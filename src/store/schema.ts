@@ -247,4 +247,10 @@ export interface ApiKeyTable {
   last_used_at: Millis | null;
   revoked_at: Millis | null;
   revoked_by: string | null;
+  expires_at: Millis | null;
+  /** JSON array of scopes; null = the role alone decides. */
+  scopes: JsonText | null;
+  rotated_at: Millis | null;
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: Millis | null;
 }

@@ -10,17 +10,26 @@ export const whoamiRoutes = [
     access: 'viewer',
     operationId: 'whoami',
     tag: 'keys',
+    scopeArea: null,
     summary: 'The name and role of the API key that made the request',
     description:
       'Any valid key may ask. The dashboard calls it at sign-in to check the key and to decide which actions to offer; the server still checks the role of every write.',
     response: z.object({
       name: z.string().meta({ description: 'The key’s name: the actor of its writes.' }),
       role: z.enum(['viewer', 'operator', 'admin']),
+      scopes: z
+        .array(z.string())
+        .nullable()
+        .meta({ description: 'What the key is limited to besides its role; null: its role only.' }),
     }),
     async handler({ principal }) {
       // The access check ran before the handler; a viewer route always has a principal.
       if (!principal) throw new UnauthorizedError('an API key is required');
-      return { name: principal.name, role: principal.role };
+      return {
+        name: principal.name,
+        role: principal.role,
+        scopes: principal.scopes && [...principal.scopes],
+      };
     },
   }),
 ];

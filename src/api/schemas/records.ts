@@ -259,6 +259,20 @@ export const ApiKeyView = z.object({
   revokedAt: maybeIso,
   revokedAtMs: maybeMs,
   revokedBy: z.string().nullable(),
+  expiresAt: maybeIso.meta({
+    description: 'After this the key is refused (api_key_expired); null: never.',
+  }),
+  expiresAtMs: maybeMs,
+  scopes: z.array(z.string()).nullable().meta({
+    description:
+      'What the key is limited to besides its role (e.g. usage:write); null: its role only.',
+  }),
+  rotatedAt: maybeIso.meta({ description: 'When the current secret was issued by a rotation.' }),
+  rotatedAtMs: maybeMs,
+  previousSecretExpiresAt: maybeIso.meta({
+    description: 'Until when the secret the last rotation replaced is still accepted.',
+  }),
+  previousSecretExpiresAtMs: maybeMs,
   bootstrap: z.boolean(),
 });
 
