@@ -9,6 +9,7 @@
  * posted into the month before or after is found as `period_mismatch`, not as missing.
  */
 import type {
+  BillingInvoice,
   BillingSystem,
   DocumentPages,
   DocumentWindow,
@@ -43,6 +44,12 @@ export interface ReconciliationOptions {
   /** Called after each page read, for progress output. */
   onProgress?: (read: { role: 'billing' | 'erp'; kind: string; documents: number }) => void;
   read?: ReadOptions;
+  /** Called once with every document read (close readiness reuses the read). */
+  onRead?: (read: {
+    invoices: readonly BillingInvoice[];
+    billing: readonly BillingDocument[];
+    erp: readonly ErpDocument[];
+  }) => void;
 }
 
 /** The systems and the store a reconciliation reads. */
@@ -147,6 +154,7 @@ export async function runReconciliation(
     );
   }
 
+  options.onRead?.({ invoices, billing: billingDocs, erp: erpDocs });
   const { lineage, inFlight } = deps.store
     ? await lineageOf(deps.store)
     : { lineage: new Map<string, Lineage>(), inFlight: new Set<string>() };
