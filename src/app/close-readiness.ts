@@ -16,7 +16,12 @@ import type { UsageCompleteness } from '../flows/deps.ts';
 import type { RevenueScheduleV1 } from '../model/entities/revenue-schedule.ts';
 import { stableId } from '../model/ids.ts';
 import { ValidationError } from '../model/revsync-error.ts';
-import type { BillingDocument, Discrepancy, DiscrepancyClass, ErpDocument } from '../recon/index.ts';
+import type {
+  BillingDocument,
+  Discrepancy,
+  DiscrepancyClass,
+  ErpDocument,
+} from '../recon/index.ts';
 import { isPeriod } from '../recon/index.ts';
 import type { Store } from '../store/store.ts';
 import { usagePeriodsStartingBetween } from '../store/usage-repository.ts';
@@ -146,7 +151,11 @@ export async function closeReadiness(
   const { from, to } = monthBounds(period);
   const inPeriod = (ms: number) => ms >= from && ms < to;
 
-  let read: { invoices: readonly BillingInvoice[]; billing: readonly BillingDocument[]; erp: readonly ErpDocument[] } = {
+  let read: {
+    invoices: readonly BillingInvoice[];
+    billing: readonly BillingDocument[];
+    erp: readonly ErpDocument[];
+  } = {
     invoices: [],
     billing: [],
     erp: [],
@@ -342,9 +351,9 @@ export async function closeReadiness(
     );
     if (!schedules) continue;
     const scheduled = new Set(
-      schedules.flatMap((s) => s.externalRefs.filter((r) => r.objectType === 'invoice_line')).map(
-        (r) => r.id,
-      ),
+      schedules
+        .flatMap((s) => s.externalRefs.filter((r) => r.objectType === 'invoice_line'))
+        .map((r) => r.id),
     );
     const invoiced = invoice.lines
       .filter((l) => scheduled.has(l.id))

@@ -52,7 +52,11 @@ export function registerCloseCommand(program: Command): void {
           throw new ValidationError(`--period must be YYYY-MM, got ${options.period}`);
         const { closeJson } = await import('../../app/close-readiness.ts');
         const status = await closeStatusFromConfig(options);
-        print(options.json ? closeJson(status) : status, options, formatStatus as (v: unknown) => string);
+        print(
+          options.json ? closeJson(status) : status,
+          options,
+          formatStatus as (v: unknown) => string,
+        );
         process.exitCode = status.subsidiaries.every((s) => s.ready)
           ? CLOSE_EXIT.ready
           : CLOSE_EXIT.blocked;
