@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const Period = z
   .string()
   .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period must be YYYY-MM')
-  .meta({ description: 'An accounting period, YYYY-MM', example: '2026-11' });
+  .meta({ description: 'An accounting period, YYYY-MM' });
 
 export const CloseQuery = z.object({
   period: Period,
