@@ -247,8 +247,8 @@ export async function closeReadiness(
   // The reconciliation's findings: unposted and unapplied documents, the other discrepancies.
   const fromDiscrepancy = async (d: Discrepancy, inFlight: boolean) => {
     const id = d.billingId ?? d.erpId ?? '';
-    // A document an open exception already names is listed once, as that exception.
-    if (d.billingId && exceptionOfDocument.has(d.billingId)) return;
+    // A document an open exception names leads to that exception: a person clears it there.
+    const exceptionId = d.billingId ? exceptionOfDocument.get(d.billingId) : undefined;
     const kind: BlockerKind = UNPOSTED.includes(d.class)
       ? 'unposted_document'
       : d.class === 'payment_unapplied'
@@ -261,14 +261,18 @@ export async function closeReadiness(
     add(scope, {
       kind,
       id,
-      message: inFlight
-        ? `${d.message} (revsync is still working on it: run ${runId ?? 'not started'})`
-        : d.message,
-      ...(runId !== undefined
-        ? { record: { type: 'run', id: runId } }
-        : customer
-          ? { record: { type: 'entity', id: customer } }
-          : {}),
+      message: exceptionId
+        ? `${d.message} (its run waits in the exception queue: ${exceptionId})`
+        : inFlight
+          ? `${d.message} (revsync is still working on it: run ${runId ?? 'not started'})`
+          : d.message,
+      ...(exceptionId !== undefined
+        ? { record: { type: 'exception', id: exceptionId } }
+        : runId !== undefined
+          ? { record: { type: 'run', id: runId } }
+          : customer
+            ? { record: { type: 'entity', id: customer } }
+            : {}),
       ...(d.correlationId !== undefined && { correlationId: d.correlationId }),
       ...(d.runIds !== undefined && { runIds: d.runIds }),
       class: d.class,

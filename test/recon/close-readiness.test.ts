@@ -124,22 +124,9 @@ describe('close readiness', () => {
     });
     const customer = first.at(-1)!.entityKey;
 
-    // 1. An amendment whose subscription does not exist: its run parks for a person, and holds
-    //    back later runs of the same customer.
-    const account = (
-      await env.runtime.store.xrefs.listForCanonical(env.runtime.store.db, customer)
-    ).find((x) => x.system === env.stack.crm && x.objectType === 'account')!.externalId;
-    const dealId = await env.world.crm.createDeal({
-      accountId: account,
-      name: 'amendment of a subscription that is not there',
-      currency: 'USD',
-      kind: 'amendment',
-      subscriptionId: 'sub_notthere0001',
-    });
-    await env.world.crm.win(dealId);
-
-    // 2. Finance raises a manual invoice in billing for the same customer: revsync's posting
-    //    waits behind the parked run, so the invoice is not in the ERP.
+    // 1. Finance raises a manual invoice in billing; the ERP refuses its posting (a validation
+    //    error injected in the emulator for this one invoice), so it is not in the ERP and its
+    //    run waits in the exception queue for a person.
     const billingCustomer = (
       await env.runtime.store.xrefs.listForCanonical(env.runtime.store.db, customer)
     ).find((x) => x.system === env.stack.billing && x.objectType === 'customer')!.externalId;
@@ -154,6 +141,10 @@ describe('close readiness', () => {
       days_until_due: 30,
       pending_invoice_items_behavior: 'include',
     });
+    const fault = await t.netsuite.post('/_emulator/faults', {
+      rules: [{ match: `re:/invoice/eid:${draft.id}`, error: { p: 1, statuses: [400] } }],
+    });
+    expect(fault.status, JSON.stringify(fault.body)).toBe(200);
     const invoice = await t.stripe.invoices.finalizeInvoice(draft.id);
 
     // 3. A usage period one meter closes before its last records arrive.
@@ -182,8 +173,10 @@ describe('close readiness', () => {
           });
           return (
             open.length === 1 &&
-            held.some((r) => JSON.stringify(r.input).includes(invoice.id)) &&
-            usage.some((r) => r.status === 'waiting')
+            held.some(
+              (r) => r.status === 'parked' && JSON.stringify(r.input).includes(invoice.id),
+            ) &&
+            usage.some((r) => ['queued', 'waiting'].includes(r.status))
           );
         },
         { timeout: 60_000, interval: 250 },
@@ -206,8 +199,13 @@ describe('close readiness', () => {
     expect(where.ready).toBe(false);
     const byKind = Object.fromEntries(where.blockers.map((b) => [b.kind, b]));
     expect(byKind.open_exception?.record).toEqual({ type: 'exception', id: exceptionId });
-    expect(byKind.unposted_document?.record?.type).toBe('run');
-    expect(byKind.unposted_document?.inFlight).toBe(true);
+    expect(byKind.unposted_document?.record, 'the unposted invoice leads to its exception').toEqual(
+      {
+        type: 'exception',
+        id: exceptionId,
+      },
+    );
+    expect(byKind.open_exception?.message).toContain(invoice.id);
     expect(byKind.usage_period_open?.message).toContain('source meter-b');
     expect(byKind.usage_period_open?.record?.type).toBe('run');
 
@@ -220,11 +218,9 @@ describe('close readiness', () => {
     const human = await closeCli(['--period', period]);
     expect(human.out).toContain('BLOCKED');
 
-    // Resolved: the amendment is skipped (a person decided), the late records arrive.
-    await env.runtime.engine.exceptions.skip(exceptionId, {
-      actor: 'controller',
-      reason: 'no such subscription: the deal was entered by mistake',
-    });
+    // Resolved: the ERP accepts the posting again and the run is retried; the late records arrive.
+    await env.clearFaults();
+    await env.runtime.engine.exceptions.retry(exceptionId, { actor: 'controller' });
     await deliverLate!();
     await t.settle();
     const ready = await status();
