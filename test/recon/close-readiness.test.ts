@@ -141,7 +141,7 @@ describe('close readiness', () => {
       days_until_due: 30,
       pending_invoice_items_behavior: 'include',
     });
-    const fault = await t.netsuite.post('/_emulator/faults', {
+    const fault = await t.netsuite.put('/_emulator/faults', {
       rules: [{ match: `re:/invoice/eid:${draft.id}`, error: { p: 1, statuses: [400] } }],
     });
     expect(fault.status, JSON.stringify(fault.body)).toBe(200);
