@@ -121,7 +121,19 @@ describe.skipIf(missing !== undefined)(
 
       await page.goto(`${running.url}/#/close?period=${period}`);
       await page.locator('.close-subsidiary').first().waitFor(LONG);
-      expect(await page.locator('.close-subsidiary[data-ready="false"]').count()).toBe(0);
+      // The books may still be settling (the payment follows the invoice): refresh until READY.
+      await expect
+        .poll(
+          async () => {
+            const text = await page.locator('[data-testid="close-status"]').textContent();
+            if ((await page.locator('.close-subsidiary[data-ready="false"]').count()) === 0)
+              return 'ready';
+            await page.getByRole('button', { name: 'Refresh' }).click();
+            return text;
+          },
+          { timeout: 120_000, interval: 2_000 },
+        )
+        .toBe('ready');
       expect(await page.locator('.close-subsidiary[data-ready="true"]').count()).toBeGreaterThan(0);
       await page.getByText('READY').first().waitFor();
       await page.close();
