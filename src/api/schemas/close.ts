@@ -23,11 +23,9 @@ export const CloseBlocker = z
       'revenue_schedule_mismatch',
       'discrepancy',
     ]),
-    id: z
-      .string()
-      .meta({
-        description: 'The blocking item (document, exception, conflict or usage period id)',
-      }),
+    id: z.string().meta({
+      description: 'The blocking item (document, exception, conflict or usage period id)',
+    }),
     message: z.string(),
     record: z
       .object({ type: z.enum(['exception', 'run', 'entity']), id: z.string() })
@@ -50,13 +48,10 @@ export const CloseStatusBody = z
     subsidiaries: z.array(
       z.object({ subsidiary: z.string(), ready: z.boolean(), blockers: z.array(CloseBlocker) }),
     ),
-    erpPeriodClosed: z
-      .boolean()
-      .nullable()
-      .meta({
-        description:
-          'The ERP reports the period closed (information, not a blocker); null when it cannot say',
-      }),
+    erpPeriodClosed: z.boolean().nullable().meta({
+      description:
+        'The ERP reports the period closed (information, not a blocker); null when it cannot say',
+    }),
     notes: z.array(z.string()),
   })
   .meta({ title: 'CloseStatus' });
