@@ -88,6 +88,9 @@ describe('close readiness', () => {
     const bad = await closeCli(['--period', '2026-13']);
     expect(bad.code, 'a bad period is an error (1), not BLOCKED (2)').toBe(1);
     expect(bad.err).toContain('--period must be YYYY-MM');
+    const none = await closeCli([]);
+    expect(none.code, 'a missing period is an error (1)').toBe(1);
+    expect(none.err).toContain('--period <YYYY-MM> is required');
 
     const http = env.runtime.http!;
     const ok = await http.inject({

@@ -8,8 +8,8 @@ import { fail, print } from '../output.ts';
 const CLOSE_EXIT = { ready: 0, error: 1, blocked: 2 } as const;
 
 interface CloseStatusOptions {
-  config: string;
-  period: string;
+  config?: string;
+  period?: string;
   subsidiary?: string;
   syncStart?: string;
   json?: boolean;
@@ -40,18 +40,26 @@ export function registerCloseCommand(program: Command): void {
     .description(
       'READY or BLOCKED per subsidiary for an accounting period, with each blocker (unposted documents, unapplied payments, open exceptions and sync conflicts, usage periods held back, revenue schedules that do not sum, discrepancies); exit 0 ready, 2 blocked, 1 error',
     )
-    .requiredOption('-c, --config <file>', 'revsync.config.ts (the connections and the store)')
-    .requiredOption('--period <YYYY-MM>', 'the accounting period')
+    .option('-c, --config <file>', 'revsync.config.ts (the connections and the store); required')
+    .option('--period <YYYY-MM>', 'the accounting period; required')
     .option('--subsidiary <id>', 'only this ERP subsidiary')
     .option('--sync-start <date>', 'documents dated before it are out of scope (ISO date)')
     .option('--json', 'print the status as JSON')
     .action(async (options: CloseStatusOptions) => {
       try {
-        // Checked here, not by commander, so that a bad argument exits 1 (error), never 2.
+        // Checked here, not by commander, so that a missing or bad argument exits 1 (error),
+        // never 2 (which means BLOCKED).
+        if (options.config === undefined) throw new ValidationError('--config <file> is required');
+        if (options.period === undefined)
+          throw new ValidationError('--period <YYYY-MM> is required');
         if (!isPeriod(options.period))
           throw new ValidationError(`--period must be YYYY-MM, got ${options.period}`);
         const { closeJson } = await import('../../app/close-readiness.ts');
-        const status = await closeStatusFromConfig(options);
+        const status = await closeStatusFromConfig({
+          ...options,
+          config: options.config,
+          period: options.period,
+        });
         print(
           options.json ? closeJson(status) : status,
           options,
@@ -66,7 +74,9 @@ export function registerCloseCommand(program: Command): void {
     });
 }
 
-async function closeStatusFromConfig(options: CloseStatusOptions): Promise<CloseStatus> {
+async function closeStatusFromConfig(
+  options: CloseStatusOptions & { config: string; period: string },
+): Promise<CloseStatus> {
   const [
     { loadConfig },
     { buildConnectors },
