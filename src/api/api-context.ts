@@ -7,7 +7,7 @@ import type { KeyRateLimiter } from '../governance/rate-limiter.ts';
 import type { RevsyncMetrics } from '../observability/revsync-metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { ApiOptions } from './api-options.ts';
-import type { ApiDeps, BusinessViews, UsageIngest } from './deps.ts';
+import type { ApiDeps, BusinessViews, CloseReadiness, UsageIngest } from './deps.ts';
 import type { EventStreams } from './event-streams.ts';
 
 /** Everything a route handler can reach: the dependencies and the server's own services. */
@@ -17,6 +17,7 @@ export interface ApiContext {
   gateway: OutboundGateway | undefined;
   usage: UsageIngest | undefined;
   views: BusinessViews | undefined;
+  close: CloseReadiness | undefined;
   systems: ApiDeps['systems'];
   clock: Clock;
   log: Logger;

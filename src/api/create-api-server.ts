@@ -100,6 +100,7 @@ export async function createApiServer(
     gateway: deps.gateway,
     usage: deps.usage,
     views: deps.views,
+    close: deps.close,
     systems: deps.systems,
     clock,
     log,

@@ -5,6 +5,7 @@ import type { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import type { Store } from '../store/store.ts';
 import type { BusinessViews } from '../observability/business-views.ts';
 import type { UsageManifestInput, UsageRecordInput } from './schemas/usage.ts';
+import type { CloseStatusBody } from './schemas/close.ts';
 
 export type {
   BusinessViewColumn,
@@ -42,6 +43,11 @@ export interface UsageIngest {
   closePeriod(manifest: UsageManifestInput, actor: ApiActor): Promise<void>;
 }
 
+/** Close readiness of a period (`GET /v1/close`), implemented outside the API. */
+export interface CloseReadiness {
+  status(query: { period: string; subsidiary?: string }): Promise<CloseStatusBody>;
+}
+
 /** What the HTTP API serves from. `store` is normally `engine.store`. */
 export interface ApiDeps {
   store: Store;
@@ -49,6 +55,7 @@ export interface ApiDeps {
   gateway?: OutboundGateway;
   usage?: UsageIngest;
   views?: BusinessViews;
+  close?: CloseReadiness;
   /** The system playing each role, as the registry names it (`GET /v1/systems`). */
   systems?: { role: 'crm' | 'billing' | 'erp'; system: string; displayName: string }[];
   /** Default: the engine's clock. */

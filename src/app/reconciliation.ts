@@ -9,6 +9,7 @@
  * posted into the month before or after is found as `period_mismatch`, not as missing.
  */
 import type {
+  BillingInvoice,
   BillingSystem,
   CrmSystem,
   DocumentPages,
@@ -47,6 +48,12 @@ export interface ReconciliationOptions {
   /** Called after each page read, for progress output. */
   onProgress?: (read: { role: 'billing' | 'erp' | 'crm'; kind: string; documents: number }) => void;
   read?: ReadOptions;
+  /** Called once with every document read (close readiness reuses the read). */
+  onRead?: (read: {
+    invoices: readonly BillingInvoice[];
+    billing: readonly BillingDocument[];
+    erp: readonly ErpDocument[];
+  }) => void;
 }
 
 /** The systems and the store a reconciliation reads. */
@@ -156,6 +163,7 @@ export async function runReconciliation(
     );
   }
 
+  options.onRead?.({ invoices, billing: billingDocs, erp: erpDocs });
   const crmSide = await readCrmSide(deps, read, progress);
 
   const { lineage, inFlight } = deps.store

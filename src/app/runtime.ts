@@ -29,6 +29,7 @@ import { StoreBusinessViews } from './business-views.ts';
 import { createApiServer } from '../api/create-api-server.ts';
 import type { ApiOptions } from '../api/api-options.ts';
 import { UsageService } from './usage-service.ts';
+import { closeJson, closeReadiness, type CloseReadinessOptions } from './close-readiness.ts';
 
 /** The connectors a runtime runs with, already built on its gateway. */
 export interface RuntimeConnectors {
@@ -121,6 +122,21 @@ export class Runtime {
     return new StoreBusinessViews(this.store, () => this.clock.now(), systemsOf(this.connectors));
   }
 
+  /** Close readiness of a period on this runtime's systems and store (read only). */
+  async closeStatus(options: CloseReadinessOptions): Promise<ReturnType<typeof closeJson>> {
+    const status = await closeReadiness(
+      {
+        billing: this.connectors.billing.port,
+        erp: this.connectors.erp.port,
+        store: this.store,
+        usage: this.usage,
+        subsidiaries: Object.values(this.config.regions).map((r) => r.subsidiary),
+      },
+      options,
+    );
+    return closeJson(status);
+  }
+
   /** Webhook sources by path segment (`/webhooks/<system>`). */
   webhookSources(): Record<string, WebhookSource> {
     const out: Record<string, WebhookSource> = {};
@@ -143,6 +159,7 @@ export class Runtime {
                 closePeriod: async (manifest) => void (await this.usage.closePeriod(manifest)),
               },
               views: this.views(),
+              close: { status: (query) => this.closeStatus(query) },
               systems: ROLES.map((role) => ({
                 role,
                 system: this.connectors[role].system,

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.ts';
+import { registerCloseCommand } from './commands/close.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerEmulateCommand } from './commands/emulate.ts';
 import { registerKeysCommand } from './commands/keys.ts';
@@ -30,6 +31,7 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     argv.slice(2).includes('emulate') ? (await import('@revsync/emulators')).EMULATORS : undefined,
   );
   registerReconCommand(program);
+  registerCloseCommand(program);
   registerSchemaCommand(program);
   registerSimulateCommand(program);
   registerStatusCommand(program);

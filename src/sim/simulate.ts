@@ -6,6 +6,7 @@ import { checkInvariants, type InvariantReport } from './invariants.ts';
 import { ReconUnsupportedError, runReconciliation } from '../app/reconciliation.ts';
 import { matchedCount, type Discrepancy, type DiscrepancyClass } from '../recon/index.ts';
 import { runScenario, type ScenarioTally } from './scenario.ts';
+import type { CloseBlocker } from '../app/close-readiness.ts';
 
 export type { FaultLevel } from './environment.ts';
 
@@ -49,6 +50,8 @@ export interface SimulationResult {
   invariants: InvariantReport;
   /** The reconciliation the run ends with: billing against the ERP through the connectors. */
   reconciliation: SimulationReconciliation;
+  /** Close readiness of every simulated period, per subsidiary. */
+  close: SimulationClose[];
   passed: boolean;
 }
 
@@ -64,6 +67,17 @@ export interface SimulationReconciliation {
   summary: Partial<Record<DiscrepancyClass, number>>;
   /** The first 50 discrepancies (all of them are counted in `summary`). */
   discrepancies: Discrepancy[];
+}
+
+/** One period's close status as the simulation reports it. */
+export interface SimulationClose {
+  period: string;
+  subsidiaries: { subsidiary: string; ready: boolean; blockers: CloseBlocker[] }[];
+  /**
+   * Blockers the scenario leaves on purpose: the possible duplicate accounts it creates wait for
+   * a person to merge them (they do not pass the simulation's close unless expected).
+   */
+  expected: number;
 }
 
 const USAGE_RECHECK_MS = 1_000;
@@ -158,6 +172,32 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         if (reconciliation.discrepancies.length < 50) reconciliation.discrepancies.push(d);
       }
     }
+    progress('close readiness of the simulated periods');
+    const close: SimulationClose[] = [];
+    if (reconciliation.unsupported === undefined) {
+      for (const period of reconciliation.periods) {
+        const status = await env.runtime.closeStatus({ period });
+        // Duplicate accounts are created on purpose and no one merges them: their conflict is a
+        // blocker a person must clear, so it is expected here; anything else fails the run.
+        const expected = new Set(
+          status.subsidiaries.flatMap((s) =>
+            s.blockers
+              .filter(
+                (b) => b.kind === 'sync_conflict' && b.message.startsWith('possible duplicate'),
+              )
+              .map((b) => b.id),
+          ),
+        ).size;
+        close.push({ period, subsidiaries: status.subsidiaries, expected });
+      }
+    }
+    const closeReady = close.every((c) =>
+      c.subsidiaries.every((s) =>
+        s.blockers.every(
+          (b) => b.kind === 'sync_conflict' && b.message.startsWith('possible duplicate'),
+        ),
+      ),
+    );
     const runs: SimulationResult['runs'] = {};
     for (const run of await store.runs.list(store.db, { limit: 1_000_000 })) {
       const flow = (runs[run.flow] ??= {});
@@ -198,7 +238,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       connections,
       invariants,
       reconciliation,
+      close,
       passed:
+        closeReady &&
         invariants.violations.length === 0 &&
         Object.keys(reconciliation.summary).length === 0 &&
         reconciliation.inFlight === 0,

@@ -117,3 +117,29 @@ export const UsageRepository = {
     return rows.map((r) => ({ source: r.source, count: Number(r.count), sum: Number(r.sum) }));
   },
 };
+
+/** The usage periods some source has closed that start in `[from, to)`, one row per item and period. */
+export async function usagePeriodsStartingBetween(
+  db: Executor,
+  from: number,
+  to: number,
+): Promise<{ subscriptionItemId: string; periodStart: number; periodEnd: number }[]> {
+  const rows = await db
+    .selectFrom('usage_manifests')
+    .select([
+      'subscription_item_id',
+      'period_start',
+      (eb) => eb.fn.max('period_end').as('period_end'),
+    ])
+    .where('period_start', '>=', from)
+    .where('period_start', '<', to)
+    .groupBy(['subscription_item_id', 'period_start'])
+    .orderBy('period_start')
+    .orderBy('subscription_item_id')
+    .execute();
+  return rows.map((r) => ({
+    subscriptionItemId: r.subscription_item_id,
+    periodStart: Number(r.period_start),
+    periodEnd: Number(r.period_end),
+  }));
+}

@@ -1,5 +1,6 @@
 import type {
   BulkRetryResult,
+  CloseStatus,
   Connection,
   SystemInfo,
   EntityDetail,
@@ -69,6 +70,9 @@ export class ApiClient {
   }
   view(name: string): Promise<ViewResult> {
     return this.#get(`/v1/views/${encodeURIComponent(name)}`);
+  }
+  close(period: string, subsidiary?: string): Promise<CloseStatus> {
+    return this.#get('/v1/close', { period, ...(subsidiary ? { subsidiary } : {}) });
   }
   systems(): Promise<{ systems: SystemInfo[] }> {
     return this.#get('/v1/systems');

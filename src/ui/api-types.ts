@@ -22,6 +22,7 @@ import type {
 } from '../api/schemas/records.ts';
 import type { BusinessViewColumnType, BusinessViewInfo } from '../api/deps.ts';
 import type { ErrorBody } from '../api/schemas/common.ts';
+import type { CloseStatusBody } from '../api/schemas/close.ts';
 import type { StreamEventName } from '../api/event-streams.ts';
 
 export type { Role, StreamEventName, ErrorBody };
@@ -108,3 +109,7 @@ export interface LiveEvent {
   error?: { code: string; message: string };
   [field: string]: unknown;
 }
+
+/** `GET /v1/close`. */
+export type CloseStatus = CloseStatusBody;
+export type CloseBlocker = CloseStatusBody['subsidiaries'][number]['blockers'][number];

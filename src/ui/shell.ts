@@ -5,6 +5,7 @@ import { h, replaceChildren } from './dom.ts';
 import { count } from './format.ts';
 import { LiveEvents, throttle, type LiveState } from './live-events.ts';
 import type { Page, PageContext, PageFactory } from './page.ts';
+import { closePage } from './pages/close-page.ts';
 import { connectionsPage } from './pages/connections-page.ts';
 import { entityPage } from './pages/entity-page.ts';
 import { exceptionPage } from './pages/exception-page.ts';
@@ -44,6 +45,7 @@ const ROUTES: Route[] = [
   route('/runs/:id', runPage, 'runs'),
   route('/entities/:id', entityPage, 'entities'),
   route('/connections', connectionsPage, 'connections'),
+  route('/close', closePage, 'close'),
 ];
 
 const NAV = [
@@ -52,6 +54,7 @@ const NAV = [
   { id: 'exceptions', href: '#/exceptions', label: 'Exceptions' },
   { id: 'runs', href: '#/runs', label: 'Runs' },
   { id: 'connections', href: '#/connections', label: 'Connections' },
+  { id: 'close', href: '#/close', label: 'Close' },
 ];
 
 const LIVE_LABEL: Record<LiveState, string> = {

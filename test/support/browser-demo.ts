@@ -49,7 +49,14 @@ export interface BrowserDemo {
  * throwaway SQLite file, the API and dashboard on a free port, steady traffic without faults.
  */
 export async function startBrowserDemo(
-  options: { trafficTickMs?: number; seed?: number; faults?: FaultLevel; port?: number } = {},
+  options: {
+    trafficTickMs?: number;
+    seed?: number;
+    faults?: FaultLevel;
+    port?: number;
+    /** Steady simulated traffic (default on). */
+    traffic?: boolean;
+  } = {},
 ): Promise<BrowserDemo> {
   const dir = mkdtempSync(join(tmpdir(), 'revsync-ui-'));
   const port = options.port ?? (await freePort());
@@ -58,7 +65,7 @@ export async function startBrowserDemo(
     storeUrl: `sqlite:${join(dir, 'demo.db')}`,
     seed: options.seed ?? 7,
     faults: options.faults ?? 'none',
-    traffic: true,
+    traffic: options.traffic ?? true,
     trafficTickMs: options.trafficTickMs ?? 300,
     anyPorts: true,
     logger: pino({ level: process.env.REVSYNC_TEST_LOG ?? 'silent' }),

@@ -1,5 +1,6 @@
 import type { RouteSpec } from '../route-spec.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { closeRoutes } from './close-routes.ts';
 import { connectionRoutes } from './connection-routes.ts';
 import { entityRoutes } from './entity-routes.ts';
 import { eventRoutes } from './event-routes.ts';
@@ -26,6 +27,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...eventRoutes,
   ...viewRoutes,
   ...whoamiRoutes,
+  ...closeRoutes,
   ...keyRoutes,
   ...openApiRoutes,
 ] as readonly RouteSpec[];

@@ -145,6 +145,19 @@ export function formatReport(r: SimulationResult): string {
   for (const [cls, n] of found) lines.push(`  ✗ ${String(n).padStart(4)} × ${cls}`);
   for (const d of recon.discrepancies.slice(0, 20)) lines.push(`    ${d.class}: ${d.message}`);
   lines.push('');
+  lines.push('close readiness');
+  for (const c of r.close) {
+    const subs = c.subsidiaries
+      .map((s) => `${s.subsidiary} ${s.ready ? 'READY' : `BLOCKED (${s.blockers.length})`}`)
+      .join(', ');
+    lines.push(
+      `  ${c.period}: ${subs || 'no subsidiaries'}${c.expected > 0 ? ` — ${c.expected} expected: possible duplicate accounts the scenario creates, waiting for a person` : ''}`,
+    );
+    for (const s of c.subsidiaries)
+      for (const b of s.blockers.slice(0, 10))
+        lines.push(`    ${s.subsidiary} ${b.kind} ${b.id}: ${b.message}`);
+  }
+  lines.push('');
   lines.push(r.passed ? 'PASSED' : 'FAILED');
   return lines.join('\n');
 }
