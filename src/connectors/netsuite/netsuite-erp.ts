@@ -475,10 +475,7 @@ export class NetsuiteErp implements ErpSystem {
   }
 
   /** Deposits dated in the window (SuiteQL), each read with its sublists. */
-  async *pageDeposits(
-    window: DocumentWindow,
-    options?: ReadOptions,
-  ): AsyncGenerator<ErpDeposit[]> {
+  async *pageDeposits(window: DocumentWindow, options?: ReadOptions): AsyncGenerator<ErpDeposit[]> {
     const call = callOptions(options, 'deposit.list');
     const day = (iso: string) => sqlText(iso.slice(0, 10));
     const q =
@@ -497,7 +494,12 @@ export class NetsuiteErp implements ErpSystem {
   }
 
   async #readDeposit(id: string, call: NetsuiteCallOptions): Promise<ErpDeposit | undefined> {
-    type Line = { amount?: unknown; paymentAmount?: unknown; refNum?: unknown; doc?: { id?: unknown } };
+    type Line = {
+      amount?: unknown;
+      paymentAmount?: unknown;
+      refNum?: unknown;
+      doc?: { id?: unknown };
+    };
     const body = (await this.#client.getRecord('deposit', id, {
       ...call,
       operation: 'deposit.get',

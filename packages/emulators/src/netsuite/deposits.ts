@@ -99,7 +99,8 @@ export const depositType: RecordType<'deposit'> = {
       : (existing?.payments ?? []);
     const seen = new Set<string>();
     for (const p of payments) {
-      if (seen.has(p.doc)) throw userError('A payment can be deposited only once.', r.at('payment'));
+      if (seen.has(p.doc))
+        throw userError('A payment can be deposited only once.', r.at('payment'));
       seen.add(p.doc);
       for (const other of state.list('deposit')) {
         if (other.id !== base.id && other.payments.some((q) => q.doc === p.doc)) {
@@ -132,8 +133,7 @@ export const depositType: RecordType<'deposit'> = {
       ? cashBackReaders.map((lr, i) => {
           lr.ignore('line', 'links');
           const amount = readAmount(lr, 'amount', currency);
-          if (amount < 0)
-            throw userError('Cash back amounts cannot be negative.', lr.at('amount'));
+          if (amount < 0) throw userError('Cash back amounts cannot be negative.', lr.at('amount'));
           const line: DepositCashBackLine = {
             line: i + 1,
             account: readAccount(state, lr),
@@ -148,7 +148,8 @@ export const depositType: RecordType<'deposit'> = {
       payments.reduce((s, l) => s + l.amount, 0) +
       other.reduce((s, l) => s + l.amount, 0) -
       cashBack.reduce((s, l) => s + l.amount, 0);
-    if (total <= 0) throw userError('The deposit total must be greater than zero.', r.at('payment'));
+    if (total <= 0)
+      throw userError('The deposit total must be greater than zero.', r.at('payment'));
     return {
       ...base,
       type: 'deposit',
