@@ -58,6 +58,8 @@ export interface SimulationReconciliation {
   unsupported?: string;
   periods: string[];
   matched: number;
+  /** Payouts checked against their ERP deposits, and how many tied exactly. */
+  payouts: { checked: number; matched: number; unsupported?: string };
   inFlight: number;
   summary: Partial<Record<DiscrepancyClass, number>>;
   /** The first 50 discrepancies (all of them are counted in `summary`). */
@@ -130,6 +132,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     const reconciliation: SimulationReconciliation = {
       periods: [],
       matched: 0,
+      payouts: { checked: 0, matched: 0 },
       inFlight: 0,
       summary: {},
       discrepancies: [],
@@ -146,6 +149,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     reconciliation.periods = reports.map((r) => r.period);
     for (const r of reports) {
       reconciliation.matched += matchedCount(r);
+      reconciliation.payouts.checked += r.payouts?.checked ?? 0;
+      reconciliation.payouts.matched += r.payouts?.matched ?? 0;
+      if (r.payouts?.unsupported !== undefined)
+        reconciliation.payouts.unsupported = r.payouts.unsupported;
       reconciliation.inFlight += r.inFlight.length;
       for (const d of r.discrepancies) {
         reconciliation.summary[d.class] = (reconciliation.summary[d.class] ?? 0) + 1;

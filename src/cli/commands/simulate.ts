@@ -134,6 +134,11 @@ export function formatReport(r: SimulationResult): string {
     lines.push(`  not run: ${recon.unsupported}`);
   } else {
     lines.push(`  matched ${recon.matched}, in flight ${recon.inFlight}`);
+    if (recon.payouts.unsupported !== undefined) lines.push(`  ${recon.payouts.unsupported}`);
+    else if (recon.payouts.checked > 0)
+      lines.push(
+        `  payouts: ${recon.payouts.matched} of ${recon.payouts.checked} tie to their ERP deposits`,
+      );
     if (found.length === 0 && recon.inFlight === 0)
       lines.push('  clean: billing and the ERP agree');
   }
