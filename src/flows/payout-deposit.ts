@@ -36,16 +36,22 @@ export function payoutDepositFlow(deps: FlowDeps, options: { paymentWaitMs?: num
       const upsertDeposit = erp.upsertDeposit.bind(erp);
       const payout = await ctx.step('read-payout', (s) => getPayout(payoutId, readOptions(s)));
       if (payout.status !== 'paid') return { payoutId, status: `not_paid_${payout.status}` };
-      const charges = payout.transactions.filter((t) => t.type === 'charge');
+      // One step per payment read, so a transient failure retries that read alone.
+      let waiting = [
+        ...new Set(
+          payout.transactions.filter((t) => t.type === 'charge').map((t) => t.sourceId ?? t.id),
+        ),
+      ];
       for (let check = 0; ; check++) {
-        const missing = await ctx.step(`check-payments-${check}`, async (s) => {
-          const out: string[] = [];
-          for (const t of charges) {
-            const reference = t.sourceId ?? t.id;
-            if (!(await erp.getPayment(reference, readOptions(s)))) out.push(reference);
-          }
-          return out;
-        });
+        const missing: string[] = [];
+        for (const reference of waiting) {
+          const found = await ctx.step(
+            `payment:${reference}:${check}`,
+            async (s) => (await erp.getPayment(reference, readOptions(s))) !== undefined,
+          );
+          if (!found) missing.push(reference);
+        }
+        waiting = missing;
         if (missing.length === 0) break;
         if (check + 1 >= PAYMENT_CHECKS) {
           await ctx.step('payments-missing', () => {

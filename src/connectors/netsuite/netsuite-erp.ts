@@ -415,24 +415,35 @@ export class NetsuiteErp implements ErpSystem {
       );
     }
     const dec = (amount: number) => JsonDecimal.of({ amount, currency: input.total.currency });
+    // The customer payments by external id, in one SuiteQL query per 500.
+    const wanted = [
+      ...new Set(input.lines.filter((l) => l.kind === 'payment').map((l) => l.reference)),
+    ];
+    for (const ref of wanted) assertExternalId(ref, 'payment external id');
+    const paymentIds = new Map<string, string>();
+    for (let at = 0; at < wanted.length; at += 500) {
+      const chunk = wanted.slice(at, at + 500);
+      const rows = await this.#client.suiteqlAll(
+        `SELECT id, externalid FROM transaction WHERE type = 'CustPymt' AND externalid IN (${chunk.map(sqlText).join(', ')})`,
+        { ...call, operation: 'payment.lookup' },
+      );
+      for (const row of rows)
+        if (row.id !== undefined && row.externalid !== undefined)
+          paymentIds.set(row.externalid, row.id);
+    }
     const payments: unknown[] = [];
     const other: unknown[] = [];
     for (const line of input.lines) {
       if (line.kind === 'payment') {
-        assertExternalId(line.reference, 'payment external id');
-        const body = (await this.#client.getRecord('customerpayment', `eid:${line.reference}`, {
-          ...call,
-          operation: 'payment.lookup',
-          fields: ['tranId'],
-        })) as { id?: unknown } | undefined;
-        if (body === undefined) {
+        const paymentId = paymentIds.get(line.reference);
+        if (paymentId === undefined) {
           throw new NotFoundError(
             `customer payment ${line.reference} is not in NetSuite; post it before its deposit`,
             { system: 'netsuite' },
           );
         }
         payments.push({
-          doc: { id: String(body.id) },
+          doc: { id: paymentId },
           deposit: true,
           paymentAmount: dec(line.amount.amount),
           ...(line.memo !== undefined && { memo: line.memo }),
