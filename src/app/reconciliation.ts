@@ -36,6 +36,7 @@ import {
 } from '../recon/index.ts';
 import type { Store } from '../store/store.ts';
 import { monthlyRecurringRevenue } from '../flows/mrr.ts';
+import { addPayoutResults } from './payout-reconciliation.ts';
 
 /** What to reconcile. */
 export interface ReconciliationOptions {
@@ -217,6 +218,14 @@ export async function runReconciliation(
       ),
     );
   }
+  // Payouts against bank deposits (payout_residual), in their own module.
+  await addPayoutResults(reports, deps, window, {
+    ...(options.subsidiary !== undefined && { subsidiary: options.subsidiary }),
+    ...(options.period !== undefined && { onlyPeriods: [options.period] }),
+    ...(read !== undefined && { read }),
+    isInFlight: (id) => inFlight.has(id),
+    lineage: (id) => lineage.get(id),
+  });
   return reports;
 }
 

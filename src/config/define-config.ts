@@ -28,6 +28,7 @@ const FLOW_NAMES = [
   'paymentStatus',
   'subscriptionStatus',
   'cancellation',
+  'payoutDeposit',
 ] as const;
 
 /** The roles each flow needs a connection for. */
@@ -41,6 +42,7 @@ export const FLOW_ROLES: Record<(typeof FLOW_NAMES)[number], readonly Role[]> = 
   paymentStatus: ['billing', 'erp', 'crm'],
   subscriptionStatus: ['billing', 'crm'],
   cancellation: ['billing', 'erp', 'crm'],
+  payoutDeposit: ['billing', 'erp'],
 };
 
 const alertRule = z.discriminatedUnion('kind', [

@@ -313,6 +313,31 @@ export interface BillingCreditNote {
   createdAt: string;
 }
 
+/** A balance transaction a payout settles, in canonical terms. */
+export interface BillingPayoutTransaction {
+  id: string;
+  type: 'charge' | 'refund' | 'adjustment' | 'fee';
+  /** Gross, signed: charges positive, refunds negative. */
+  amount: Money;
+  /** Processing fee withheld on it (positive or zero). */
+  fee: Money;
+  /** What it settles: the billing payment (for a charge) or the refund, when it has one. */
+  sourceId?: string;
+  createdAt: string;
+}
+
+/** A payout to the bank with every balance transaction it settles. */
+export interface BillingPayout {
+  id: string;
+  status: 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled';
+  /** Net amount paid to the bank. */
+  amount: Money;
+  createdAt: string;
+  /** `YYYY-MM-DD` the money reaches the bank. */
+  arrivalDate: string;
+  transactions: BillingPayoutTransaction[];
+}
+
 export interface BillingSystem {
   /** The registered system name (`connections.billing.system`). */
   readonly system: string;
@@ -371,6 +396,10 @@ export interface BillingSystem {
   pageCreditNotes?(window: DocumentWindow, options?: ReadOptions): DocumentPages<BillingCreditNote>;
   /** Every subscription, whatever its status (reconciliation against the CRM). */
   pageSubscriptions?(options?: ReadOptions): DocumentPages<BillingSubscription>;
+  /** A payout with its balance transactions. Optional (systems that settle no payouts). */
+  getPayout?(id: string, options?: ReadOptions): Promise<BillingPayout>;
+  /** Every payout arriving in the window, with its transactions, one page per API call. */
+  pagePayouts?(window: DocumentWindow, options?: ReadOptions): DocumentPages<BillingPayout>;
   /**
    * Bills metered usage for one subscription item and period as a pending invoice item
    * (quantity × the item's unit amount), picked up by the next invoice. Idempotent per
@@ -497,6 +526,48 @@ export interface ErpCreditApplication {
   amount: Money;
 }
 
+/** A line of a bank deposit: one settled billing transaction at its gross amount. */
+export interface ErpDepositLineInput {
+  /** `payment`: the ERP customer payment whose external id is `reference` is deposited. */
+  kind: 'payment' | 'refund' | 'adjustment';
+  /** The billing payment, refund or balance transaction id. */
+  reference: string;
+  /** Signed: refunds negative. */
+  amount: Money;
+  memo?: string;
+}
+
+export interface ErpDepositInput {
+  /** The payout's id: one ERP deposit per payout. */
+  externalId: string;
+  subsidiary: string;
+  currency: string;
+  tranDate: string;
+  memo?: string;
+  lines: ErpDepositLineInput[];
+  /** All fees withheld (positive), booked on one line to `feeAccount`. */
+  fee: Money;
+  /** The ERP's fee account (NetSuite: account internal id); the connector's default when absent. */
+  feeAccount?: string;
+  /** Lines minus fee: the payout's amount. */
+  total: Money;
+}
+
+/** A bank deposit as the ERP holds it. */
+export interface ErpDeposit {
+  id: string;
+  externalId?: string;
+  subsidiary: string;
+  currency: string;
+  tranDate: string;
+  total: Money;
+  /** Fees booked (positive). */
+  fee: Money;
+  /** Each line's reference: the deposited payment's external id, or the line's reference number. */
+  lines: { reference: string; amount: Money }[];
+  memo?: string;
+}
+
 /** An ERP document kind reconciliation reads. */
 export type ErpDocumentKind = 'invoice' | 'credit_memo' | 'payment';
 
@@ -563,6 +634,13 @@ export interface ErpSystem {
     window: DocumentWindow,
     options?: ReadOptions,
   ): DocumentPages<ErpListedDocument>;
+  /**
+   * Creates or updates the bank deposit with `externalId` (payment lines need the customer
+   * payments in the ERP: `NotFoundError` otherwise). Optional.
+   */
+  upsertDeposit?(input: ErpDepositInput, options: WriteOptions): Promise<{ id: string }>;
+  /** Every bank deposit dated in the window, one page per API call. Optional. */
+  pageDeposits?(window: DocumentWindow, options?: ReadOptions): DocumentPages<ErpDeposit>;
   /** Every customer with this external id (more than one is a duplicate). */
   findCustomers(
     filter: { externalId?: string; name?: string },

@@ -6,6 +6,7 @@ import { cancellationFlow } from './cancellation.ts';
 import type { FlowDeps } from './deps.ts';
 import { invoiceToErpFlow } from './invoice-to-erp.ts';
 import { paymentStatusFlow } from './payment-status.ts';
+import { payoutDepositFlow } from './payout-deposit.ts';
 import { quoteToCashFlow } from './quote-to-cash.ts';
 import { renewalFlow } from './renewal.ts';
 import { subscriptionStatusFlow } from './subscription-status.ts';
@@ -22,6 +23,9 @@ export const FLOW_FACTORIES: Record<FlowName, (deps: FlowDeps) => Flow<never, un
   paymentStatus: paymentStatusFlow as (deps: FlowDeps) => Flow<never, unknown>,
   subscriptionStatus: subscriptionStatusFlow as (deps: FlowDeps) => Flow<never, unknown>,
   cancellation: cancellationFlow as (deps: FlowDeps) => Flow<never, unknown>,
+  payoutDeposit: ((deps: FlowDeps) => payoutDepositFlow(deps)) as (
+    deps: FlowDeps,
+  ) => Flow<never, unknown>,
 };
 
 /** The enabled flows, built on `deps`. */

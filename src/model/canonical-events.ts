@@ -56,6 +56,8 @@ export const CANONICAL_EVENT_SCHEMAS = {
   'billing.payment.failed': z.object({ invoiceId: Id, paymentId: Id.optional() }),
   /** Money was returned to the customer. */
   'billing.refund.created': z.object({ refundId: Id, paymentId: Id.optional() }),
+  /** A payout reached the bank (its balance transactions are settled). */
+  'billing.payout.paid': z.object({ payoutId: Id }),
   /** A credit note was issued against an invoice. */
   'billing.credit_note.created': z.object({ creditNoteId: Id, invoiceId: Id.optional() }),
 

@@ -18,6 +18,7 @@ export const DISCREPANCY_CLASSES = [
   'period_mismatch',
   'crm_status_mismatch',
   'mrr_mismatch',
+  'payout_residual',
 ] as const;
 
 export type DiscrepancyClass = (typeof DISCREPANCY_CLASSES)[number];
@@ -57,6 +58,15 @@ export interface Discrepancy {
   runIds?: string[];
   /** How the pair was matched, when it was. */
   match?: { rule: MatchRule; tolerance: number };
+  /** `payout_residual`: what the deposit does not account for (minor units). */
+  payout?: {
+    /** Payout minus deposit. */
+    residual: number;
+    missingTransactions: { id: string; type: string; amount: number; sourceId?: string }[];
+    unexpectedLines: { reference: string; amount: number }[];
+    /** Fees withheld minus fees booked. */
+    feeDifference: number;
+  };
   /** One line for a person. */
   message: string;
 }
@@ -74,6 +84,11 @@ export interface ReconReport {
   outOfScope: { before_sync_start: number };
   /** Subscriptions compared with the CRM (absent when the CRM was not read). */
   subscriptionsCompared?: number;
+  /**
+   * Payouts arriving in the period checked against their ERP deposits (absent when payouts
+   * were not reconciled); `unsupported` says why when a connector cannot list them.
+   */
+  payouts?: { checked: number; matched: number; unsupported?: string };
 }
 
 /** Lineage revsync knows for a billing document (from its runs and cross-reference map). */

@@ -44,6 +44,8 @@ export interface ScenarioTally {
   refunds: number;
   cancellations: number;
   renewalsBilled: number;
+  /** Payouts to the bank at the end (billing systems that model them). */
+  payouts: number;
 }
 
 const DAY = 86_400_000;
@@ -71,6 +73,7 @@ export async function runScenario(
     refunds: 0,
     cancellations: 0,
     renewalsBilled: 0,
+    payouts: 0,
   };
   const rng = ctx.rng;
   const world = ctx.world;
@@ -164,5 +167,12 @@ export async function runScenario(
     }
   }
   await ctx.settle('refunds and cancellations');
+
+  // 9. The day ends: billing pays what settled out to the bank; revsync books the deposits.
+  if (world.billing.payOut) {
+    ctx.progress('paying out to the bank');
+    tally.payouts = await world.billing.payOut();
+    await ctx.settle('payouts');
+  }
   return { customers: sims, tally };
 }

@@ -63,6 +63,8 @@ export interface SimulationReconciliation {
   matched: number;
   /** Subscriptions whose status and MRR were compared with the CRM (absent: not compared). */
   subscriptionsCompared?: number;
+  /** Payouts checked against their ERP deposits, and how many tied exactly. */
+  payouts: { checked: number; matched: number; unsupported?: string };
   inFlight: number;
   summary: Partial<Record<DiscrepancyClass, number>>;
   /** The first 50 discrepancies (all of them are counted in `summary`). */
@@ -146,6 +148,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     const reconciliation: SimulationReconciliation = {
       periods: [],
       matched: 0,
+      payouts: { checked: 0, matched: 0 },
       inFlight: 0,
       summary: {},
       discrepancies: [],
@@ -166,6 +169,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       if (r.subscriptionsCompared !== undefined)
         reconciliation.subscriptionsCompared =
           (reconciliation.subscriptionsCompared ?? 0) + r.subscriptionsCompared;
+      reconciliation.payouts.checked += r.payouts?.checked ?? 0;
+      reconciliation.payouts.matched += r.payouts?.matched ?? 0;
+      if (r.payouts?.unsupported !== undefined)
+        reconciliation.payouts.unsupported = r.payouts.unsupported;
       reconciliation.inFlight += r.inFlight.length;
       for (const d of r.discrepancies) {
         reconciliation.summary[d.class] = (reconciliation.summary[d.class] ?? 0) + 1;

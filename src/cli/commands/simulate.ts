@@ -139,6 +139,11 @@ export function formatReport(r: SimulationResult): string {
         ? '  CRM not compared: the CRM or billing connector has no subscription reads'
         : `  ${recon.subscriptionsCompared} subscriptions' status and MRR compared with the CRM`,
     );
+    if (recon.payouts.unsupported !== undefined) lines.push(`  ${recon.payouts.unsupported}`);
+    else if (recon.payouts.checked > 0)
+      lines.push(
+        `  payouts: ${recon.payouts.matched} of ${recon.payouts.checked} tie to their ERP deposits`,
+      );
     if (found.length === 0 && recon.inFlight === 0)
       lines.push('  clean: billing, the ERP and the CRM agree');
   }

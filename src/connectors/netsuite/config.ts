@@ -15,6 +15,12 @@ export const netsuiteConfigSchema = z.strictObject({
   defaultItem: z.string().min(1).optional(),
   /** Internal id of the income account for items revsync creates. */
   itemIncomeAccount: z.string().min(1).optional(),
+  /** Internal id of the bank account payouts are deposited to. Default `1` (seeded Checking). */
+  depositAccount: z.string().min(1).optional(),
+  /** Internal id of the account processing fees are booked to. Default `9`. */
+  feeAccount: z.string().min(1).optional(),
+  /** Internal id of the account refunds and adjustments in a deposit are booked to. Default `3` (Undeposited Funds). */
+  clearingAccount: z.string().min(1).optional(),
   /** Which change feeds to poll (default both). */
   feeds: z
     .array(z.enum(['customers', 'transactions']))

@@ -29,6 +29,10 @@ export interface NetsuiteConnectorOptions extends NetsuiteCredentials {
   productItems?: boolean;
   /** Internal id of the income account for items revsync creates. */
   itemIncomeAccount?: string;
+  /** Deposits: bank, fee and clearing account internal ids (see the config schema). */
+  depositAccount?: string;
+  feeAccount?: string;
+  clearingAccount?: string;
   /** Read each posted invoice's and credit memo's totals back and compare. Default true. */
   verifyTotals?: boolean;
   /** Per-call timeout in ms (default 60 000). */
@@ -61,6 +65,9 @@ export function createNetsuiteConnector(options: NetsuiteConnectorOptions): Conn
   });
   const port = new NetsuiteErp(client, refs, {
     ...(options.verifyTotals !== undefined && { verifyTotals: options.verifyTotals }),
+    ...(options.depositAccount !== undefined && { depositAccount: options.depositAccount }),
+    ...(options.feeAccount !== undefined && { feeAccount: options.feeAccount }),
+    ...(options.clearingAccount !== undefined && { clearingAccount: options.clearingAccount }),
   });
   const pollers = (options.feeds ?? ['customers', 'transactions']).map(
     (feed) =>

@@ -28,6 +28,9 @@ export const netsuiteConnector = defineConnector({
       tokenId: config.tokenId,
       tokenSecret: config.tokenSecret,
       ...(config.defaultItem !== undefined && { defaultItem: config.defaultItem }),
+      ...(config.depositAccount !== undefined && { depositAccount: config.depositAccount }),
+      ...(config.feeAccount !== undefined && { feeAccount: config.feeAccount }),
+      ...(config.clearingAccount !== undefined && { clearingAccount: config.clearingAccount }),
       ...(config.itemIncomeAccount !== undefined && {
         itemIncomeAccount: config.itemIncomeAccount,
       }),

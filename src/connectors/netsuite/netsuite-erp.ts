@@ -8,6 +8,8 @@ import type {
   ErpInvoice,
   ErpInvoiceInput,
   ErpInvoiceLineInput,
+  ErpDeposit,
+  ErpDepositInput,
   ErpPayment,
   ErpPaymentInput,
   ErpSystem,
@@ -57,6 +59,12 @@ export interface NetsuiteErpOptions {
    * the tax). One GET per posting. Default true.
    */
   verifyTotals?: boolean;
+  /** Bank account internal id deposits go to (default `1`). */
+  depositAccount?: string;
+  /** Account internal id fees are booked to (default `9`, Merchant Processing Fees). */
+  feeAccount?: string;
+  /** Account internal id refund and adjustment lines are booked to (default `3`, Undeposited Funds). */
+  clearingAccount?: string;
 }
 
 const EXTERNAL_ID = /^[A-Za-z0-9_-]+$/;
@@ -72,6 +80,7 @@ export class NetsuiteErp implements ErpSystem {
   readonly #client: NetsuiteClient;
   readonly #refs: NetsuiteReferenceData;
   readonly #verifyTotals: boolean;
+  readonly #accounts: { bank: string; fee: string; clearing: string };
   #locked: { at: number; periods: string[] } | undefined;
 
   constructor(
@@ -82,6 +91,11 @@ export class NetsuiteErp implements ErpSystem {
     this.#client = client;
     this.#refs = refs;
     this.#verifyTotals = options.verifyTotals ?? true;
+    this.#accounts = {
+      bank: options.depositAccount ?? '1',
+      fee: options.feeAccount ?? '9',
+      clearing: options.clearingAccount ?? '3',
+    };
   }
 
   /** `PUT customer/eid:{externalId}`: company name, email, subsidiary, currency, address, tax id. */
@@ -379,6 +393,177 @@ export class NetsuiteErp implements ErpSystem {
         invoiceExternalId: a.invoiceExternalId,
         amount: a.amount,
       })),
+    };
+  }
+
+  /**
+   * `PUT deposit/eid:{externalId}` to the bank account: `payment` lines take the customer
+   * payments (by external id; `NotFoundError` when one is not in NetSuite yet) out of
+   * Undeposited Funds, refunds and adjustments are `other` lines (signed, `refNum` = the billing
+   * id) on the clearing account, and the fees one `cashBack` line on the fee account. Every
+   * sublist is replaced, so a repeat converges.
+   */
+  async upsertDeposit(input: ErpDepositInput, options: WriteOptions): Promise<{ id: string }> {
+    assertExternalId(input.externalId, 'deposit external id');
+    const call = callOptions(options, 'deposit.upsert');
+    const currencyId = await this.#refs.currencyId(input.currency, call);
+    const lineSum = input.lines.reduce((s, l) => s + l.amount.amount, 0);
+    if (lineSum - input.fee.amount !== input.total.amount) {
+      throw new ValidationError(
+        `deposit ${input.externalId}: lines ${lineSum} minus fee ${input.fee.amount} is not the total ${input.total.amount}`,
+        { system: 'netsuite' },
+      );
+    }
+    const dec = (amount: number) => JsonDecimal.of({ amount, currency: input.total.currency });
+    // The customer payments by external id, in one SuiteQL query per 500.
+    const wanted = [
+      ...new Set(input.lines.filter((l) => l.kind === 'payment').map((l) => l.reference)),
+    ];
+    for (const ref of wanted) assertExternalId(ref, 'payment external id');
+    const paymentIds = new Map<string, string>();
+    for (let at = 0; at < wanted.length; at += 500) {
+      const chunk = wanted.slice(at, at + 500);
+      const rows = await this.#client.suiteqlAll(
+        `SELECT id, externalid FROM transaction WHERE type = 'CustPymt' AND externalid IN (${chunk.map(sqlText).join(', ')})`,
+        { ...call, operation: 'payment.lookup' },
+      );
+      for (const row of rows)
+        if (row.id !== undefined && row.externalid !== undefined)
+          paymentIds.set(row.externalid, row.id);
+    }
+    const payments: unknown[] = [];
+    const other: unknown[] = [];
+    for (const line of input.lines) {
+      if (line.kind === 'payment') {
+        const paymentId = paymentIds.get(line.reference);
+        if (paymentId === undefined) {
+          throw new NotFoundError(
+            `customer payment ${line.reference} is not in NetSuite; post it before its deposit`,
+            { system: 'netsuite' },
+          );
+        }
+        payments.push({
+          doc: { id: paymentId },
+          deposit: true,
+          paymentAmount: dec(line.amount.amount),
+          ...(line.memo !== undefined && { memo: line.memo }),
+        });
+      } else {
+        other.push({
+          account: { id: this.#accounts.clearing },
+          amount: dec(line.amount.amount),
+          refNum: line.reference,
+          memo: line.memo ?? `${line.kind} ${line.reference}`,
+        });
+      }
+    }
+    const cashBack =
+      input.fee.amount > 0
+        ? [
+            {
+              account: { id: input.feeAccount ?? this.#accounts.fee },
+              amount: dec(input.fee.amount),
+              memo: 'processing fees',
+            },
+          ]
+        : [];
+    const id = await this.#client.upsert(
+      'deposit',
+      input.externalId,
+      {
+        subsidiary: { id: input.subsidiary },
+        currency: { id: currencyId },
+        account: { id: this.#accounts.bank },
+        tranDate: input.tranDate,
+        ...(input.memo !== undefined && { memo: input.memo }),
+        payment: { items: payments },
+        other: { items: other },
+        cashBack: { items: cashBack },
+      },
+      { ...call, query: { replace: 'payment,other,cashBack' } },
+    );
+    return { id };
+  }
+
+  /** Deposits dated in the window (SuiteQL), each read with its sublists. */
+  async *pageDeposits(window: DocumentWindow, options?: ReadOptions): AsyncGenerator<ErpDeposit[]> {
+    const call = callOptions(options, 'deposit.list');
+    const day = (iso: string) => sqlText(iso.slice(0, 10));
+    const q =
+      "SELECT t.id FROM transaction t WHERE t.type = 'Deposit'" +
+      ` AND t.trandate >= TO_DATE(${day(window.from)}, 'YYYY-MM-DD')` +
+      ` AND t.trandate < TO_DATE(${day(window.to)}, 'YYYY-MM-DD')` +
+      ' ORDER BY t.id';
+    for await (const rows of this.#client.suiteqlPages(q, call)) {
+      const out: ErpDeposit[] = [];
+      for (const row of rows) {
+        const d = await this.#readDeposit(row.id ?? '', call);
+        if (d) out.push(d);
+      }
+      yield out;
+    }
+  }
+
+  async #readDeposit(id: string, call: NetsuiteCallOptions): Promise<ErpDeposit | undefined> {
+    type Line = {
+      amount?: unknown;
+      paymentAmount?: unknown;
+      refNum?: unknown;
+      doc?: { id?: unknown };
+    };
+    const body = (await this.#client.getRecord('deposit', id, {
+      ...call,
+      operation: 'deposit.get',
+      expand: true,
+    })) as
+      | {
+          id?: unknown;
+          externalId?: unknown;
+          tranDate?: unknown;
+          memo?: unknown;
+          total?: unknown;
+          subsidiary?: { id?: unknown };
+          currency?: { id?: unknown };
+          payment?: { items?: Line[] };
+          other?: { items?: Line[] };
+          cashBack?: { items?: Line[] };
+        }
+      | undefined;
+    if (body === undefined) return undefined;
+    const currency = await this.#refs.currencyCode(String(body.currency?.id ?? ''), call);
+    const m = (value: unknown) => fromNetsuiteAmount(Number(value ?? 0), currency);
+    const payments = body.payment?.items ?? [];
+    const docs = payments.map((l) => String(l.doc?.id ?? '')).filter((d) => /^\d+$/.test(d));
+    const externalIds = new Map<string, string>();
+    if (docs.length > 0) {
+      const rows = await this.#client.suiteqlAll(
+        `SELECT id, externalid FROM transaction WHERE id IN (${docs.join(', ')})`,
+        { ...call, operation: 'transaction.find' },
+      );
+      for (const row of rows)
+        if (row.id !== undefined && row.externalid !== undefined)
+          externalIds.set(row.id, row.externalid);
+    }
+    const fee = (body.cashBack?.items ?? []).reduce((s, l) => s + m(l.amount).amount, 0);
+    return {
+      id: String(body.id ?? id),
+      ...(typeof body.externalId === 'string' && { externalId: body.externalId }),
+      subsidiary: String(body.subsidiary?.id ?? ''),
+      currency,
+      tranDate: String(body.tranDate ?? ''),
+      total: m(body.total),
+      fee: { amount: fee, currency },
+      lines: [
+        ...payments.map((l) => {
+          const doc = String(l.doc?.id ?? '');
+          return { reference: externalIds.get(doc) ?? doc, amount: m(l.paymentAmount) };
+        }),
+        ...(body.other?.items ?? []).map((l) => ({
+          reference: typeof l.refNum === 'string' ? l.refNum : '',
+          amount: m(l.amount),
+        })),
+      ],
+      ...(typeof body.memo === 'string' && { memo: body.memo }),
     };
   }
 

@@ -73,6 +73,8 @@ export function toCanonicalEvents(event: VendorEvent): CanonicalEventInput[] {
         },
       ];
     }
+    case 'payout.paid':
+      return [{ type: 'billing.payout.paid', subject, data: { payoutId: subject } }];
     default:
       return [];
   }

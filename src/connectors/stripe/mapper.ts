@@ -6,6 +6,8 @@
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import type {
+  BillingPayout,
+  BillingPayoutTransaction,
   BillingCreditNote,
   BillingCustomerInput,
   BillingInvoice,
@@ -591,4 +593,64 @@ export function unixSeconds(iso: string): number {
 /** The id of an expandable field. */
 export function idOf(value: string | { id: string }): string {
   return typeof value === 'string' ? value : value.id;
+}
+
+const PAYOUT_STATUSES = ['pending', 'in_transit', 'paid', 'failed', 'canceled'] as const;
+
+/**
+ * A balance transaction a payout settles → {@link BillingPayoutTransaction}; `undefined` for the
+ * payout's own transaction. `source` should be expanded: a charge's source becomes its payment
+ * intent (the billing payment revsync posts to the ERP), a refund's the refund.
+ */
+export function toBillingPayoutTransaction(
+  t: Stripe.BalanceTransaction,
+): BillingPayoutTransaction | undefined {
+  if (t.type === 'payout' || t.type === 'payout_cancel' || t.type === 'payout_failure')
+    return undefined;
+  const type: BillingPayoutTransaction['type'] =
+    t.type === 'charge' || t.type === 'payment'
+      ? 'charge'
+      : t.type === 'refund' || t.type === 'payment_refund'
+        ? 'refund'
+        : t.type === 'stripe_fee' || t.type === 'tax_fee' || t.type === 'stripe_fx_fee'
+          ? 'fee'
+          : 'adjustment';
+  const source = t.source;
+  let sourceId: string | undefined;
+  if (typeof source === 'string') sourceId = source;
+  else if (source !== null) {
+    const s = source as { id: string; object?: string; payment_intent?: unknown };
+    sourceId =
+      s.object === 'charge' && s.payment_intent != null
+        ? typeof s.payment_intent === 'string'
+          ? s.payment_intent
+          : (s.payment_intent as { id: string }).id
+        : s.id;
+  }
+  return {
+    id: t.id,
+    type,
+    amount: fromStripeAmount(t.amount, t.currency),
+    fee: fromStripeAmount(t.fee, t.currency),
+    ...(sourceId !== undefined && { sourceId }),
+    createdAt: isoTime(t.created),
+  };
+}
+
+/** A Stripe payout and its balance transactions → {@link BillingPayout}. */
+export function toBillingPayout(
+  payout: Stripe.Payout,
+  transactions: readonly Stripe.BalanceTransaction[],
+): BillingPayout {
+  const status = (PAYOUT_STATUSES as readonly string[]).includes(payout.status)
+    ? (payout.status as BillingPayout['status'])
+    : 'pending';
+  return {
+    id: payout.id,
+    status,
+    amount: fromStripeAmount(payout.amount, payout.currency),
+    createdAt: isoTime(payout.created),
+    arrivalDate: isoTime(payout.arrival_date).slice(0, 10),
+    transactions: transactions.flatMap((t) => toBillingPayoutTransaction(t) ?? []),
+  };
 }

@@ -4,6 +4,7 @@ import type {
   BillingCustomerInput,
   BillingInvoice,
   BillingPayment,
+  BillingPayout,
   BillingPriceInput,
   BillingRefund,
   BillingSubscription,
@@ -31,6 +32,7 @@ import {
   toBillingCreditNote,
   toBillingInvoice,
   toBillingPayment,
+  toBillingPayout,
   toBillingRefund,
   toBillingSubscription,
   toStripeCustomerCreate,
@@ -416,6 +418,38 @@ export class StripeBilling implements BillingSystem {
       }
       yield out;
     }
+  }
+
+  /** A payout with every balance transaction it settles (sources expanded to their payment). */
+  async getPayout(id: string, options?: ReadOptions): Promise<BillingPayout> {
+    const payout = await this.#client.read('payouts.retrieve', options, (request) =>
+      this.#sdk.payouts.retrieve(id, {}, request),
+    );
+    return this.#withTransactions(payout, options);
+  }
+
+  /** Payouts arriving in the window (`arrival_date`), each with its balance transactions. */
+  async *pagePayouts(window: DocumentWindow, options?: ReadOptions) {
+    for await (const page of this.#client.pages('payouts.list', options, (p, request) =>
+      this.#sdk.payouts.list({ arrival_date: createdIn(window), ...p }, request),
+    )) {
+      const out: BillingPayout[] = [];
+      for (const payout of page) out.push(await this.#withTransactions(payout, options));
+      yield out;
+    }
+  }
+
+  async #withTransactions(payout: Stripe.Payout, options: ReadOptions | undefined) {
+    const transactions = await this.#client.listAll(
+      'balanceTransactions.list',
+      options,
+      (page, request) =>
+        this.#sdk.balanceTransactions.list(
+          { payout: payout.id, expand: ['data.source'], ...page },
+          request,
+        ),
+    );
+    return toBillingPayout(payout, transactions);
   }
 
   async #toInvoice(invoice: Stripe.Invoice, options: ReadOptions | undefined) {

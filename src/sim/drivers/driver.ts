@@ -159,6 +159,11 @@ export interface BillingActor {
   /** Every customer and the canonical id revsync stored on it. */
   customers(): Promise<{ id: string; revsyncId?: string }[]>;
   subscriptions(): Promise<BillingSubscriptionFacts[]>;
+  /**
+   * Pays everything settled out to the bank (one payout per currency) and returns how many
+   * payouts were made. Optional: systems without payouts leave it out.
+   */
+  payOut?(): Promise<number>;
 }
 
 /** An ERP document as the invariants compare it (absolute amounts, minor units). */

@@ -72,6 +72,7 @@ const TRANSACTION_LABEL: Record<string, string> = {
   creditmemo: 'Credit Memo',
   customerpayment: 'Payment',
   journalentry: 'Journal',
+  deposit: 'Deposit',
 };
 
 /** The `refName` NetSuite shows for a reference to this record. */

@@ -2,6 +2,7 @@ import { BodyReader } from './body-reader.ts';
 import { creditMemoType } from './credit-memos.ts';
 import { customerPaymentType } from './customer-payments.ts';
 import { customerType } from './customers.ts';
+import { depositType } from './deposits.ts';
 import { invalidContent, netsuiteError, userError } from './errors.ts';
 import { invoiceType } from './invoices.ts';
 import { nonInventorySaleItemType, serviceItemType } from './items.ts';
@@ -31,6 +32,7 @@ export const RECORD_TYPES: { readonly [T in RecordTypeName]: RecordType<T> } = {
   creditmemo: creditMemoType,
   customerpayment: customerPaymentType,
   journalentry: journalEntryType,
+  deposit: depositType,
   noninventorysaleitem: nonInventorySaleItemType,
   serviceitem: serviceItemType,
   subsidiary: subsidiaryType,

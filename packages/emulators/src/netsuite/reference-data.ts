@@ -73,9 +73,13 @@ const ACCOUNTS: [number: string, name: string, type: string][] = [
   ['4000', 'Subscription Revenue', 'Income'],
   ['4100', 'Services Revenue', 'Income'],
   ['6000', 'Operating Expenses', 'Expense'],
+  ['6100', 'Merchant Processing Fees', 'Expense'],
 ];
 
-/** A small seeded chart of accounts (ids 1–8) for journal lines and item income accounts. */
+/**
+ * A small seeded chart of accounts (ids 1–9) for journal lines, item income accounts and
+ * deposits (1 Checking is the default bank account, 9 the processor's fees).
+ */
 export function seedAccounts(now: number): Account[] {
   return ACCOUNTS.map(([acctNumber, acctName, acctType], i) => ({
     ...base(String(i + 1), now),

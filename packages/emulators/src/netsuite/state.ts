@@ -12,6 +12,7 @@ export type RecordTypeName =
   | 'creditmemo'
   | 'customerpayment'
   | 'journalentry'
+  | 'deposit'
   | 'noninventorysaleitem'
   | 'serviceitem'
   | 'subsidiary'
@@ -135,6 +136,44 @@ export interface JournalEntry extends TransactionBase {
   lines: JournalLine[];
 }
 
+/** A customer payment taken into a deposit (`payment` sublist, `deposit: true`). */
+export interface DepositPaymentLine {
+  line: number;
+  /** The customer payment's internal id. */
+  doc: string;
+  amount: number;
+  memo?: string;
+}
+
+/** An `other` deposit line: money from somewhere else (signed), booked to an account. */
+export interface DepositOtherLine {
+  line: number;
+  account: string;
+  amount: number;
+  entity?: string;
+  memo?: string;
+  refNum?: string;
+}
+
+/** A `cashBack` line: money kept back from the deposit (bank fees), booked to an account. */
+export interface DepositCashBackLine {
+  line: number;
+  account: string;
+  amount: number;
+  memo?: string;
+}
+
+/** A bank deposit: payments and other money in, cash back out; `total` their net. */
+export interface Deposit extends TransactionBase {
+  type: 'deposit';
+  /** The bank account deposited to. */
+  account: string;
+  payments: DepositPaymentLine[];
+  other: DepositOtherLine[];
+  cashBack: DepositCashBackLine[];
+  total: number;
+}
+
 export interface Subsidiary extends RecordBase {
   type: 'subsidiary';
   name: string;
@@ -174,12 +213,13 @@ export type NsRecord =
   | CreditMemo
   | CustomerPayment
   | JournalEntry
+  | Deposit
   | Subsidiary
   | Currency
   | Account;
 
 /** A transaction record. */
-export type Transaction = Invoice | CreditMemo | CustomerPayment | JournalEntry;
+export type Transaction = Invoice | CreditMemo | CustomerPayment | JournalEntry | Deposit;
 
 /** A record of type `T`. */
 export type RecordOf<T extends RecordTypeName> = Extract<NsRecord, { type: T }>;
@@ -191,6 +231,7 @@ const ID_SPACE: Record<RecordTypeName, 'entity' | 'transaction' | 'item' | 'list
   creditmemo: 'transaction',
   customerpayment: 'transaction',
   journalentry: 'transaction',
+  deposit: 'transaction',
   noninventorysaleitem: 'item',
   serviceitem: 'item',
   subsidiary: 'list',
@@ -205,6 +246,7 @@ const TRAN_ID_PREFIX: Partial<Record<RecordTypeName, string>> = {
   creditmemo: 'CM',
   customerpayment: 'PYMT',
   journalentry: 'JE',
+  deposit: 'DEP',
 };
 
 /** An asynchronous (`Prefer: respond-async`) request and its outcome. */

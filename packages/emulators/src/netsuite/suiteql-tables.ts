@@ -132,11 +132,15 @@ const customer: SuiteqlTable = {
   },
 };
 
+/** The seeded `1200 Undeposited Funds` account, where customer payments wait for a deposit. */
+const UNDEPOSITED_FUNDS = '3';
+
 const TYPE_CODE: Record<Transaction['type'], [code: string, label: string]> = {
   invoice: ['CustInvc', 'Invoice'],
   creditmemo: ['CustCred', 'Credit Memo'],
   customerpayment: ['CustPymt', 'Payment'],
   journalentry: ['Journal', 'Journal'],
+  deposit: ['Deposit', 'Deposit'],
 };
 
 function transactions(state: NetsuiteState): Transaction[] {
@@ -145,6 +149,7 @@ function transactions(state: NetsuiteState): Transaction[] {
     ...state.list('creditmemo'),
     ...state.list('customerpayment'),
     ...state.list('journalentry'),
+    ...state.list('deposit'),
   ].sort((a, b) => Number(a.id) - Number(b.id));
 }
 
@@ -239,6 +244,8 @@ const transaction: SuiteqlTable = {
           foreigntotal: money(t.payment, digits),
           foreignamountremaining: money(t.payment - applied, digits),
         });
+      } else if (t.type === 'deposit') {
+        row['foreigntotal'] = money(t.total, digits);
       } else {
         row['foreigntotal'] = money(
           t.lines.reduce((s, l) => s + l.debit, 0),
@@ -263,7 +270,8 @@ const transaction: SuiteqlTable = {
         state.get('invoice', key) ??
         state.get('creditmemo', key) ??
         state.get('customerpayment', key) ??
-        state.get('journalentry', key);
+        state.get('journalentry', key) ??
+        state.get('deposit', key);
       return t ? `${TYPE_CODE[t.type][1]} : ${statusOf(t, state).refName}` : null;
     },
   },
@@ -324,6 +332,52 @@ const transactionline: SuiteqlTable = {
             creditforeignamount: l.credit > 0 ? money(l.credit, digits) : null,
           });
         }
+        continue;
+      }
+      if (t.type === 'deposit') {
+        // The main line books the total to the bank; then payments, other money, cash back.
+        rows.push({
+          ...common,
+          id: num(0),
+          linesequencenumber: num(0),
+          mainline: 'T',
+          foreignamount: money(t.total, digits),
+          memo: text(t.memo),
+          account: id(t.account),
+        });
+        let n = 0;
+        for (const l of t.payments)
+          rows.push({
+            ...common,
+            id: num(++n),
+            linesequencenumber: num(n),
+            mainline: 'F',
+            foreignamount: money(l.amount, digits),
+            memo: text(l.memo),
+            entity: id(state.get('customerpayment', l.doc)?.customer),
+            account: id(UNDEPOSITED_FUNDS),
+          });
+        for (const l of t.other)
+          rows.push({
+            ...common,
+            id: num(++n),
+            linesequencenumber: num(n),
+            mainline: 'F',
+            foreignamount: money(l.amount, digits),
+            memo: text(l.memo),
+            entity: id(l.entity),
+            account: id(l.account),
+          });
+        for (const l of t.cashBack)
+          rows.push({
+            ...common,
+            id: num(++n),
+            linesequencenumber: num(n),
+            mainline: 'F',
+            foreignamount: money(-l.amount, digits),
+            memo: text(l.memo),
+            account: id(l.account),
+          });
         continue;
       }
       const entity = t.type === 'customerpayment' ? t.customer : t.entity;

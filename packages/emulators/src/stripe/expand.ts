@@ -21,6 +21,8 @@ const BY_PREFIX: Record<string, Lookup> = {
   ch: (s) => s.charges,
   re: (s) => s.refunds,
   cn: (s) => s.creditNotes,
+  txn: (s) => s.balanceTransactions,
+  po: (s) => s.payouts,
   clock: (s) => s.testClocks,
   evt: (s) => s.events,
 };

@@ -1,4 +1,5 @@
 import type * as kit from '../kit/index.ts';
+import { recordCharge } from './balance.ts';
 import { emit, snapshot, update, type StripeContext } from './context.ts';
 import { invalidRequest, noSuch, stripeError } from './errors.ts';
 import { paginate, rangeFilter } from './lists.ts';
@@ -200,6 +201,7 @@ export function confirmPaymentIntent(
     pi.amount_received = pi.amount;
     pi.latest_charge = charge.id;
     pi.last_payment_error = null;
+    recordCharge(ctx, charge);
     emit(ctx, 'charge.succeeded', charge, { created: at });
     emit(ctx, 'payment_intent.succeeded', pi, { created: at });
     return { ok: true, charge };

@@ -1,4 +1,5 @@
 import type * as kit from '../kit/index.ts';
+import { recordRefund } from './balance.ts';
 import { emit, nowFor, update, type StripeContext } from './context.ts';
 import { invalidRequest, missingParam, noSuch } from './errors.ts';
 import { paginate, rangeFilter } from './lists.ts';
@@ -71,6 +72,7 @@ export function createRefund(ctx: StripeContext, charge: Charge, f: NewRefund): 
     transfer_reversal: null,
   };
   ctx.state.refunds.add(refund);
+  recordRefund(ctx, refund);
   emit(ctx, 'refund.created', refund, { created: at });
   const before = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
   charge.amount_refunded += amount;

@@ -1,4 +1,5 @@
 import * as kit from '../kit/index.ts';
+import { balanceRoutes } from './balance.ts';
 import type { RequestInfo, StripeContext } from './context.ts';
 import { creditNoteRoutes } from './credit-notes.ts';
 import { customerRoutes } from './customers.ts';
@@ -174,6 +175,7 @@ export async function createStripeServer(config: StripeServerConfig): Promise<St
     ...subscriptionRoutes(ctx),
     ...invoiceRoutes(ctx),
     ...creditNoteRoutes(ctx),
+    ...balanceRoutes(ctx),
     ...testClocks.routes,
     ...webhookRoutes(ctx, webhooks),
     {

@@ -27,6 +27,10 @@ export type PaymentIntent = Stripe.PaymentIntent;
 export type Charge = Stripe.Charge;
 /** A refund. */
 export type Refund = Stripe.Refund;
+/** A balance transaction. */
+export type BalanceTransaction = Stripe.BalanceTransaction;
+/** A payout to the bank. */
+export type Payout = Stripe.Payout;
 /** A test clock. */
 export type TestClock = Stripe.TestHelpers.TestClock;
 /** The link between an invoice and a payment intent. */
@@ -142,6 +146,12 @@ export interface StripeState {
   charges: Collection<Charge>;
   refunds: Collection<Refund>;
   creditNotes: Collection<CreditNote>;
+  balanceTransactions: Collection<BalanceTransaction>;
+  payouts: Collection<Payout>;
+  /** The payout each paid-out balance transaction went out with. */
+  paidOut: Map<string, string>;
+  /** Processing fee of a charge: `percent` % (rounded half up) plus `fixed` minor units. */
+  fees: { percent: number; fixed: number };
   testClocks: Collection<TestClock>;
   events: Collection<StripeEvent>;
   webhookEndpoints: Collection<WebhookEndpointObject>;
@@ -178,6 +188,10 @@ export function createStripeState(): StripeState {
     charges: new Collection(),
     refunds: new Collection(),
     creditNotes: new Collection(),
+    balanceTransactions: new Collection(),
+    payouts: new Collection(),
+    paidOut: new Map(),
+    fees: { percent: 2.9, fixed: 30 },
     testClocks: new Collection(),
     events: new Collection(),
     webhookEndpoints: new Collection(),
@@ -195,6 +209,7 @@ export function clearStripeState(state: StripeState): void {
   for (const value of Object.values(state)) {
     if (value instanceof Map || value instanceof Set) value.clear();
   }
+  state.fees = { percent: 2.9, fixed: 30 };
 }
 
 /** The JSON dump for `GET /_emulator/state`. */

@@ -25,9 +25,19 @@ export class StripeActor implements BillingActor {
   readonly stripe: Stripe;
   readonly testClockId: string;
 
-  constructor(stripe: Stripe, testClockId: string) {
+  readonly #url: string;
+
+  constructor(stripe: Stripe, testClockId: string, url = '') {
     this.stripe = stripe;
     this.testClockId = testClockId;
+    this.#url = url;
+  }
+
+  /** The emulator's admin route pays out every balance transaction not paid out yet. */
+  async payOut(): Promise<number> {
+    const res = await fetch(`${this.#url}/_emulator/payouts`, { method: 'POST' });
+    if (!res.ok) throw new Error(`POST /_emulator/payouts answered ${res.status}`);
+    return ((await res.json()) as { data: unknown[] }).data.length;
   }
 
   async subscription(id: string): Promise<BillingSubscriptionFacts> {
@@ -256,7 +266,7 @@ export const driver: BillingDriver = {
       },
       env: { STRIPE_API_KEY: API_KEY, STRIPE_WEBHOOK_SECRET: endpoint.secret ?? '' },
       testClock: clock.id,
-      actor: new StripeActor(stripe, clock.id),
+      actor: new StripeActor(stripe, clock.id, url),
       clearFaults: emulator.clearFaults,
       ...(started && { flushWebhooks: () => started.flushWebhooks() }),
       async close() {
