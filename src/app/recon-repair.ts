@@ -95,7 +95,8 @@ export async function planRepair(
 ): Promise<RepairPlan> {
   const person = (action?: string): RepairPlan => ({
     kind: 'person',
-    action: action ?? PERSON_ACTIONS[d.class] ?? 'check both systems and correct the one that is wrong',
+    action:
+      action ?? PERSON_ACTIONS[d.class] ?? 'check both systems and correct the one that is wrong',
   });
   const paid = (invoiceId: string, why: string): RepairPlan => ({
     kind: 'run',
@@ -104,7 +105,8 @@ export async function planRepair(
   });
   switch (d.class) {
     case 'missing_in_erp': {
-      if (!doc) return person('the billing document was not read: post it through its flow by hand');
+      if (!doc)
+        return person('the billing document was not read: post it through its flow by hand');
       if (doc.kind === 'credit_note')
         return {
           kind: 'run',
@@ -152,7 +154,9 @@ export async function planRepair(
       // (paid in the ERP, open in billing) means money the billing system does not know of.
       return doc?.kind === 'invoice' && doc.status === 'paid'
         ? paid(doc.id, 'apply the payment (and any customer credit) to the ERP invoice')
-        : person('the ERP shows paid what billing shows open: find the ERP payment and reverse it, or record it in billing');
+        : person(
+            'the ERP shows paid what billing shows open: find the ERP payment and reverse it, or record it in billing',
+          );
     case 'crm_status_mismatch':
       return d.billingId
         ? {

@@ -91,14 +91,13 @@ export function registerReconCommand(program: Command): void {
             (v) => String(v),
           );
         else
-          print(
-            { reports, repairs },
-            options,
-            ((v: { reports: ReconReport[]; repairs?: RepairOutcome[] }) =>
-              [formatReports(v.reports), ...(v.repairs ? [formatRepairs(v.repairs)] : [])].join(
-                '\n',
-              )) as (v: unknown) => string,
-          );
+          print({ reports, repairs }, options, ((v: {
+            reports: ReconReport[];
+            repairs?: RepairOutcome[];
+          }) =>
+            [formatReports(v.reports), ...(v.repairs ? [formatRepairs(v.repairs)] : [])].join(
+              '\n',
+            )) as (v: unknown) => string);
         process.exitCode = reports.some((r) => r.discrepancies.length > 0)
           ? RECON_EXIT.discrepancies
           : RECON_EXIT.clean;

@@ -177,7 +177,12 @@ export const exceptionsPage: PageFactory = (ctx) => {
       {
         title: 'Flow',
         cell: (r) =>
-          r.flow ?? (r.kind === 'event' ? 'event routing' : r.kind === 'discrepancy' ? 'reconciliation' : '—'),
+          r.flow ??
+          (r.kind === 'event'
+            ? 'event routing'
+            : r.kind === 'discrepancy'
+              ? 'reconciliation'
+              : '—'),
       },
       { title: 'Step', cell: (r) => (r.step ? h('span', { class: 'mono' }, r.step) : '—') },
       {
