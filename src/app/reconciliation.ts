@@ -103,6 +103,20 @@ export async function runReconciliation(
   deps: ReconciliationDeps,
   options: ReconciliationOptions = {},
 ): Promise<ReconReport[]> {
+  return (await reconcileSystems(deps, options)).reports;
+}
+
+/** The reports and the billing documents they were made from (by billing id), for repair. */
+export interface ReconciliationResult {
+  reports: ReconReport[];
+  billingDocuments: ReadonlyMap<string, BillingDocument>;
+}
+
+/** {@link runReconciliation}, also answering the billing documents read (repair needs their kind). */
+export async function reconcileSystems(
+  deps: ReconciliationDeps,
+  options: ReconciliationOptions = {},
+): Promise<ReconciliationResult> {
   const { billing, erp } = deps;
   if (!billing.pageInvoices || !erp.pageDocuments) {
     throw new ReconUnsupportedError(
@@ -226,7 +240,7 @@ export async function runReconciliation(
     isInFlight: (id) => inFlight.has(id),
     lineage: (id) => lineage.get(id),
   });
-  return reports;
+  return { reports, billingDocuments: new Map(billingDocs.map((d) => [d.id, d])) };
 }
 
 /**

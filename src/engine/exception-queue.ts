@@ -41,6 +41,7 @@ export class ExceptionQueue {
   /** Sends the parked run (or the failed event) back unchanged. */
   async retry(id: string, { actor }: Actor): Promise<ExceptionRecord> {
     return this.#act(id, async (trx, exc, at) => {
+      notADiscrepancy(exc, 'retried');
       if (exc.kind === 'run') {
         const run = await this.#parkedRun(trx, exc);
         await this.#store.runs.transition(
@@ -118,6 +119,7 @@ export class ExceptionQueue {
   ): Promise<ExceptionRecord> {
     if (input === undefined) throw new ValidationError('resubmit needs the edited input');
     return this.#act(id, async (trx, exc, at) => {
+      notADiscrepancy(exc, 'resubmitted');
       let before: unknown;
       if (exc.kind === 'run') {
         const run = await this.#parkedRun(trx, exc);
@@ -288,4 +290,12 @@ export class ExceptionQueue {
       },
     });
   }
+}
+
+/** A discrepancy has no run or event to send back: a person fixes the systems, then skips it. */
+function notADiscrepancy(exc: ExceptionRecord, action: string): void {
+  if (exc.kind === 'discrepancy')
+    throw new ValidationError(
+      `exception ${exc.id} is a reconciliation discrepancy and cannot be ${action}: correct the systems and skip it with a reason (the next reconciliation resolves it when the difference is gone)`,
+    );
 }

@@ -6,8 +6,11 @@ import type { Executor } from './executor.ts';
 import { fromJson, toJson } from './json.ts';
 import type { ExceptionTable } from './schema.ts';
 
-/** What ended up in the exception queue: a parked run, or an event that could not be routed. */
-export type ExceptionKind = 'run' | 'event';
+/**
+ * What ended up in the exception queue: a parked run, an event that could not be routed, or a
+ * reconciliation discrepancy that needs a person (`src/app/recon-repair.ts`).
+ */
+export type ExceptionKind = 'run' | 'event' | 'discrepancy';
 
 /** How an exception was closed, and by whom. */
 export interface ExceptionResolution {

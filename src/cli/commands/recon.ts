@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../model/revsync-error.ts';
 import { isPeriod } from '../../recon/documents.ts';
 import { matchedCount, type ReconReport } from '../../recon/index.ts';
+import type { RepairOutcome } from '../../app/recon-repair.ts';
 import { fail, print, table } from '../output.ts';
 
 /** Exit codes of `revsync recon run`: the issue's contract, shared with CI scripts. */
@@ -12,6 +13,7 @@ interface ReconRunOptions {
   period?: string;
   subsidiary?: string;
   syncStart?: string;
+  repair?: boolean;
   json?: boolean;
 }
 
@@ -61,7 +63,7 @@ function formatReports(reports: ReconReport[]): string {
 export function registerReconCommand(program: Command): void {
   const recon = program
     .command('recon')
-    .description('reconcile the billing system against the ERP (read only)');
+    .description('reconcile the billing system against the ERP (read only unless --repair)');
   recon
     .command('run')
     .description(
@@ -71,18 +73,31 @@ export function registerReconCommand(program: Command): void {
     .option('--period <YYYY-MM>', 'one accounting period (default: every period with documents)')
     .option('--subsidiary <id>', 'report only this ERP subsidiary')
     .option('--sync-start <date>', 'documents dated before it are out of scope (ISO date)')
+    .option(
+      '--repair',
+      'after reading: start engine runs for the safe fixes (post, apply, credit, CRM status) and queue the rest for a person; the exit code still reports what was found',
+    )
     .option('--json', 'print the reports as JSON')
     .action(async (options: ReconRunOptions) => {
       try {
         // Checked here, not by commander, so that a bad argument exits 1 (error), never 2.
         if (options.period !== undefined && !isPeriod(options.period))
           throw new ValidationError(`--period must be YYYY-MM, got ${options.period}`);
-        const reports = await reconcileFromConfig(options);
-        print(
-          options.json ? reports.map(reconJson) : reports,
-          options,
-          formatReports as (v: unknown) => string,
-        );
+        const { reports, repairs } = await reconcileFromConfig(options);
+        if (options.json)
+          print(
+            repairs ? { reports: reports.map(reconJson), repairs } : reports.map(reconJson),
+            options,
+            (v) => String(v),
+          );
+        else
+          print({ reports, repairs }, options, ((v: {
+            reports: ReconReport[];
+            repairs?: RepairOutcome[];
+          }) =>
+            [formatReports(v.reports), ...(v.repairs ? [formatRepairs(v.repairs)] : [])].join(
+              '\n',
+            )) as (v: unknown) => string);
         process.exitCode = reports.some((r) => r.discrepancies.length > 0)
           ? RECON_EXIT.discrepancies
           : RECON_EXIT.clean;
@@ -92,14 +107,24 @@ export function registerReconCommand(program: Command): void {
     });
 }
 
-async function reconcileFromConfig(options: ReconRunOptions): Promise<ReconReport[]> {
+function formatRepairs(repairs: RepairOutcome[]): string {
+  if (repairs.length === 0) return 'repair: nothing to repair';
+  return `repair:\n${table(repairs as unknown as Record<string, unknown>[], ['outcome', 'class', 'billingId', 'erpId', 'action'])}`;
+}
+
+async function reconcileFromConfig(
+  options: ReconRunOptions,
+): Promise<{ reports: ReconReport[]; repairs?: RepairOutcome[] }> {
   const [
     { loadConfig },
     { buildConnectors },
-    { runReconciliation },
+    { reconcileSystems },
     { createLogger },
     { OutboundGateway },
     { openStore },
+    { repairDiscrepancies },
+    { Inbox },
+    { systemClock },
   ] = await Promise.all([
     import('../../config/load-config.ts'),
     import('../../app/build-connectors.ts'),
@@ -107,6 +132,9 @@ async function reconcileFromConfig(options: ReconRunOptions): Promise<ReconRepor
     import('../../engine/logger.ts'),
     import('../../gateway/outbound-gateway.ts'),
     import('../../store/open-store.ts'),
+    import('../../app/recon-repair.ts'),
+    import('../../store/inbox.ts'),
+    import('../../engine/clock.ts'),
   ]);
   const config = await loadConfig(options.config);
   const logger = createLogger({ level: 'warn' });
@@ -114,7 +142,7 @@ async function reconcileFromConfig(options: ReconRunOptions): Promise<ReconRepor
   const connectors = await buildConnectors(config, new OutboundGateway(), logger);
   const progress = process.stderr.isTTY && !options.json;
   try {
-    return await runReconciliation(
+    const result = await reconcileSystems(
       {
         billing: connectors.billing.port,
         erp: connectors.erp.port,
@@ -131,6 +159,19 @@ async function reconcileFromConfig(options: ReconRunOptions): Promise<ReconRepor
         }),
       },
     );
+    if (!options.repair) return { reports: result.reports };
+    const repairs = await repairDiscrepancies(
+      {
+        store,
+        inbox: new Inbox(store),
+        billing: connectors.billing.port,
+        clock: systemClock,
+      },
+      result.reports.flatMap((r) => r.discrepancies),
+      result.billingDocuments,
+      { actor: `cli:${process.env.USER ?? 'operator'}` },
+    );
+    return { reports: result.reports, repairs };
   } finally {
     if (progress) process.stderr.write('\r\x1b[K');
     for (const c of Object.values(connectors)) await c.close?.();

@@ -174,7 +174,16 @@ export const exceptionsPage: PageFactory = (ctx) => {
     }
     columns.push(
       { title: 'Opened', cell: (r) => timeAgo(r.createdAt, r.createdAtMs) },
-      { title: 'Flow', cell: (r) => r.flow ?? (r.kind === 'event' ? 'event routing' : '—') },
+      {
+        title: 'Flow',
+        cell: (r) =>
+          r.flow ??
+          (r.kind === 'event'
+            ? 'event routing'
+            : r.kind === 'discrepancy'
+              ? 'reconciliation'
+              : '—'),
+      },
       { title: 'Step', cell: (r) => (r.step ? h('span', { class: 'mono' }, r.step) : '—') },
       {
         title: 'Error',
