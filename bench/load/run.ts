@@ -9,7 +9,7 @@
  * 4. this process: sets customers up through quote-to-cash (CRM → billing → ERP), then drives
  *    load at fixed arrival rates: each arrival creates and finalizes a one-off invoice in the
  *    Stripe emulator, whose signed `invoice.finalized` webhook revsync turns into a NetSuite
- *    invoice posting; one CRM account change per ten arrivals goes to Salesforce. The latency
+ *    invoice posting (CRM changes are not part of the arrivals yet). The latency
  *    is from the finalize (the event's creation, just before the emulator signs and sends the
  *    webhook) to the NetSuite emulator's receipt of the posting (`/_emulator/receipts`).
  *
@@ -283,10 +283,6 @@ try {
   progress(
     `${withCurrency.length} customers ready after ${((Date.now() - setupStart) / 1000).toFixed(1)} s`,
   );
-  const accounts = await stripe.customers.list({ limit: 1 }); // warm the agent
-  void accounts;
-  const crmAccounts: string[] = [];
-  void crmAccounts;
 
   /** One arrival: a one-off invoice created and finalized in Stripe; returns its id and time. */
   let n = 0;
