@@ -300,6 +300,30 @@ describe('admin and protocol edges', () => {
     });
   });
 
+  it('lists receipts by type: first wall-clock arrival and the write count per record', async () => {
+    const before = Date.now();
+    expect(
+      (await ns.put(`${R}/customer/eid:rcpt-1`, { companyName: 'R', subsidiary: 1 })).status,
+    ).toBe(204);
+    expect(
+      (await ns.put(`${R}/customer/eid:rcpt-1`, { companyName: 'R2', subsidiary: 1 })).status,
+    ).toBe(204);
+    const res = await fetch(`${emu.url}/_emulator/receipts/customer?since=${before}`);
+    const body = (await res.json()) as {
+      count: number;
+      items: { externalId?: string; receivedAtMs: number; writes: number }[];
+    };
+    expect(body.count).toBe(1);
+    expect(body.items[0]).toMatchObject({ externalId: 'rcpt-1', writes: 2 });
+    expect(body.items[0]!.receivedAtMs).toBeGreaterThanOrEqual(before);
+    expect(body.items[0]!.receivedAtMs).toBeLessThanOrEqual(Date.now());
+    const later = await fetch(
+      `${emu.url}/_emulator/receipts/customer?since=${Date.now() + 60_000}`,
+    );
+    expect(((await later.json()) as { count: number }).count).toBe(0);
+    expect((await fetch(`${emu.url}/_emulator/receipts/nothing`)).status).toBe(400);
+  });
+
   it("answers unknown paths and wrong methods in NetSuite's error shape", async () => {
     const unknown = await ns.get('/services/rest/nothing/here');
     expect(unknown.status).toBe(404);

@@ -167,6 +167,23 @@ export function createRecordService(state: NetsuiteState, now: () => number): Re
     }
   };
 
+  const noteReceipt = (record: NsRecord): void => {
+    const key = `${record.type}:${record.id}`;
+    const seen = state.receipts.get(key);
+    if (seen) {
+      seen.writes += 1;
+      if (record.externalId !== undefined) seen.externalId = record.externalId;
+      return;
+    }
+    state.receipts.set(key, {
+      type: record.type,
+      id: record.id,
+      ...(record.externalId !== undefined && { externalId: record.externalId }),
+      receivedAtMs: Date.now(),
+      writes: 1,
+    });
+  };
+
   const write = (
     type: RecordTypeName,
     body: unknown,
@@ -196,6 +213,7 @@ export function createRecordService(state: NetsuiteState, now: () => number): Re
     checkUnknown(r, options);
     if (!existing) state.nextId(type);
     state.put(record);
+    noteReceipt(record);
     touchApplied(existing, record, ctx.nowMs);
     return record;
   };

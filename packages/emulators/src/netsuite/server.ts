@@ -111,6 +111,25 @@ export async function createNetsuiteServer(config: NetsuiteServerConfig): Promis
     },
   };
 
+  /**
+   * `GET /_emulator/receipts/{type}`: every record of the type written through the record
+   * routes, with the wall-clock ms it first arrived and its write count (load harnesses time
+   * postings by it). `?since=<ms>` keeps records first received at or after that time.
+   */
+  const receiptsRoute: Route = {
+    method: 'GET',
+    path: '/_emulator/receipts/:type',
+    handler(req) {
+      const type = recordTypeName(req.params['type'] ?? '');
+      if (!type) throw invalidContent(`Record type '${req.params['type']}' does not exist.`);
+      const since = Number(req.searchParams.get('since') ?? 0);
+      const items = [...state.receipts.values()].filter(
+        (r) => r.type === type && r.receivedAtMs >= since,
+      );
+      return { status: 200, body: { type, count: items.length, items } };
+    },
+  };
+
   /** `POST /_emulator/periods {"arLockedThrough": "2026-11" | null}`: the controller's A/R lock. */
   const periodsRoute: Route = {
     method: 'POST',
@@ -147,6 +166,7 @@ export async function createNetsuiteServer(config: NetsuiteServerConfig): Promis
       },
       ...asyncJobs.routes,
       seedRoute,
+      receiptsRoute,
       periodsRoute,
     ],
     formatError: (e) => formatNetsuiteError(e),

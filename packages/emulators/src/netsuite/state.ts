@@ -283,6 +283,11 @@ export interface NetsuiteState {
   readonly jobs: Map<string, AsyncJob>;
   readonly idempotencyKeys: Map<string, string>;
   /**
+   * Every record written through the REST record routes, by `type:id`: when the emulator first
+   * received it (wall-clock ms, unlike the record's clock times) and how many writes it got.
+   */
+  readonly receipts: Map<string, RecordReceipt>;
+  /**
    * The last accounting period (`YYYY-MM`) locked for Accounts Receivable: customer
    * transactions dated in it or before are refused. Undefined: every period is open.
    */
@@ -303,6 +308,17 @@ function applicationsOf(record: NsRecord | undefined): Application[] {
   return record?.type === 'customerpayment' || record?.type === 'creditmemo' ? record.apply : [];
 }
 
+/** When a record first reached the emulator, for load measurements (`GET /_emulator/receipts`). */
+export interface RecordReceipt {
+  type: RecordTypeName;
+  id: string;
+  externalId?: string;
+  /** Wall-clock epoch ms (`Date.now()`) of the write that created the record. */
+  receivedAtMs: number;
+  /** Writes (create, upserts, updates) the record received, the first included. */
+  writes: number;
+}
+
 /** Creates the state, seeded with subsidiaries, currencies and accounts. */
 export function createNetsuiteState(nowMs: number): NetsuiteState {
   let records = new Map<RecordTypeName, Map<string, NsRecord>>();
@@ -314,6 +330,7 @@ export function createNetsuiteState(nowMs: number): NetsuiteState {
   let jobCounter = 0;
   const jobs = new Map<string, AsyncJob>();
   const idempotencyKeys = new Map<string, string>();
+  const receipts = new Map<string, RecordReceipt>();
 
   const table = (type: RecordTypeName): Map<string, NsRecord> => {
     let t = records.get(type);
@@ -380,6 +397,7 @@ export function createNetsuiteState(nowMs: number): NetsuiteState {
     hasTransactionsFor: (customerId) => (customerTransactions.get(customerId) ?? 0) > 0,
     jobs,
     idempotencyKeys,
+    receipts,
     nextJobId: () => String(++jobCounter),
     arLockedThrough: undefined,
     reset(now) {
@@ -393,6 +411,7 @@ export function createNetsuiteState(nowMs: number): NetsuiteState {
       jobCounter = 0;
       jobs.clear();
       idempotencyKeys.clear();
+      receipts.clear();
       for (const r of [...seedCurrencies(now), ...seedSubsidiaries(now), ...seedAccounts(now)]) {
         state.put(r);
       }
