@@ -6,11 +6,8 @@ import { migration0004 } from './0004_conflicts_usage.ts';
 import { migration0005 } from './0005_api_keys.ts';
 import { migration0006 } from './0006_canonical_events.ts';
 import { migration0007 } from './0007_audit_chain.ts';
-<<<<<<< HEAD
 import { migration0010 } from './0010_api_key_expiry.ts';
-=======
 import { migration0011 } from './0011_run_claim_index.ts';
->>>>>>> wt/load
 import type { DialectName, RevsyncMigration } from './migration.ts';
 
 /** Every migration, in order. Append only: a released migration is never changed. */
