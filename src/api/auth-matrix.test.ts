@@ -20,14 +20,19 @@ function expectErrorShape(body: unknown, code: string) {
   );
 }
 
-const WEAKER: Record<Role, Role | null> = { viewer: null, operator: 'viewer', admin: 'operator' };
+const WEAKER: Record<Role, Role | null> = {
+  viewer: null,
+  operator: 'viewer',
+  approver: 'operator',
+  admin: 'approver',
+};
 
 describe('API access [sqlite]', () => {
   let h: ApiHarness;
 
   beforeAll(async () => {
     h = await startApiHarness('sqlite', {
-      rateLimits: { viewer: UNLIMITED, operator: UNLIMITED, admin: UNLIMITED },
+      rateLimits: { viewer: UNLIMITED, operator: UNLIMITED, approver: UNLIMITED, admin: UNLIMITED },
     });
   });
   afterAll(async () => h.close());

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ApiKeys } from '../governance/api-keys.ts';
+import { Approvals } from '../governance/approvals.ts';
 import { KeyRateLimiter } from '../governance/rate-limiter.ts';
 import { NotFoundError } from '../model/revsync-error.ts';
 import { RevsyncMetrics } from '../observability/revsync-metrics.ts';
@@ -83,6 +84,10 @@ export async function createApiServer(
     keys: new ApiKeys(deps.store, {
       now: () => clock.now(),
       ...(options.bootstrapKeys && { bootstrapKeys: options.bootstrapKeys }),
+    }),
+    approvals: new Approvals(deps.store, deps.engine.exceptions, {
+      now: () => clock.now(),
+      ...(deps.approvalPolicy && { policy: deps.approvalPolicy }),
     }),
     rateLimiter: new KeyRateLimiter({
       now: () => clock.now(),

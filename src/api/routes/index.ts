@@ -1,4 +1,5 @@
 import type { RouteSpec } from '../route-spec.ts';
+import { approvalRoutes } from './approval-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { connectionRoutes } from './connection-routes.ts';
 import { entityRoutes } from './entity-routes.ts';
@@ -28,4 +29,5 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...whoamiRoutes,
   ...keyRoutes,
   ...openApiRoutes,
+  ...approvalRoutes,
 ] as readonly RouteSpec[];

@@ -15,7 +15,7 @@ export const keyRoutes = [
     summary: 'Create an API key; the key is in this response only',
     body: z.object({
       name: z.string().min(1).max(64),
-      role: z.enum(['viewer', 'operator', 'admin']),
+      role: z.enum(['viewer', 'operator', 'approver', 'admin']),
     }),
     status: 201,
     errors: [409],
