@@ -62,8 +62,14 @@ describe('API access [sqlite]', () => {
         .sort();
     expect(byAccess('public')).toEqual(['GET /v1/health', 'GET /v1/openapi.json', 'GET /v1/ready']);
     expect(byAccess('admin')).toEqual(['DELETE /v1/keys/:id', 'GET /v1/keys', 'POST /v1/keys']);
-    // Every write except key management is an operator action; every read is a viewer's.
-    for (const r of routes.filter((r) => r.access !== 'public' && r.access !== 'admin')) {
+    expect(byAccess('approver')).toEqual([
+      'POST /v1/approvals/:id/approve',
+      'POST /v1/approvals/:id/reject',
+    ]);
+    // Every other write except key management is an operator action; every read is a viewer's.
+    for (const r of routes.filter(
+      (r) => r.access !== 'public' && r.access !== 'admin' && r.access !== 'approver',
+    )) {
       expect(r.access, `${r.method} ${r.url}`).toBe(
         r.method === 'GET' ? (r.url === '/metrics' ? 'metrics' : 'viewer') : 'operator',
       );

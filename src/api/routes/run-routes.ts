@@ -115,16 +115,12 @@ export const runRoutes = [
     description:
       'Replaying a run of a posting, payment or credit-memo flow needs approval (four-eyes, docs/approvals.md): the 202 body is then `{changeRequest, message}` instead of `{run}`.',
     params: IdParams,
-    body: z.object({ reason: z.string().max(2000).optional() }).optional(),
     status: 202,
     errors: [404, 409],
     response: z.object({ run: RunView }),
     accepted: WaitsForApproval,
-    async handler({ api, params, body, actor }) {
-      const request = await api.approvals.guardReplayRun(params.id, {
-        actor,
-        ...(body?.reason !== undefined && { reason: body.reason }),
-      });
+    async handler({ api, params, actor }) {
+      const request = await api.approvals.guardReplayRun(params.id, { actor });
       if (request) return new Accepted(waitsForApproval(request));
       const run = await api.engine.exceptions.replayRun(params.id, { actor });
       return { run: ApiRecords.toRunView(run) };

@@ -38,7 +38,7 @@ export const ChangeRequestView = z
     executedAtMs: maybeMs,
     result: z.record(z.string(), Json).nullable(),
   })
-  .meta({ id: 'ChangeRequest' });
+  .meta({ description: 'A change request: a protected action waiting for (or past) approval.' });
 
 /** The 202 body of a protected action: it did not run, it waits for approval. */
 export const WaitsForApproval = z.object({
