@@ -5,6 +5,7 @@ import { h, replaceChildren } from './dom.ts';
 import { count } from './format.ts';
 import { LiveEvents, throttle, type LiveState } from './live-events.ts';
 import type { Page, PageContext, PageFactory } from './page.ts';
+import { approvalPage, approvalsPage } from './pages/approvals-page.ts';
 import { connectionsPage } from './pages/connections-page.ts';
 import { entityPage } from './pages/entity-page.ts';
 import { exceptionPage } from './pages/exception-page.ts';
@@ -44,6 +45,8 @@ const ROUTES: Route[] = [
   route('/runs/:id', runPage, 'runs'),
   route('/entities/:id', entityPage, 'entities'),
   route('/connections', connectionsPage, 'connections'),
+  route('/approvals', approvalsPage, 'approvals'),
+  route('/approvals/:id', approvalPage, 'approvals'),
 ];
 
 const NAV = [
@@ -52,6 +55,7 @@ const NAV = [
   { id: 'exceptions', href: '#/exceptions', label: 'Exceptions' },
   { id: 'runs', href: '#/runs', label: 'Runs' },
   { id: 'connections', href: '#/connections', label: 'Connections' },
+  { id: 'approvals', href: '#/approvals', label: 'Approvals' },
 ];
 
 const LIVE_LABEL: Record<LiveState, string> = {
