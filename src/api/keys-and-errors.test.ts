@@ -46,6 +46,7 @@ describe('key management and error bodies through the API [sqlite]', () => {
     expect(list.map((k: { name: string }) => k.name)).toEqual([
       'viewer-key',
       'operator-key',
+      'approver-key',
       'admin-key',
       'dashboard',
     ]);

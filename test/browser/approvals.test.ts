@@ -66,7 +66,7 @@ describe.skipIf(missing !== undefined)(
       await page.locator('dialog').getByRole('button', { name, exact: true }).click();
     }
 
-    it('an operator’s skip waits for approval; self-approval is refused; a second user approves it', async () => {
+    it('a skip of a posting run waits for approval; self-approval is refused; a second user approves it', async () => {
       // The approver role includes the operator's actions: it asks for the skip…
       const requester = await openPage();
       await signIn(requester, KEYS.approver);
