@@ -3,6 +3,7 @@ import type { Clock } from '../engine/clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import type { ApiKeys } from '../governance/api-keys.ts';
+import type { Approvals } from '../governance/approvals.ts';
 import type { KeyRateLimiter } from '../governance/rate-limiter.ts';
 import type { RevsyncMetrics } from '../observability/revsync-metrics.ts';
 import type { Store } from '../store/store.ts';
@@ -22,6 +23,8 @@ export interface ApiContext {
   clock: Clock;
   log: Logger;
   keys: ApiKeys;
+  /** Four-eyes approvals of protected operator actions. */
+  approvals: Approvals;
   rateLimiter: KeyRateLimiter;
   metrics: RevsyncMetrics;
   streams: EventStreams;

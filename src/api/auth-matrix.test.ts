@@ -20,14 +20,19 @@ function expectErrorShape(body: unknown, code: string) {
   );
 }
 
-const WEAKER: Record<Role, Role | null> = { viewer: null, operator: 'viewer', admin: 'operator' };
+const WEAKER: Record<Role, Role | null> = {
+  viewer: null,
+  operator: 'viewer',
+  approver: 'operator',
+  admin: 'approver',
+};
 
 describe('API access [sqlite]', () => {
   let h: ApiHarness;
 
   beforeAll(async () => {
     h = await startApiHarness('sqlite', {
-      rateLimits: { viewer: UNLIMITED, operator: UNLIMITED, admin: UNLIMITED },
+      rateLimits: { viewer: UNLIMITED, operator: UNLIMITED, approver: UNLIMITED, admin: UNLIMITED },
     });
   });
   afterAll(async () => h.close());
@@ -62,8 +67,14 @@ describe('API access [sqlite]', () => {
       'POST /v1/keys',
       'POST /v1/keys/:id/rotate',
     ]);
-    // Every write except key management is an operator action; every read is a viewer's.
-    for (const r of routes.filter((r) => r.access !== 'public' && r.access !== 'admin')) {
+    expect(byAccess('approver')).toEqual([
+      'POST /v1/approvals/:id/approve',
+      'POST /v1/approvals/:id/reject',
+    ]);
+    // Every other write except key management is an operator action; every read is a viewer's.
+    for (const r of routes.filter(
+      (r) => r.access !== 'public' && r.access !== 'admin' && r.access !== 'approver',
+    )) {
       expect(r.access, `${r.method} ${r.url}`).toBe(
         r.method === 'GET' ? (r.url === '/metrics' ? 'metrics' : 'viewer') : 'operator',
       );

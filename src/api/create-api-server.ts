@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { ApiKeys } from '../governance/api-keys.ts';
+import { Approvals } from '../governance/approvals.ts';
 import { KeyRateLimiter } from '../governance/rate-limiter.ts';
 import { NotFoundError } from '../model/revsync-error.ts';
 import { redactSecrets } from '../model/secret-redaction.ts';
@@ -108,6 +109,10 @@ export async function createApiServer(
       now: () => clock.now(),
       ...(options.bootstrapKeys && { bootstrapKeys: options.bootstrapKeys }),
       scopeAreas: scopeAreasOf(API_ROUTES),
+    }),
+    approvals: new Approvals(deps.store, deps.engine.exceptions, {
+      now: () => clock.now(),
+      ...(deps.approvalPolicy && { policy: deps.approvalPolicy }),
     }),
     rateLimiter: new KeyRateLimiter({
       now: () => clock.now(),

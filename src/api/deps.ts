@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { OutboundGateway } from '../gateway/outbound-gateway.ts';
+import type { ApprovalPolicy } from '../governance/approval-policy.ts';
 import type { Store } from '../store/store.ts';
 import type { BusinessViews } from '../observability/business-views.ts';
 import type { UsageManifestInput, UsageRecordInput } from './schemas/usage.ts';
@@ -60,6 +61,8 @@ export interface ApiDeps {
   systems?: { role: 'crm' | 'billing' | 'erp'; system: string; displayName: string }[];
   /** Default: the engine's clock. */
   clock?: Clock;
+  /** Which operator actions need a second person's approval (default: the default policy, on). */
+  approvalPolicy?: ApprovalPolicy;
   /** Default: the engine's logger. */
   logger?: Logger;
 }

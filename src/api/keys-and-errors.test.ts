@@ -47,6 +47,7 @@ describe('key management and error bodies through the API [sqlite]', () => {
     expect(list.map((k: { name: string }) => k.name)).toEqual([
       'viewer-key',
       'operator-key',
+      'approver-key',
       'admin-key',
       'dashboard',
     ]);
@@ -62,9 +63,9 @@ describe('key management and error bodies through the API [sqlite]', () => {
     expect(refused.statusCode).toBe(401);
     expect(refused.json().error.code).toBe('unauthorized');
     const withRevoked = (await h.call('admin', 'GET', '/v1/keys?includeRevoked=true')).json().keys;
-    expect(withRevoked).toHaveLength(4);
-    expect(withRevoked[3]).toMatchObject({ name: 'dashboard', revokedAtMs: expect.any(Number) });
-    expect((await h.call('admin', 'GET', '/v1/keys')).json().keys).toHaveLength(3);
+    expect(withRevoked).toHaveLength(5);
+    expect(withRevoked[4]).toMatchObject({ name: 'dashboard', revokedAtMs: expect.any(Number) });
+    expect((await h.call('admin', 'GET', '/v1/keys')).json().keys).toHaveLength(4);
     expect((await h.call('admin', 'DELETE', '/v1/keys/viewer01')).statusCode).toBe(409);
     const audit = (await h.call('viewer', 'GET', '/v1/audit?targetType=api_key')).json().entries;
     expect(audit.map((a: { action: string; actor: string }) => [a.action, a.actor])).toEqual([

@@ -1,6 +1,6 @@
 import type { Role } from '../governance/roles.ts';
 import { toJsonSchema } from './json-schema.ts';
-import type { RouteSpec } from './route-spec.ts';
+import { successSchema, type RouteSpec } from './route-spec.ts';
 import { ErrorBody } from './schemas/common.ts';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -49,10 +49,22 @@ export function buildOpenApiDocument(
         description: STATUS_TEXT[route.status ?? 200],
         content: {
           'application/json': {
-            schema: route.response ? toJsonSchema(route.response, 'output', 'draft-2020-12') : {},
+            schema: successSchema(route)
+              ? toJsonSchema(successSchema(route)!, 'output', 'draft-2020-12')
+              : {},
           },
         },
       };
+      if (route.accepted && route.status !== 202) {
+        responses['202'] = {
+          description: 'Accepted: the action waits for approval (a change request)',
+          content: {
+            'application/json': {
+              schema: toJsonSchema(route.accepted, 'output', 'draft-2020-12'),
+            },
+          },
+        };
+      }
     }
     const errors = new Set<number>([500, ...(route.errors ?? [])]);
     if (route.params || route.query || route.body) errors.add(400);

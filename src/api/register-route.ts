@@ -4,7 +4,7 @@ import type { Role } from '../governance/roles.ts';
 import type { ApiContext } from './api-context.ts';
 import { principalOf } from './authenticate.ts';
 import { toJsonSchema } from './json-schema.ts';
-import { scopeOf, type Access, type RouteSpec } from './route-spec.ts';
+import { Accepted, scopeOf, successSchema, type Access, type RouteSpec } from './route-spec.ts';
 import { ErrorBody } from './schemas/common.ts';
 
 declare module 'fastify' {
@@ -34,9 +34,13 @@ const sentBodies = new WeakMap<FastifyRequest, unknown>();
 export function registerRoute(app: FastifyInstance, route: RouteSpec, api: ApiContext): void {
   const response: Record<string, unknown> = { '4xx': errorSchema, '5xx': errorSchema };
   if (!route.produces) {
-    response[String(route.status ?? 200)] = route.response
-      ? toJsonSchema(route.response, 'output', 'draft-7')
+    const success = successSchema(route);
+    response[String(route.status ?? 200)] = success
+      ? toJsonSchema(success, 'output', 'draft-7')
       : {};
+    if (route.accepted && route.status !== 202) {
+      response['202'] = toJsonSchema(route.accepted, 'output', 'draft-7');
+    }
   }
   app.route({
     method: route.method,
@@ -66,6 +70,10 @@ export function registerRoute(app: FastifyInstance, route: RouteSpec, api: ApiCo
         reply,
       });
       if (route.produces) return reply;
+      if (result instanceof Accepted) {
+        reply.code(202);
+        return result.body;
+      }
       reply.code(route.status ?? 200);
       return result;
     },

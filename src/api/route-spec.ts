@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Principal } from '../governance/api-keys.ts';
 import { routeScope } from '../governance/api-key-scopes.ts';
 import type { Role } from '../governance/roles.ts';
@@ -58,13 +58,34 @@ export interface RouteSpec<
   status?: 200 | 201 | 202;
   /** Schema of the JSON success body. */
   response?: Reply;
+  /**
+   * A protected action: the handler may return {@link Accepted} with this body (a change request
+   * waiting for approval), answered 202. When `status` is 202 already, the 202 body is either.
+   */
+  accepted?: z.ZodType;
   /** A non-JSON route: the handler writes the reply itself in this media type. */
   produces?: 'text/event-stream' | 'text/plain';
   /** Error statuses this route can answer besides the common ones (400, 401, 403, 429, 500). */
   errors?: readonly number[];
   handler(
     ctx: RouteContext<z.output<Params>, z.output<Query>, z.output<Body>>,
-  ): Promise<z.input<Reply> | undefined>;
+  ): Promise<z.input<Reply> | Accepted | undefined>;
+}
+
+/** A protected action did not run: it waits for approval; the route answers 202 with `body`. */
+export class Accepted {
+  readonly body: unknown;
+  constructor(body: unknown) {
+    this.body = body;
+  }
+}
+
+/** The schema of a route's success body at its own status (with `accepted` merged in at 202). */
+export function successSchema(route: RouteSpec): z.ZodType | undefined {
+  if (route.accepted && route.status === 202 && route.response) {
+    return z.union([route.response, route.accepted]);
+  }
+  return route.response;
 }
 
 /** The key scope a route needs (`usage:write`), or null when any valid key may call it. */

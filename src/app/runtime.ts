@@ -24,6 +24,7 @@ import { registerWebhookRoutes } from '../ingest/webhook-routes.ts';
 import type { Store } from '../store/store.ts';
 import { storeServices } from './store-services.ts';
 import { AlertMonitor } from '../observability/alerts.ts';
+import { resolveApprovalPolicy } from '../governance/approval-policy.ts';
 import { AuditCheckpointer } from '../governance/audit-checkpointer.ts';
 import { StoreBusinessViews } from './business-views.ts';
 import { createApiServer } from '../api/create-api-server.ts';
@@ -169,6 +170,7 @@ export class Runtime {
               })),
               clock: this.clock,
               logger: this.log,
+              approvalPolicy: resolveApprovalPolicy(this.config.approvals),
             },
             this.#options.api ?? {},
           );

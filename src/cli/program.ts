@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerApprovalsCommand } from './commands/approvals.ts';
 import { registerAuditCommand } from './commands/audit.ts';
 import { registerCloseCommand } from './commands/close.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -38,5 +39,6 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   registerOperateCommands(program);
   registerKeysCommand(program);
   registerAuditCommand(program);
+  registerApprovalsCommand(program);
   return program;
 }

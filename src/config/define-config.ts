@@ -3,6 +3,7 @@ import { ROLES, type ConnectorDefinition, type Role } from '../connectors/defini
 import type { CONNECTORS } from '../connectors/registry.ts';
 import type { limitsSchema, circuitSchema } from '../connectors/settings.ts';
 import { envRef, fileRef, url, setting } from '../connectors/settings.ts';
+import { approvalPolicySchema } from '../governance/approval-policy.ts';
 
 export { env, file, type EnvRef, type FileRef } from '../connectors/settings.ts';
 
@@ -53,6 +54,8 @@ const alertRule = z.discriminatedUnion('kind', [
     windowMinutes: z.number().positive(),
   }),
   z.strictObject({ kind: z.literal('circuit_open'), afterMinutes: z.number().positive() }),
+  /** A change request has waited for approval longer than this. */
+  z.strictObject({ kind: z.literal('approval_waiting'), afterMinutes: z.number().positive() }),
 ]);
 
 /**
@@ -85,6 +88,11 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   alerts: z.strictObject({ webhookUrl: url, rules: z.array(alertRule) }).optional(),
+  /**
+   * Four-eyes approvals: which operator actions need a second person's approval, thresholds,
+   * approvers, expiry (see docs/approvals.md). On by default.
+   */
+  approvals: approvalPolicySchema.optional(),
   /** The tamper-evident audit trail's signed checkpoints (see docs/audit-trail.md). */
   audit: z
     .strictObject({

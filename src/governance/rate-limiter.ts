@@ -33,6 +33,7 @@ export class KeyRateLimiter {
     this.#limits = {
       viewer: options.limits?.viewer ?? DEFAULT_RATE_LIMIT,
       operator: options.limits?.operator ?? DEFAULT_RATE_LIMIT,
+      approver: options.limits?.approver ?? DEFAULT_RATE_LIMIT,
       admin: options.limits?.admin ?? DEFAULT_RATE_LIMIT,
     };
     this.#now = options.now ?? Date.now;

@@ -1,9 +1,11 @@
 /** The API's roles, weakest first; each includes everything the ones before it may do. */
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
 
 /**
  * What an API key may do: `viewer` reads everything; `operator` also acts on the exception
- * queue, replays and ingests usage; `admin` also manages API keys.
+ * queue, replays and ingests usage; `approver` also approves or rejects other people's change
+ * requests (four-eyes approvals, see docs/approvals.md); `admin` also manages API keys (and, as
+ * it includes `approver`, may approve too).
  */
 export type Role = (typeof ROLES)[number];
 

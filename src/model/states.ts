@@ -70,3 +70,23 @@ export function assertTransition<T extends Table>(
     throw new Error(`invalid ${what} transition ${from} → ${to}`);
   }
 }
+
+/**
+ * Change requests (four-eyes approvals): a protected operator action waits as `pending` until
+ * enough approvers approve it (`approved`), then runs (`executed`, or `failed` when the engine
+ * refused it, e.g. the exception was closed meanwhile). A pending request can be `rejected` or
+ * run out of time (`expired`).
+ */
+export const CHANGE_REQUEST_TRANSITIONS = {
+  pending: ['approved', 'rejected', 'expired'],
+  approved: ['executed', 'failed'],
+  rejected: [],
+  expired: [],
+  executed: [],
+  failed: [],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ChangeRequestStatus = keyof typeof CHANGE_REQUEST_TRANSITIONS;
+export const CHANGE_REQUEST_STATUSES = Object.keys(
+  CHANGE_REQUEST_TRANSITIONS,
+) as ChangeRequestStatus[];

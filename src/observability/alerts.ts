@@ -8,7 +8,8 @@ import type { Store } from '../store/store.ts';
 export type AlertRule =
   | { kind: 'invoice_not_posted'; afterMinutes: number }
   | { kind: 'exception_queue_growth'; threshold: number; windowMinutes: number }
-  | { kind: 'circuit_open'; afterMinutes: number };
+  | { kind: 'circuit_open'; afterMinutes: number }
+  | { kind: 'approval_waiting'; afterMinutes: number };
 
 /** One firing condition. `key` identifies it, so it is sent once while it lasts. */
 export interface Alert {
@@ -143,7 +144,34 @@ export class AlertMonitor {
         }
         return out;
       }
+      case 'approval_waiting':
+        return this.#approvalsWaiting(rule, now);
     }
+  }
+
+  async #approvalsWaiting(rule: { afterMinutes: number }, now: number): Promise<Alert[]> {
+    const pending = await this.#o.store.changeRequests.list(this.#o.store.db, {
+      status: 'pending',
+      limit: 1000,
+    });
+    return pending
+      .filter((r) => r.expiresAt > now && now - r.requestedAt >= rule.afterMinutes * 60_000)
+      .map((r) => {
+        const minutes = Math.floor((now - r.requestedAt) / 60_000);
+        return {
+          key: `approval_waiting:${r.id}`,
+          rule: 'approval_waiting' as const,
+          title: `Change request ${r.id} waiting for approval for ${minutes} min`,
+          text: `${r.requestedBy} asked for ${r.action} on ${r.targetType} ${r.targetId}${r.amountMinor !== null ? ` (${r.amountMinor} minor units${r.currency ? ` ${r.currency}` : ''} at stake)` : ''} ${minutes} minutes ago (threshold ${rule.afterMinutes} min); it expires at ${new Date(r.expiresAt).toISOString()}. An approver other than ${r.requestedBy} must approve or reject it.`,
+          fields: {
+            request: r.id,
+            action: r.action,
+            target: `${r.targetType}:${r.targetId}`,
+            requestedBy: r.requestedBy,
+            minutes: String(minutes),
+          },
+        };
+      });
   }
 
   async #deliver(alert: Alert): Promise<boolean> {

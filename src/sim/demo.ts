@@ -18,6 +18,7 @@ import { DemoTraffic } from './traffic.ts';
 export const DEMO_KEYS: BootstrapKey[] = [
   { name: 'demo-admin', role: 'admin', key: 'rsk_demoadmin_revsync-demo-admin-key-0001' },
   { name: 'demo-operator', role: 'operator', key: 'rsk_demooperator_revsync-demo-operator-key-01' },
+  { name: 'demo-approver', role: 'approver', key: 'rsk_demoapprover_revsync-demo-approver-key-01' },
   { name: 'demo-viewer', role: 'viewer', key: 'rsk_demoviewer_revsync-demo-viewer-key-0001' },
 ];
 

@@ -23,6 +23,8 @@ export interface Database {
   api_keys: ApiKeyTable;
   audit_chain_head: AuditChainHeadTable;
   audit_checkpoints: AuditCheckpointTable;
+  change_requests: ChangeRequestTable;
+  change_request_approvals: ChangeRequestApprovalTable;
 }
 
 type Millis = number;
@@ -253,4 +255,37 @@ export interface ApiKeyTable {
   rotated_at: Millis | null;
   previous_secret_hash: string | null;
   previous_secret_expires_at: Millis | null;
+}
+
+export interface ChangeRequestTable {
+  id: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  status: string;
+  requested_by: string;
+  requested_at: Millis;
+  reason: string | null;
+  /** What the action executes once approved (e.g. the edited input). */
+  payload: JsonText;
+  /** Before/after changes (`JsonChange[]`). */
+  diff: JsonText;
+  /** Why the policy protects it: the fields and kinds it touches, the run's flow. */
+  impact: JsonText;
+  amount_minor: number | null;
+  currency: string | null;
+  approvals_required: number;
+  expires_at: Millis;
+  decided_by: string | null;
+  decided_at: Millis | null;
+  decision_reason: string | null;
+  executed_at: Millis | null;
+  result: JsonText | null;
+}
+
+export interface ChangeRequestApprovalTable {
+  request_id: string;
+  approver: string;
+  at: Millis;
+  comment: string | null;
 }

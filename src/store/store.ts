@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { ApiKeyRepository } from './api-key-repository.ts';
 import { AuditCheckpointRepository } from './audit-checkpoint-repository.ts';
 import { AuditRepository } from './audit-repository.ts';
+import { ChangeRequestRepository } from './change-request-repository.ts';
 import { CanonicalEventRepository } from './canonical-event-repository.ts';
 import { ConflictRepository } from './conflict-repository.ts';
 import { CursorRepository } from './cursor-repository.ts';
@@ -45,6 +46,8 @@ export class Store {
   readonly conflicts = ConflictRepository;
   readonly usage = UsageRepository;
   readonly apiKeys = ApiKeyRepository;
+  /** Four-eyes approvals: protected actions waiting for a second person. */
+  readonly changeRequests = ChangeRequestRepository;
 
   constructor(db: Kysely<Database>, dialect: DialectName) {
     this.db = db;

@@ -1,6 +1,8 @@
 import type {
   BulkRetryResult,
   CloseStatus,
+  ChangeRequest,
+  WaitsForApproval,
   Connection,
   SystemInfo,
   EntityDetail,
@@ -86,7 +88,7 @@ export class ApiClient {
   run(id: string): Promise<RunDetail> {
     return this.#get(`/v1/runs/${encodeURIComponent(id)}`);
   }
-  replayRun(id: string): Promise<{ run: Run }> {
+  replayRun(id: string): Promise<{ run: Run } | WaitsForApproval> {
     return this.#send('POST', `/v1/runs/${encodeURIComponent(id)}/replay`);
   }
   exceptions(query: Query): Promise<{ exceptions: ExceptionRecord[] }> {
@@ -98,10 +100,14 @@ export class ApiClient {
   retry(id: string): Promise<{ exception: ExceptionRecord }> {
     return this.#send('POST', `/v1/exceptions/${encodeURIComponent(id)}/retry`);
   }
-  skip(id: string, reason: string): Promise<{ exception: ExceptionRecord }> {
+  skip(id: string, reason: string): Promise<{ exception: ExceptionRecord } | WaitsForApproval> {
     return this.#send('POST', `/v1/exceptions/${encodeURIComponent(id)}/skip`, { reason });
   }
-  resubmit(id: string, input: unknown, reason?: string): Promise<{ exception: ExceptionRecord }> {
+  resubmit(
+    id: string,
+    input: unknown,
+    reason?: string,
+  ): Promise<{ exception: ExceptionRecord } | WaitsForApproval> {
     return this.#send('POST', `/v1/exceptions/${encodeURIComponent(id)}/resubmit`, {
       input,
       ...(reason ? { reason } : {}),
@@ -109,6 +115,20 @@ export class ApiClient {
   }
   retryMany(ids: string[]): Promise<BulkRetryResult> {
     return this.#send('POST', '/v1/exceptions/retry', { ids });
+  }
+  approvals(query: Query): Promise<{ changeRequests: ChangeRequest[] }> {
+    return this.#get('/v1/approvals', query);
+  }
+  approval(id: string): Promise<{ changeRequest: ChangeRequest }> {
+    return this.#get(`/v1/approvals/${encodeURIComponent(id)}`);
+  }
+  approve(id: string, comment?: string): Promise<{ changeRequest: ChangeRequest }> {
+    return this.#send('POST', `/v1/approvals/${encodeURIComponent(id)}/approve`, {
+      ...(comment ? { comment } : {}),
+    });
+  }
+  reject(id: string, reason: string): Promise<{ changeRequest: ChangeRequest }> {
+    return this.#send('POST', `/v1/approvals/${encodeURIComponent(id)}/reject`, { reason });
   }
   entity(id: string): Promise<EntityDetail> {
     return this.#get(`/v1/entities/${encodeURIComponent(id)}`, { limit: 300 });

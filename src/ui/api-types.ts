@@ -23,6 +23,10 @@ import type {
 import type { BusinessViewColumnType, BusinessViewInfo } from '../api/deps.ts';
 import type { ErrorBody } from '../api/schemas/common.ts';
 import type { CloseStatusBody } from '../api/schemas/close.ts';
+import type {
+  ChangeRequestView,
+  WaitsForApproval as WaitsForApprovalSchema,
+} from '../api/schemas/approvals.ts';
 import type { StreamEventName } from '../api/event-streams.ts';
 
 export type { Role, StreamEventName, ErrorBody };
@@ -70,7 +74,14 @@ export interface ExceptionDetail {
   run: Run | null;
   event: InboxEvent | null;
   audit: AuditEntry[];
+  /** Change requests on this exception waiting for approval. */
+  pendingApprovals: ChangeRequest[];
 }
+
+/** A change request (four-eyes approvals). */
+export type ChangeRequest = z.output<typeof ChangeRequestView>;
+/** The 202 answer of a protected action: it waits for approval. */
+export type WaitsForApproval = z.output<typeof WaitsForApprovalSchema>;
 
 /** `POST /v1/exceptions/retry`. */
 export interface BulkRetryResult {

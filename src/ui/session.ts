@@ -30,5 +30,10 @@ export function forgetKey(): void {
 
 /** True when the role may act on the exception queue and replay runs. */
 export function canAct(session: Session): boolean {
-  return session.role === 'operator' || session.role === 'admin';
+  return session.role === 'operator' || session.role === 'approver' || session.role === 'admin';
+}
+
+/** True when the role may approve or reject other people's change requests. */
+export function canApprove(session: Session): boolean {
+  return session.role === 'approver' || session.role === 'admin';
 }

@@ -6,6 +6,7 @@ import { count } from './format.ts';
 import { LiveEvents, throttle, type LiveState } from './live-events.ts';
 import type { Page, PageContext, PageFactory } from './page.ts';
 import { closePage } from './pages/close-page.ts';
+import { approvalPage, approvalsPage } from './pages/approvals-page.ts';
 import { connectionsPage } from './pages/connections-page.ts';
 import { entityPage } from './pages/entity-page.ts';
 import { exceptionPage } from './pages/exception-page.ts';
@@ -46,6 +47,8 @@ const ROUTES: Route[] = [
   route('/entities/:id', entityPage, 'entities'),
   route('/connections', connectionsPage, 'connections'),
   route('/close', closePage, 'close'),
+  route('/approvals', approvalsPage, 'approvals'),
+  route('/approvals/:id', approvalPage, 'approvals'),
 ];
 
 const NAV = [
@@ -55,6 +58,7 @@ const NAV = [
   { id: 'runs', href: '#/runs', label: 'Runs' },
   { id: 'connections', href: '#/connections', label: 'Connections' },
   { id: 'close', href: '#/close', label: 'Close' },
+  { id: 'approvals', href: '#/approvals', label: 'Approvals' },
 ];
 
 const LIVE_LABEL: Record<LiveState, string> = {

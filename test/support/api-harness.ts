@@ -37,6 +37,7 @@ export const tinyFlow = defineFlow<TinyInput>({
 export const TEST_KEYS: Record<Role, string> = {
   viewer: 'rsk_viewer01_viewer-secret-0000000000000001',
   operator: 'rsk_operator01_operator-secret-00000000000001',
+  approver: 'rsk_approver01_approver-secret-00000000000001',
   admin: 'rsk_admin01_admin-secret-000000000000000001',
 };
 

@@ -21,6 +21,7 @@ export function chromiumMissing(): string | undefined {
 export const KEYS = {
   admin: DEMO_KEYS.find((k) => k.role === 'admin')!.key,
   operator: DEMO_KEYS.find((k) => k.role === 'operator')!.key,
+  approver: DEMO_KEYS.find((k) => k.role === 'approver')!.key,
   viewer: DEMO_KEYS.find((k) => k.role === 'viewer')!.key,
 };
 

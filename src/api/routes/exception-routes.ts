@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../../model/revsync-error.ts';
 import { EXCEPTION_TRANSITIONS, type ExceptionStatus } from '../../model/states.ts';
 import { ApiRecords } from '../api-records.ts';
-import { defineRoute } from '../route-spec.ts';
+import { Accepted, defineRoute } from '../route-spec.ts';
+import {
+  ChangeRequestView,
+  toChangeRequestView,
+  WaitsForApproval,
+  waitsForApproval,
+} from '../schemas/approvals.ts';
 import { CommaList, IdParams, Json, Limit } from '../schemas/common.ts';
 import { AuditView, EventView, ExceptionView, RunView } from '../schemas/records.ts';
 
@@ -70,20 +76,24 @@ export const exceptionRoutes = [
       run: RunView.nullable(),
       event: EventView.nullable(),
       audit: z.array(AuditView),
+      /** Change requests on this exception waiting for approval. */
+      pendingApprovals: z.array(ChangeRequestView),
     }),
     async handler({ api, params }) {
       const exc = await api.engine.exceptions.get(params.id);
       const db = api.store.db;
-      const [run, event, audit] = await Promise.all([
+      const [run, event, audit, pending] = await Promise.all([
         exc.runId ? api.store.runs.getById(db, exc.runId) : undefined,
         exc.eventSeq !== null ? api.store.inbox.getBySeq(db, exc.eventSeq) : undefined,
         api.store.audit.list(db, { targetType: 'exception', targetId: exc.id }),
+        api.approvals.pendingFor('exception', exc.id),
       ]);
       return {
         exception: ApiRecords.toExceptionView(exc),
         run: run ? ApiRecords.toRunView(run) : null,
         event: event ? ApiRecords.toEventView(event) : null,
         audit: audit.map(ApiRecords.toAuditView),
+        pendingApprovals: pending.map(toChangeRequestView),
       };
     },
   }),
@@ -113,10 +123,15 @@ export const exceptionRoutes = [
     tag: 'exceptions',
     summary: 'Give up on the run, with a reason; later runs of its entity key proceed',
     params: IdParams,
+    description:
+      'Skipping a run of a posting, payment or credit-memo flow needs approval (four-eyes, docs/approvals.md): the answer is then 202 with the change request, and the skip happens once another person approves it.',
     body: z.object({ reason: z.string().trim().min(1).max(2000) }),
     errors: [404, 409],
     response: One,
+    accepted: WaitsForApproval,
     async handler({ api, params, body, actor }) {
+      const request = await api.approvals.guardSkip(params.id, { actor, reason: body.reason });
+      if (request) return new Accepted(waitsForApproval(request));
       return {
         exception: ApiRecords.toExceptionView(
           await api.engine.exceptions.skip(params.id, { actor, reason: body.reason }),
@@ -137,9 +152,18 @@ export const exceptionRoutes = [
       input: Json.meta({ description: 'The edited input; start from the exception’s lastInput.' }),
       reason: z.string().max(2000).optional(),
     }),
+    description:
+      'An edit that changes a money, account or date field needs approval (four-eyes, docs/approvals.md): the answer is then 202 with the change request and its diff, and the resubmit happens once another person approves it.',
     errors: [404, 409],
     response: One,
+    accepted: WaitsForApproval,
     async handler({ api, params, body, actor }) {
+      const request = await api.approvals.guardResubmit(params.id, {
+        actor,
+        input: body.input,
+        ...(body.reason !== undefined && { reason: body.reason }),
+      });
+      if (request) return new Accepted(waitsForApproval(request));
       return {
         exception: ApiRecords.toExceptionView(
           await api.engine.exceptions.resubmit(params.id, {

@@ -1,4 +1,5 @@
 import type { RouteSpec } from '../route-spec.ts';
+import { approvalRoutes } from './approval-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { closeRoutes } from './close-routes.ts';
 import { connectionRoutes } from './connection-routes.ts';
@@ -30,4 +31,5 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...closeRoutes,
   ...keyRoutes,
   ...openApiRoutes,
+  ...approvalRoutes,
 ] as readonly RouteSpec[];

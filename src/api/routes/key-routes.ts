@@ -55,7 +55,7 @@ export const keyRoutes = [
       'A key may carry `scopes` (`<area>:<read|write|*>`, the area being the route’s tag: `usage:write` lets a metering integration post usage and nothing else) and an expiry (`expiresIn` or `expiresAt`); an expired key is refused with 401 `api_key_expired`.',
     body: z.object({
       name: z.string().min(1).max(64),
-      role: z.enum(['viewer', 'operator', 'admin']),
+      role: z.enum(['viewer', 'operator', 'approver', 'admin']),
       scopes: z
         .array(z.string())
         .min(1)

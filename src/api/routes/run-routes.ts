@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { NotFoundError, InvalidRequestError } from '../../model/revsync-error.ts';
 import { RUN_STATUSES, type RunStatus } from '../../model/states.ts';
 import { ApiRecords } from '../api-records.ts';
-import { defineRoute } from '../route-spec.ts';
+import { Accepted, defineRoute } from '../route-spec.ts';
+import { WaitsForApproval, waitsForApproval } from '../schemas/approvals.ts';
 import { CommaList, IdParams, Limit } from '../schemas/common.ts';
 import {
   AttemptView,
@@ -111,11 +112,16 @@ export const runRoutes = [
     operationId: 'replayRun',
     tag: 'runs',
     summary: 'Run a run’s flow again on the same input, as a new run at the end of its key’s queue',
+    description:
+      'Replaying a run of a posting, payment or credit-memo flow needs approval (four-eyes, docs/approvals.md): the 202 body is then `{changeRequest, message}` instead of `{run}`.',
     params: IdParams,
     status: 202,
-    errors: [404],
+    errors: [404, 409],
     response: z.object({ run: RunView }),
+    accepted: WaitsForApproval,
     async handler({ api, params, actor }) {
+      const request = await api.approvals.guardReplayRun(params.id, { actor });
+      if (request) return new Accepted(waitsForApproval(request));
       const run = await api.engine.exceptions.replayRun(params.id, { actor });
       return { run: ApiRecords.toRunView(run) };
     },
@@ -127,10 +133,24 @@ export const runRoutes = [
     operationId: 'replayEntity',
     tag: 'runs',
     summary: 'Replay every finished run of an entity key (optionally of one flow), in order',
-    body: z.object({ entityKey: z.string().min(1), flow: z.string().min(1).optional() }),
+    description:
+      'When any of the runs belongs to a posting, payment or credit-memo flow the replay needs approval (four-eyes, docs/approvals.md): the 202 body is then `{changeRequest, message}` instead of `{runs}`.',
+    body: z.object({
+      entityKey: z.string().min(1),
+      flow: z.string().min(1).optional(),
+      reason: z.string().max(2000).optional(),
+    }),
     status: 202,
+    errors: [409],
     response: z.object({ runs: z.array(RunView) }),
+    accepted: WaitsForApproval,
     async handler({ api, body, actor }) {
+      const request = await api.approvals.guardReplayEntity(body.entityKey, {
+        actor,
+        ...(body.flow !== undefined && { flow: body.flow }),
+        ...(body.reason !== undefined && { reason: body.reason }),
+      });
+      if (request) return new Accepted(waitsForApproval(request));
       const runs = await api.engine.exceptions.replayEntity(body.entityKey, {
         actor,
         ...(body.flow !== undefined && { flow: body.flow }),

@@ -16,7 +16,7 @@ export const whoamiRoutes = [
       'Any valid key may ask. The dashboard calls it at sign-in to check the key and to decide which actions to offer; the server still checks the role of every write.',
     response: z.object({
       name: z.string().meta({ description: 'The key’s name: the actor of its writes.' }),
-      role: z.enum(['viewer', 'operator', 'admin']),
+      role: z.enum(['viewer', 'operator', 'approver', 'admin']),
       scopes: z
         .array(z.string())
         .nullable()

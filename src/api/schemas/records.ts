@@ -250,7 +250,7 @@ export const ConnectionView = z.object({
 export const ApiKeyView = z.object({
   id: z.string(),
   name: z.string(),
-  role: z.enum(['viewer', 'operator', 'admin']),
+  role: z.enum(['viewer', 'operator', 'approver', 'admin']),
   createdAt: maybeIso,
   createdAtMs: maybeMs,
   createdBy: z.string(),

@@ -1,6 +1,9 @@
 import { hostname, userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ExceptionQueue } from '../../engine/exception-queue.ts';
+import type { ApiKeys } from '../../governance/api-keys.ts';
+import type { Approvals } from '../../governance/approvals.ts';
+import type { ChangeRequestRecord } from '../../store/change-request-repository.ts';
 import { RUN_STATUSES, type RunStatus } from '../../model/states.ts';
 import type { Store } from '../../store/store.ts';
 import { EXIT, fail, print, table } from '../output.ts';
@@ -128,7 +131,15 @@ export function registerOperateCommands(program: Command): void {
     .option('--actor <name>', 'who you are, for the audit log', DEFAULT_ACTOR)
     .option('--json', 'print as JSON')
     .action((id: string, options: Common & { reason: string }) =>
-      withStore(options, async (store, queue) => {
+      withStore(options, async (store, queue, approvals) => {
+        const request = await approvals.guardSkip(id, {
+          actor: options.actor ?? DEFAULT_ACTOR,
+          reason: options.reason,
+        });
+        if (request) {
+          print(request, options, waiting);
+          return;
+        }
         const e = await queue.skip(id, {
           actor: options.actor ?? DEFAULT_ACTOR,
           reason: options.reason,
@@ -148,12 +159,22 @@ export function registerOperateCommands(program: Command): void {
     .option('--actor <name>', 'who you are, for the audit log', DEFAULT_ACTOR)
     .option('--json', 'print as JSON')
     .action((options: Common & { run?: string; entity?: string; flow?: string; wait?: boolean }) =>
-      withStore(options, async (store, queue) => {
+      withStore(options, async (store, queue, approvals) => {
         if (Boolean(options.run) === Boolean(options.entity)) {
           fail(new Error('give exactly one of --run <id> or --entity <key>'), options, EXIT.usage);
           return;
         }
         const actor = { actor: options.actor ?? DEFAULT_ACTOR };
+        const request = options.run
+          ? await approvals.guardReplayRun(options.run, actor)
+          : await approvals.guardReplayEntity(options.entity!, {
+              ...actor,
+              ...(options.flow && { flow: options.flow }),
+            });
+        if (request) {
+          print(request, options, waiting);
+          return;
+        }
         const replays = options.run
           ? [await queue.replayRun(options.run, actor)]
           : await queue.replayEntity(options.entity!, {
@@ -187,19 +208,30 @@ export function registerOperateCommands(program: Command): void {
     );
 }
 
+/** How a protected action that now waits for approval is reported. */
+function waiting(r: ChangeRequestRecord): string {
+  return `${r.action} on ${r.targetType} ${r.targetId} needs approval: change request ${r.id} waits for an approver other than ${r.requestedBy} (revsync approvals show ${r.id})`;
+}
+
 async function withStore(
   options: StoreOptions & { json?: boolean },
-  work: (store: Store, queue: ExceptionQueue) => Promise<void>,
+  work: (store: Store, queue: ExceptionQueue, approvals: Approvals, keys: ApiKeys) => Promise<void>,
 ): Promise<void> {
   try {
-    const [{ openStore }, { ExceptionQueue }, { systemClock }] = await Promise.all([
-      import('../../store/open-store.ts'),
-      import('../../engine/exception-queue.ts'),
-      import('../../engine/clock.ts'),
-    ]);
+    const [{ openStore }, { ExceptionQueue }, { systemClock }, { Approvals }, { ApiKeys }] =
+      await Promise.all([
+        import('../../store/open-store.ts'),
+        import('../../engine/exception-queue.ts'),
+        import('../../engine/clock.ts'),
+        import('../../governance/approvals.ts'),
+        import('../../governance/api-keys.ts'),
+      ]);
     const store = await openStore({ url: options.store });
     try {
-      await work(store, new ExceptionQueue(store, systemClock, () => {}));
+      const queue = new ExceptionQueue(store, systemClock, () => {});
+      // The CLI applies the default approval policy (docs/approvals.md).
+      const approvals = new Approvals(store, queue, { now: () => systemClock.now() });
+      await work(store, queue, approvals, new ApiKeys(store, { now: () => systemClock.now() }));
     } finally {
       await store.close();
     }
@@ -227,4 +259,12 @@ function safeUser(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** Runs `work` with the approvals service and the API keys on the store of `--store`. */
+export function withApprovals(
+  options: StoreOptions & { json?: boolean },
+  work: (approvals: Approvals, keys: ApiKeys) => Promise<void>,
+): Promise<void> {
+  return withStore(options, (_store, _queue, approvals, keys) => work(approvals, keys));
 }

@@ -6,6 +6,7 @@ import { migration0004 } from './0004_conflicts_usage.ts';
 import { migration0005 } from './0005_api_keys.ts';
 import { migration0006 } from './0006_canonical_events.ts';
 import { migration0007 } from './0007_audit_chain.ts';
+import { migration0008 } from './0008_change_requests.ts';
 import { migration0010 } from './0010_api_key_expiry.ts';
 import { migration0011 } from './0011_run_claim_index.ts';
 import type { DialectName, RevsyncMigration } from './migration.ts';
@@ -19,6 +20,7 @@ export const MIGRATIONS: Record<string, RevsyncMigration> = {
   '0005_api_keys': migration0005,
   '0006_canonical_events': migration0006,
   '0007_audit_chain': migration0007,
+  '0008_change_requests': migration0008,
   '0010_api_key_expiry': migration0010,
   '0011_run_claim_index': migration0011,
 };

@@ -1,5 +1,5 @@
 import { messageOf } from '../api-client.ts';
-import type { AuditEntry, ExceptionDetail } from '../api-types.ts';
+import type { AuditEntry, ExceptionDetail, WaitsForApproval } from '../api-types.ts';
 import {
   badge,
   confirmAction,
@@ -110,6 +110,24 @@ function render(ctx: PageContext, data: ExceptionDetail, hooks: Hooks): Child {
           x.runId
             ? [' · ', h('a', { href: `#/runs/${encodeURIComponent(x.runId)}` }, 'follow the run →')]
             : null,
+        )
+      : null,
+    data.pendingApprovals.length > 0
+      ? h(
+          'div',
+          { class: 'callout', role: 'status', data: { testid: 'waiting-for-approval' } },
+          h('div', { class: 'callout-title' }, 'Waiting for approval'),
+          data.pendingApprovals.map((cr) =>
+            h(
+              'p',
+              null,
+              `${cr.action} requested by ${cr.requestedBy} `,
+              timeAgo(cr.requestedAt, cr.requestedAtMs),
+              ' — ',
+              h('a', { href: `#/approvals/${encodeURIComponent(cr.id)}` }, cr.id),
+              ` (expires ${new Date(cr.expiresAtMs).toISOString().slice(0, 16).replace('T', ' ')} UTC)`,
+            ),
+          ),
         )
       : null,
     open && canAct(ctx.session) ? actions(ctx, data, hooks) : null,
@@ -241,6 +259,27 @@ function actions(ctx: PageContext, data: ExceptionDetail, hooks: Hooks): HTMLEle
     );
     hooks.reload();
   };
+  /** A protected action answered 202: say so instead of "done". */
+  const waits = (answer: object): boolean => {
+    if (!('changeRequest' in answer)) return false;
+    const cr = (answer as WaitsForApproval).changeRequest;
+    hooks.setEditing(false);
+    replaceChildren(
+      hooks.messages,
+      notice(
+        'info',
+        'Waiting for approval: ',
+        h(
+          'a',
+          { href: `#/approvals/${encodeURIComponent(cr.id)}`, data: { testid: 'change-request' } },
+          cr.id,
+        ),
+        ' — another approver must approve this change before it runs.',
+      ),
+    );
+    hooks.reload();
+    return true;
+  };
   const failed = (what: string, caught: unknown) =>
     replaceChildren(hooks.messages, notice('error', `${what} failed: ${messageOf(caught)}`));
 
@@ -312,7 +351,7 @@ function actions(ctx: PageContext, data: ExceptionDetail, hooks: Hooks): HTMLEle
             }).then(async (ok) => {
               if (!ok) return;
               try {
-                await ctx.api.skip(x.id, text);
+                if (waits(await ctx.api.skip(x.id, text))) return;
                 done('Skipped');
               } catch (caught) {
                 failed('Skip', caught);
@@ -415,7 +454,12 @@ function actions(ctx: PageContext, data: ExceptionDetail, hooks: Hooks): HTMLEle
             }).then(async (ok) => {
               if (!ok) return;
               try {
-                await ctx.api.resubmit(x.id, input, reason.value.trim() || undefined);
+                const answer = await ctx.api.resubmit(
+                  x.id,
+                  input,
+                  reason.value.trim() || undefined,
+                );
+                if (waits(answer)) return;
                 done('Resubmitted with the edited input');
               } catch (caught) {
                 failed('Resubmit', caught);

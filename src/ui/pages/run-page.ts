@@ -106,7 +106,21 @@ function render(ctx: PageContext, data: RunDetail, messages: HTMLElement): Child
     }).then(async (ok) => {
       if (!ok) return;
       try {
-        const { run: next } = await ctx.api.replayRun(run.id);
+        const answer = await ctx.api.replayRun(run.id);
+        if ('changeRequest' in answer) {
+          const cr = answer.changeRequest;
+          replaceChildren(
+            messages,
+            notice(
+              'info',
+              'Waiting for approval: ',
+              h('a', { href: `#/approvals/${encodeURIComponent(cr.id)}` }, cr.id),
+              ` — another approver must approve this replay before it runs.`,
+            ),
+          );
+          return;
+        }
+        const next = answer.run;
         replaceChildren(messages, notice('ok', 'Replay queued as ', idLink('runs', next.id), '.'));
         ctx.navigate(`#/runs/${encodeURIComponent(next.id)}`);
       } catch (caught) {
