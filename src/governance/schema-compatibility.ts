@@ -231,7 +231,9 @@ function compareResolved(
   issues: CompatibilityIssue[],
   visiting: Set<string>,
 ): void {
-  const add = (kind: string, message: string) => issues.push({ path: path || '/', kind, message });
+  const add: Add = (kind, message) => {
+    issues.push({ path: path || '/', kind, message });
+  };
   const r = reader.schema;
   const w = writer.schema;
   if (isTrivial(r)) return;
@@ -353,7 +355,10 @@ function compareString(w: Obj, r: Obj, add: Add): void {
   bound(w, r, 'minLength', 'min', add);
   bound(w, r, 'maxLength', 'max', add);
   if (typeof r.pattern === 'string' && r.pattern !== w.pattern) {
-    add('pattern_changed', `pattern ${w.pattern === undefined ? 'added' : 'changed'}: ${r.pattern}`);
+    add(
+      'pattern_changed',
+      `pattern ${w.pattern === undefined ? 'added' : 'changed'}: ${r.pattern}`,
+    );
   }
   if (typeof r.format === 'string' && r.format !== w.format) {
     add('format_changed', `format ${w.format === undefined ? 'added' : 'changed'}: ${r.format}`);
@@ -409,10 +414,11 @@ function compareObject(
 
   for (const name of rRequired) {
     if (!wRequired.has(name)) {
-      add(
-        name in wProps ? 'property_made_required' : 'required_property_added',
-        `"${name}" is required by the reader but ${name in wProps ? 'optional' : 'absent'} in the writer`,
-      );
+      issues.push({
+        path: `${path}/${name}`,
+        kind: name in wProps ? 'property_made_required' : 'required_property_added',
+        message: `"${name}" is required by the reader but ${name in wProps ? 'optional' : 'absent'} in the writer`,
+      });
     }
   }
   for (const [name, wProp] of Object.entries(wProps)) {
@@ -471,7 +477,10 @@ function compareObject(
   }
   if (w.patternProperties !== undefined || r.patternProperties !== undefined) {
     if (JSON.stringify(w.patternProperties) !== JSON.stringify(r.patternProperties)) {
-      add('unsupported_keyword_changed', 'patternProperties changed; compatibility cannot be proven');
+      add(
+        'unsupported_keyword_changed',
+        'patternProperties changed; compatibility cannot be proven',
+      );
     }
   }
   if (r.propertyNames !== undefined) {

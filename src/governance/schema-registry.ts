@@ -93,12 +93,16 @@ export async function readRegistryConfig(dir: string): Promise<RegistryConfig> {
   const config = raw as { defaultMode?: unknown; modes?: unknown };
   const defaultMode = config.defaultMode ?? DEFAULT_COMPATIBILITY_MODE;
   if (!isCompatibilityMode(defaultMode)) {
-    throw new RegistryError(`registry.json: defaultMode ${JSON.stringify(defaultMode)} is not a mode`);
+    throw new RegistryError(
+      `registry.json: defaultMode ${JSON.stringify(defaultMode)} is not a mode`,
+    );
   }
   const modes: Record<string, CompatibilityMode> = {};
   for (const [name, mode] of Object.entries((config.modes ?? {}) as Record<string, unknown>)) {
     if (!isCompatibilityMode(mode)) {
-      throw new RegistryError(`registry.json: mode of ${name} ${JSON.stringify(mode)} is not a mode`);
+      throw new RegistryError(
+        `registry.json: mode of ${name} ${JSON.stringify(mode)} is not a mode`,
+      );
     }
     modes[name] = mode;
   }
@@ -123,7 +127,10 @@ export async function readVersions(
     if (!match) throw new RegistryError(`${join(dir, name, file)}: expected v<N>.json`);
     const path = join(dir, name, file);
     try {
-      versions.push({ version: Number(match[1]), schema: JSON.parse(await readFile(path, 'utf8')) });
+      versions.push({
+        version: Number(match[1]),
+        schema: JSON.parse(await readFile(path, 'utf8')),
+      });
     } catch (caught) {
       throw new RegistryError(`${path}: ${(caught as Error).message}`);
     }
@@ -131,7 +138,9 @@ export async function readVersions(
   versions.sort((a, b) => a.version - b.version);
   versions.forEach((v, i) => {
     if (v.version !== i + 1) {
-      throw new RegistryError(`${join(dir, name)}: versions must be v1…v${versions.length}, no gaps`);
+      throw new RegistryError(
+        `${join(dir, name)}: versions must be v1…v${versions.length}, no gaps`,
+      );
     }
   });
   return versions;
@@ -223,7 +232,11 @@ async function checkOne(
   const versions = await readVersions(dir, generated.name);
   const latest = versions.length;
   const base = { name: generated.name, mode, latest, codeVersion: generated.version, issues: [] };
-  const result = (status: SchemaStatus, message: string, issues: SchemaCheckResult['issues'] = []) => ({
+  const result = (
+    status: SchemaStatus,
+    message: string,
+    issues: SchemaCheckResult['issues'] = [],
+  ) => ({
     ...base,
     status,
     ok: status === 'unchanged' || status === 'compatible',
@@ -240,7 +253,10 @@ async function checkOne(
   }
   if (latest === 0) {
     return generated.version === 1
-      ? result('unregistered', `no version committed: \`revsync schema bump ${generated.name}\` writes v1`)
+      ? result(
+          'unregistered',
+          `no version committed: \`revsync schema bump ${generated.name}\` writes v1`,
+        )
       : result('invalid', `no version committed, yet the code is at v${generated.version}`);
   }
   if (upcasters.currentVersion(generated.name) < latest) {

@@ -63,7 +63,9 @@ export function registerSchemaCommand(program: Command): void {
               ),
             ]);
           for (const orphan of c.orphans) {
-            lines.push(`FAIL ${orphan}: committed in ${options.dir}/ but no schema of the code has this name`);
+            lines.push(
+              `FAIL ${orphan}: committed in ${options.dir}/ but no schema of the code has this name`,
+            );
           }
           const unchanged = c.results.filter((r) => r.status === 'unchanged').length;
           lines.push(
