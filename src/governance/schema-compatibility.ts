@@ -66,13 +66,18 @@ interface Rooted {
 
 /**
  * Why `reader` cannot read every instance `writer` accepts; empty when it can. Both are whole
- * schema documents (their local `$ref`s, `#/$defs/…` and `#/definitions/…`, are resolved).
+ * schema documents (their local `$ref`s, `#/$defs/…` and `#/definitions/…`, are resolved), or
+ * schemas inside documents given as `roots` (an OpenAPI document's `#/components/…`).
  */
-export function compatibilityIssues(writer: object, reader: object): CompatibilityIssue[] {
+export function compatibilityIssues(
+  writer: object,
+  reader: object,
+  roots: { writer?: object; reader?: object } = {},
+): CompatibilityIssue[] {
   const issues: CompatibilityIssue[] = [];
   compare(
-    { schema: writer as Obj, root: writer as Obj },
-    { schema: reader as Obj, root: reader as Obj },
+    { schema: writer as Obj, root: (roots.writer ?? writer) as Obj },
+    { schema: reader as Obj, root: (roots.reader ?? reader) as Obj },
     '',
     issues,
     new Set(),
