@@ -1,3 +1,4 @@
+import type { UpcasterRegistry } from '../model/upcasters.ts';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { coerceError } from '../model/revsync-error.ts';
@@ -45,6 +46,11 @@ export interface EngineOptions {
    * on (default: every event is its own canonical event).
    */
   normalise?: Normalise;
+  /**
+   * Upcasters applied to stored event data older than the code's schema version (default: the
+   * repository's, `src/model/upcasters.ts`).
+   */
+  upcasters?: UpcasterRegistry;
   /** Retry policy of steps whose flow and call set none (default: see DEFAULT_RETRY_POLICY). */
   defaultRetry?: RetryPolicy;
 }
@@ -103,6 +109,7 @@ export class Engine {
     this.#router = new Router(this.store, clock, {
       ...(options.signalKeys !== undefined && { signalKeys: options.signalKeys }),
       ...(options.normalise !== undefined && { normalise: options.normalise }),
+      ...(options.upcasters !== undefined && { upcasters: options.upcasters }),
     });
     this.exceptions = new ExceptionQueue(this.store, clock, () => this.#notify());
     for (const flow of options.flows ?? []) this.register(flow);

@@ -101,6 +101,13 @@ export interface FlowDefinition<Input = unknown, Output = unknown> {
   filter?: (event: TriggerEvent) => boolean;
   /** Builds (and validates) the run's input from the event. Default: the event's `data`. */
   input?: (event: TriggerEvent) => Input;
+  /**
+   * Turns the stored input of a run that began under an older `version` of this flow into the
+   * current shape (a run parked before an upgrade and retried, or replayed, after it). Called
+   * with the run's `flowVersion` when it is below `version`; without it the stored input is
+   * passed as it is. See docs/schemas.md.
+   */
+  upcastInput?: (input: unknown, fromVersion: number) => Input;
   priority?: PriorityLane;
   /** Default retry policy of this flow's steps. */
   retry?: RetryPolicy;

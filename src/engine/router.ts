@@ -6,6 +6,7 @@ import {
   isCanonicalEventType,
   parseCanonicalData,
 } from '../model/canonical-events.ts';
+import { upcasters as defaultUpcasters, type UpcasterRegistry } from '../model/upcasters.ts';
 import type { NewCanonicalEvent } from '../store/canonical-event-repository.ts';
 import type { InboxRecord } from '../store/inbox-repository.ts';
 import type { Store } from '../store/store.ts';
@@ -27,6 +28,11 @@ export interface NormalisedEvent {
   data?: unknown;
   /** Overrides the inbox event's entity key. */
   entitykey?: string;
+  /**
+   * The schema version `data` was written with; omitted means the current one (a normaliser
+   * maps vendor data into today's shape). Older data is upcast before flows see it.
+   */
+  schemaversion?: number;
 }
 
 /**
@@ -41,6 +47,8 @@ export const passThrough: Normalise = (event) => [
     type: event.type,
     ...(event.subject !== undefined && { subject: event.subject }),
     data: event.data ?? null,
+    // An event stored without a version marker was written before versions existed: v1.
+    schemaversion: event.schemaversion ?? 1,
   },
 ];
 
@@ -66,14 +74,16 @@ export class Router {
   readonly #byType = new Map<string, Flow[]>();
   readonly #signalKeys: SignalKeys;
   readonly #normalise: Normalise;
+  readonly #upcasters: UpcasterRegistry;
 
   constructor(
     store: Store,
     clock: Clock,
-    options: { signalKeys?: SignalKeys; normalise?: Normalise } = {},
+    options: { signalKeys?: SignalKeys; normalise?: Normalise; upcasters?: UpcasterRegistry } = {},
   ) {
     this.#store = store;
     this.#clock = clock;
+    this.#upcasters = options.upcasters ?? defaultUpcasters;
     this.#signalKeys = options.signalKeys ?? defaultSignalKeys;
     this.#normalise = options.normalise ?? passThrough;
   }
@@ -128,7 +138,9 @@ export class Router {
     let flowName: string | null = null;
     try {
       const normalised = this.#normalise(vendor);
-      normalised.forEach((n, i) => canonical.push(toCanonicalTrigger(vendor, n, i)));
+      normalised.forEach((n, i) =>
+        canonical.push(toCanonicalTrigger(vendor, n, i, this.#upcasters)),
+      );
       for (const trigger of canonical) {
         for (const flow of this.#byType.get(trigger.type) ?? []) {
           flowName = flow.name;
@@ -211,11 +223,24 @@ export class Router {
 
 /**
  * A normalised event as flows see it: the vendor event's envelope (correlation, entity key,
- * time) around the canonical type, subject and data (checked against the type's schema), with
- * a deterministic id so routing the same inbox event again names the same canonical events.
+ * time) around the canonical type, subject and data (upcast from the version it was written
+ * with to the current one, then checked against the type's schema), with a deterministic id so
+ * routing the same inbox event again names the same canonical events.
  */
-function toCanonicalTrigger(vendor: TriggerEvent, n: NormalisedEvent, index: number): TriggerEvent {
-  const data = isCanonicalEventType(n.type) ? parseCanonicalData(n.type, n.data) : n.data;
+function toCanonicalTrigger(
+  vendor: TriggerEvent,
+  n: NormalisedEvent,
+  index: number,
+  upcasters: UpcasterRegistry,
+): TriggerEvent {
+  const upcast = upcasters.upcast(
+    n.type,
+    n.data,
+    n.schemaversion ?? upcasters.currentVersion(n.type),
+  );
+  const data = isCanonicalEventType(n.type)
+    ? parseCanonicalData(n.type, upcast.value)
+    : upcast.value;
   const eventId = stableId('evt', `${vendor.eventId}:${index}`);
   const entitykey = n.entitykey ?? vendor.entitykey;
   return {
@@ -228,7 +253,7 @@ function toCanonicalTrigger(vendor: TriggerEvent, n: NormalisedEvent, index: num
     ...(entitykey !== undefined && { entitykey }),
     ...(vendor.correlationid !== undefined && { correlationid: vendor.correlationid }),
     causationid: vendor.eventId,
-    schemaversion: CANONICAL_SCHEMA_VERSION,
+    schemaversion: upcast.version,
     vendoreventid: vendor.id,
     eventId,
   };

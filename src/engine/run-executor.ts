@@ -264,7 +264,11 @@ export async function executeRun(
 
   const startedAt = clock.now();
   try {
-    const output = await flow.run(ctx, run.input);
+    const input =
+      flow.upcastInput && run.flowVersion < flow.version
+        ? flow.upcastInput(run.input, run.flowVersion)
+        : run.input;
+    const output = await flow.run(ctx, input);
     if (!outcome) outcome = { kind: 'completed', output: toJsonValue(output) };
   } catch (caught) {
     if (!(caught instanceof Suspend) && !outcome) {

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { entitySchemas } from './entities/index.ts';
 import { ENTITY_TYPES } from './entities/entity-type.ts';
 import { EventEnvelopeSchema } from './event-envelope.ts';
+import { CANONICAL_EVENT_SCHEMAS, CANONICAL_EVENT_TYPES } from './canonical-events.ts';
+import { upcasters as defaultUpcasters, type UpcasterRegistry } from './upcasters.ts';
 
 /** Base of every revsync JSON Schema `$id`. */
 export const SCHEMA_BASE_URL = 'https://revsync.dev/schemas';
@@ -43,9 +45,68 @@ export async function writeJsonSchemas(dir: string): Promise<string[]> {
   return written;
 }
 
-function describe(schema: z.ZodType, key: string, title: string): object {
+/** One schema of the registry as the code defines it now. */
+export interface RegistrySchema {
+  /** The registry name: an entity type, a canonical event type, or `event_envelope`. */
+  name: string;
+  kind: 'entity' | 'event' | 'envelope';
+  /** The version the code is at (1 + its upcasters). */
+  version: number;
+  /** JSON Schema draft 2020-12, `$id` `https://revsync.dev/schemas/<name>/v<version>.json`. */
+  schema: Record<string, unknown>;
+}
+
+/**
+ * Every schema the registry (`schemas/<name>/v<N>.json`) versions, generated from the code: the
+ * canonical entities, the event envelope, and the `data` of every canonical event type. The
+ * version of each is the upcasters' current version; an entity's `schemaVersion` literal must
+ * agree with it (checked by `revsync schema check`).
+ */
+export function registrySchemas(
+  upcasterRegistry: UpcasterRegistry = defaultUpcasters,
+): RegistrySchema[] {
+  const out: RegistrySchema[] = [];
+  for (const type of ENTITY_TYPES) {
+    const version = upcasterRegistry.currentVersion(type);
+    out.push({
+      name: type,
+      kind: 'entity',
+      version,
+      schema: describe(entitySchemas[type], type, `${titleOf(type)} v${version}`, version),
+    });
+  }
+  const envelopeVersion = upcasterRegistry.currentVersion(ENVELOPE_SCHEMA_KEY);
+  out.push({
+    name: ENVELOPE_SCHEMA_KEY,
+    kind: 'envelope',
+    version: envelopeVersion,
+    schema: describe(EventEnvelopeSchema, ENVELOPE_SCHEMA_KEY, ENVELOPE_TITLE, envelopeVersion),
+  });
+  for (const type of CANONICAL_EVENT_TYPES) {
+    const version = upcasterRegistry.currentVersion(type);
+    out.push({
+      name: type,
+      kind: 'event',
+      version,
+      schema: describe(
+        CANONICAL_EVENT_SCHEMAS[type],
+        type,
+        `${type} event data v${version}`,
+        version,
+      ),
+    });
+  }
+  return out;
+}
+
+function describe(
+  schema: z.ZodType,
+  key: string,
+  title: string,
+  version = 1,
+): Record<string, unknown> {
   const { $schema, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12' });
-  return { $schema, $id: `${SCHEMA_BASE_URL}/${key}/v1.json`, ...rest, title };
+  return { $schema, $id: `${SCHEMA_BASE_URL}/${key}/v${version}.json`, ...rest, title };
 }
 
 function titleOf(type: string): string {
