@@ -82,8 +82,8 @@ describe('diffOpenApi', () => {
       (s: string) => s !== 'skipped',
     );
     const body = doc.paths['/v1/replay'].post.requestBody.content['application/json'].schema;
-    body.properties.reason = { type: 'string' };
-    body.required.push('reason');
+    body.properties.ticket = { type: 'string' };
+    body.required.push('ticket');
     body.properties.flow.maxLength = 8;
     doc.paths['/v1/runs'].get.parameters.push({
       name: 'tenant',
@@ -100,7 +100,7 @@ describe('diffOpenApi', () => {
         '/v1/whoami path_removed',
         'POST /v1/keys operation_removed',
         'GET /v1/runs 200/runs/items/status enum_value_removed',
-        'POST /v1/replay requestBody/reason required_property_added',
+        'POST /v1/replay requestBody/ticket required_property_added',
         'POST /v1/replay requestBody/flow constraint_narrowed',
         'GET /v1/runs query.tenant required_parameter_added',
         'GET /v1/runs query.flow enum_added',
@@ -130,7 +130,7 @@ describe('diffOpenApi', () => {
     doc.paths['/v1/replay'].post.requestBody.content['application/json'].schema.properties.note = {
       type: 'string',
     };
-    doc.paths['/v1/approvals'] = { get: structuredClone(doc.paths['/v1/runs'].get) };
+    doc.paths['/v1/example-added'] = { get: structuredClone(doc.paths['/v1/runs'].get) };
     const diff = diffOpenApi(released(), doc);
     expect(diff.breaking).toEqual([]);
     expect(diff.additive.map((c) => c.kind).sort()).toEqual(['parameter_added', 'path_added']);
