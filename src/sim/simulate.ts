@@ -85,6 +85,17 @@ export interface SimulationClose {
 const USAGE_RECHECK_MS = 1_000;
 
 /**
+ * A close blocker the scenario leaves on purpose: the possible-duplicate conflict of an account
+ * it created as a duplicate, or the deal of that account waiting for the merge.
+ */
+function isScenarioDuplicate(b: { kind: string; message: string }): boolean {
+  if (b.kind === 'sync_conflict') return b.message.startsWith('possible duplicate');
+  return (
+    b.kind === 'open_exception' && /duplicates customer \S+: merge the accounts/.test(b.message)
+  );
+}
+
+/**
  * `revsync simulate`: drives a whole simulated business through revsync against the emulators —
  * with faults if asked — waits until revsync is quiet after each phase, then checks the
  * invariants by reading the emulators through their APIs. Everything runs in this process.
@@ -184,26 +195,19 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     if (reconciliation.unsupported === undefined) {
       for (const period of reconciliation.periods) {
         const status = await env.runtime.closeStatus({ period });
-        // Duplicate accounts are created on purpose and no one merges them: their conflict is a
-        // blocker a person must clear, so it is expected here; anything else fails the run.
+        // Duplicate accounts are created on purpose and no one merges them: their conflict and
+        // the deal parked behind it are blockers a person must clear, so they are expected here;
+        // anything else fails the run.
         const expected = new Set(
           status.subsidiaries.flatMap((s) =>
-            s.blockers
-              .filter(
-                (b) => b.kind === 'sync_conflict' && b.message.startsWith('possible duplicate'),
-              )
-              .map((b) => b.id),
+            s.blockers.filter(isScenarioDuplicate).map((b) => b.id),
           ),
         ).size;
         close.push({ period, subsidiaries: status.subsidiaries, expected });
       }
     }
     const closeReady = close.every((c) =>
-      c.subsidiaries.every((s) =>
-        s.blockers.every(
-          (b) => b.kind === 'sync_conflict' && b.message.startsWith('possible duplicate'),
-        ),
-      ),
+      c.subsidiaries.every((s) => s.blockers.every(isScenarioDuplicate)),
     );
     const runs: SimulationResult['runs'] = {};
     for (const run of await store.runs.list(store.db, { limit: 1_000_000 })) {
