@@ -1,10 +1,10 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRng } from '@revsync/emulators/kit';
 import { addLines, createAccount, winDeal, type SimCustomer } from '../../src/sim/actions.ts';
 import {
   KEYS,
-  chromiumMissing,
+  describeInChromium,
   launchChromium,
   startBrowserDemo,
   type BrowserDemo,
@@ -16,128 +16,116 @@ import {
  * period is BLOCKED by it, the blocker leads to the exception, and once the products are added
  * and the run retried the period is READY.
  */
-const missing = chromiumMissing();
 const LONG = { timeout: 180_000 };
 
-if (missing && process.env.CI) {
-  describe('Close page in Chromium', () => {
-    it('needs Chromium', () => {
-      throw new Error(`${missing} — CI must install it to run the browser tests`);
+describeInChromium('Close page in Chromium', () => {
+  let running: BrowserDemo;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let sim: SimCustomer;
+  const pageErrors: string[] = [];
+  const period = new Date().toISOString().slice(0, 7);
+
+  const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
+    const res = await fetch(`${running.url}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${KEYS.operator}`,
+        ...(init.body !== undefined && { 'content-type': 'application/json' }),
+      },
     });
+    expect(res.status, await res.clone().text()).toBeLessThan(300);
+    return (await res.json()) as T;
+  };
+
+  beforeAll(async () => {
+    running = await startBrowserDemo({ traffic: false, seed: 17 });
+    browser = await launchChromium();
+    const world = running.demo.env.world;
+    sim = await createAccount(world, createRng(1717).fork('close-test'), 91_001);
+    sim.interval = 'month';
+    await winDeal(world, createRng(1718), sim, { withoutLines: true });
   });
-}
 
-describe.skipIf(missing !== undefined)(
-  `Close page in Chromium${missing ? ` (skipped: ${missing})` : ''}`,
-  () => {
-    let running: BrowserDemo;
-    let browser: Awaited<ReturnType<typeof launchChromium>>;
-    let sim: SimCustomer;
-    const pageErrors: string[] = [];
-    const period = new Date().toISOString().slice(0, 7);
+  afterAll(async () => {
+    await browser?.close();
+    await running?.stop();
+  });
 
-    const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-      const res = await fetch(`${running.url}${path}`, {
-        ...init,
-        headers: {
-          authorization: `Bearer ${KEYS.operator}`,
-          ...(init.body !== undefined && { 'content-type': 'application/json' }),
+  async function signedIn(): Promise<Page> {
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(60_000);
+    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    await page.goto(`${running.url}/`);
+    await page.getByLabel('API key').fill(KEYS.operator);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    return page;
+  }
+
+  it('shows the period BLOCKED, leads from the blocker to its exception, and READY once it is resolved', async () => {
+    await expect
+      .poll(
+        async () =>
+          (
+            await api<{ exceptions: { id: string }[] }>(
+              '/v1/exceptions?status=open&flow=quote-to-cash',
+            )
+          ).exceptions.length,
+        { timeout: 120_000, interval: 500 },
+      )
+      .toBe(1);
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Close', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: `Close ${period}` }).waitFor();
+
+    const blocked = page.locator('.close-subsidiary[data-ready="false"]').first();
+    await blocked.waitFor(LONG);
+    await blocked.getByText('BLOCKED').waitFor();
+    const blocker = blocked.locator('.blocker[data-kind="open_exception"]');
+    await blocker.waitFor();
+    expect(await blocker.textContent()).toContain(`${sim.opportunityId} has no line items`);
+
+    // Drill down: the blocker's record is the exception, with its run and lineage.
+    await blocker.getByRole('link', { name: /^Open exception / }).click();
+    await page.waitForURL(/#\/exceptions\/exc_/);
+    await page
+      .getByText(`opportunity ${sim.opportunityId} has no line items to bill`)
+      .first()
+      .waitFor();
+
+    // Resolved: the rep adds the products, the operator retries; the books follow.
+    await addLines(running.demo.env.world, sim.opportunityId!, sim);
+    await page.getByRole('button', { name: 'Retry', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Retry this exception?' });
+    await dialog.getByRole('button', { name: 'Retry' }).click();
+    await expect
+      .poll(
+        async () =>
+          (
+            await api<{ subsidiaries: { ready: boolean }[] }>(`/v1/close?period=${period}`)
+          ).subsidiaries.every((s) => s.ready),
+        { timeout: 180_000, interval: 1_000 },
+      )
+      .toBe(true);
+
+    await page.goto(`${running.url}/#/close?period=${period}`);
+    await page.locator('.close-subsidiary').first().waitFor(LONG);
+    // The books may still be settling (the payment follows the invoice): refresh until READY.
+    await expect
+      .poll(
+        async () => {
+          const text = await page.locator('[data-testid="close-status"]').textContent();
+          if ((await page.locator('.close-subsidiary[data-ready="false"]').count()) === 0)
+            return 'ready';
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return text;
         },
-      });
-      expect(res.status, await res.clone().text()).toBeLessThan(300);
-      return (await res.json()) as T;
-    };
-
-    beforeAll(async () => {
-      running = await startBrowserDemo({ traffic: false, seed: 17 });
-      browser = await launchChromium();
-      const world = running.demo.env.world;
-      sim = await createAccount(world, createRng(1717).fork('close-test'), 91_001);
-      sim.interval = 'month';
-      await winDeal(world, createRng(1718), sim, { withoutLines: true });
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-      await running?.stop();
-    });
-
-    async function signedIn(): Promise<Page> {
-      const page = await browser.context.newPage();
-      page.setDefaultTimeout(60_000);
-      page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-      await page.goto(`${running.url}/`);
-      await page.getByLabel('API key').fill(KEYS.operator);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-      return page;
-    }
-
-    it('shows the period BLOCKED, leads from the blocker to its exception, and READY once it is resolved', async () => {
-      await expect
-        .poll(
-          async () =>
-            (
-              await api<{ exceptions: { id: string }[] }>(
-                '/v1/exceptions?status=open&flow=quote-to-cash',
-              )
-            ).exceptions.length,
-          { timeout: 120_000, interval: 500 },
-        )
-        .toBe(1);
-      const page = await signedIn();
-      await page.getByRole('link', { name: 'Close', exact: true }).click();
-      await page.getByRole('heading', { level: 1, name: `Close ${period}` }).waitFor();
-
-      const blocked = page.locator('.close-subsidiary[data-ready="false"]').first();
-      await blocked.waitFor(LONG);
-      await blocked.getByText('BLOCKED').waitFor();
-      const blocker = blocked.locator('.blocker[data-kind="open_exception"]');
-      await blocker.waitFor();
-      expect(await blocker.textContent()).toContain(`${sim.opportunityId} has no line items`);
-
-      // Drill down: the blocker's record is the exception, with its run and lineage.
-      await blocker.getByRole('link', { name: /^Open exception / }).click();
-      await page.waitForURL(/#\/exceptions\/exc_/);
-      await page
-        .getByText(`opportunity ${sim.opportunityId} has no line items to bill`)
-        .first()
-        .waitFor();
-
-      // Resolved: the rep adds the products, the operator retries; the books follow.
-      await addLines(running.demo.env.world, sim.opportunityId!, sim);
-      await page.getByRole('button', { name: 'Retry', exact: true }).click();
-      const dialog = page.getByRole('dialog', { name: 'Retry this exception?' });
-      await dialog.getByRole('button', { name: 'Retry' }).click();
-      await expect
-        .poll(
-          async () =>
-            (
-              await api<{ subsidiaries: { ready: boolean }[] }>(`/v1/close?period=${period}`)
-            ).subsidiaries.every((s) => s.ready),
-          { timeout: 180_000, interval: 1_000 },
-        )
-        .toBe(true);
-
-      await page.goto(`${running.url}/#/close?period=${period}`);
-      await page.locator('.close-subsidiary').first().waitFor(LONG);
-      // The books may still be settling (the payment follows the invoice): refresh until READY.
-      await expect
-        .poll(
-          async () => {
-            const text = await page.locator('[data-testid="close-status"]').textContent();
-            if ((await page.locator('.close-subsidiary[data-ready="false"]').count()) === 0)
-              return 'ready';
-            await page.getByRole('button', { name: 'Refresh' }).click();
-            return text;
-          },
-          { timeout: 120_000, interval: 2_000 },
-        )
-        .toBe('ready');
-      expect(await page.locator('.close-subsidiary[data-ready="true"]').count()).toBeGreaterThan(0);
-      await page.getByText('READY').first().waitFor();
-      await page.close();
-      expect(pageErrors).toEqual([]);
-    }, 400_000);
-  },
-);
+        { timeout: 120_000, interval: 2_000 },
+      )
+      .toBe('ready');
+    expect(await page.locator('.close-subsidiary[data-ready="true"]').count()).toBeGreaterThan(0);
+    await page.getByText('READY').first().waitFor();
+    await page.close();
+    expect(pageErrors).toEqual([]);
+  }, 400_000);
+});

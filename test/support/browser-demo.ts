@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { describe, it } from 'vitest';
 import { DEMO_KEYS, startDemo, type RunningDemo } from '../../src/sim/demo.ts';
 import type { FaultLevel } from '../../src/sim/environment.ts';
 
@@ -15,6 +16,25 @@ export function chromiumMissing(): string | undefined {
   return existsSync(CHROMIUM_PATH)
     ? undefined
     : `Chromium is not installed at ${CHROMIUM_PATH}: install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`;
+}
+
+/**
+ * `describe` for a browser suite: skipped, with the reason in its name, only where Chromium is
+ * not installed; under CI (`CI` set) a missing Chromium fails instead, so CI never skips it.
+ */
+export function describeInChromium(name: string, suite: () => void): void {
+  const missing = chromiumMissing();
+  if (missing && process.env.CI) {
+    describe(name, () => {
+      it('needs Chromium', () => {
+        throw new Error(`${missing} — CI must install it to run the browser tests`);
+      });
+    });
+  }
+  describe.skipIf(missing !== undefined)(
+    `${name}${missing ? ` (skipped: ${missing})` : ''}`,
+    suite,
+  );
 }
 
 /** The demo's known keys by role. */
