@@ -10,7 +10,7 @@ import type {
   DepositPaymentLine,
   NetsuiteState,
 } from './state.ts';
-import { transactionHeaderView } from './transaction-common.ts';
+import { subsidiaryAndCurrency, transactionHeaderView } from './transaction-common.ts';
 
 /** The seeded `1000 Checking` account: where a deposit goes when no `account` is sent. */
 const DEFAULT_BANK_ACCOUNT = '1';
@@ -45,19 +45,7 @@ export const depositType: RecordType<'deposit'> = {
   write(r, existing, base, ctx) {
     r.ignore('createdDate', 'lastModifiedDate', 'status', 'total', 'exchangeRate');
     const { state } = ctx;
-    const subsidiaryRef = r.ref('subsidiary');
-    const subsidiary =
-      subsidiaryRef === undefined || subsidiaryRef === null
-        ? existing?.subsidiary
-        : resolveRef(state, ['subsidiary'], subsidiaryRef, 'subsidiary', r.at('subsidiary'));
-    if (subsidiary === undefined)
-      throw userError('Please enter value(s) for: Subsidiary', r.at('subsidiary'));
-    const currencyRef = r.ref('currency');
-    const currencyId =
-      currencyRef === undefined || currencyRef === null
-        ? (existing?.currency ?? state.get('subsidiary', subsidiary)?.currency ?? '1')
-        : resolveRef(state, ['currency'], currencyRef, 'currency', r.at('currency'));
-    const currency = currencyOf(state, currencyId);
+    const { subsidiary, currencyId, currency } = subsidiaryAndCurrency(r, existing, state);
     const accountRef = r.ref('account');
     const account =
       accountRef === undefined || accountRef === null

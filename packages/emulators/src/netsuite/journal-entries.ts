@@ -3,7 +3,7 @@ import { userError } from './errors.ts';
 import { keep, refView, resolveRef, type RecordType } from './record-type.ts';
 import { currencyOf } from './reference-data.ts';
 import type { JournalLine } from './state.ts';
-import { formatMoney, transactionHeaderView } from './transaction-common.ts';
+import { formatMoney, subsidiaryAndCurrency, transactionHeaderView } from './transaction-common.ts';
 
 /**
  * `journalentry`: a `subsidiary` (required), a `currency` (default: the subsidiary's base
@@ -18,19 +18,7 @@ export const journalEntryType: RecordType<'journalentry'> = {
   write(r, existing, base, ctx) {
     r.ignore('createdDate', 'lastModifiedDate', 'status', 'approved', 'exchangeRate');
     const { state } = ctx;
-    const subsidiaryRef = r.ref('subsidiary');
-    const subsidiary =
-      subsidiaryRef === undefined || subsidiaryRef === null
-        ? existing?.subsidiary
-        : resolveRef(state, ['subsidiary'], subsidiaryRef, 'subsidiary', r.at('subsidiary'));
-    if (subsidiary === undefined)
-      throw userError('Please enter value(s) for: Subsidiary', r.at('subsidiary'));
-    const currencyRef = r.ref('currency');
-    const currencyId =
-      currencyRef === undefined || currencyRef === null
-        ? (existing?.currency ?? state.get('subsidiary', subsidiary)?.currency ?? '1')
-        : resolveRef(state, ['currency'], currencyRef, 'currency', r.at('currency'));
-    const currency = currencyOf(state, currencyId);
+    const { subsidiary, currencyId, currency } = subsidiaryAndCurrency(r, existing, state);
 
     const lineReaders = r.sublist('line');
     if (existing && currencyId !== existing.currency && !lineReaders) {

@@ -360,3 +360,27 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 export function periodName(date: string): string {
   return `${MONTHS[Number(date.slice(5, 7)) - 1]} ${date.slice(0, 4)}`;
 }
+
+/**
+ * A transaction's `subsidiary` (required; kept from `existing` when not given) and `currency`
+ * (default: kept, else the subsidiary's base currency).
+ */
+export function subsidiaryAndCurrency(
+  r: BodyReader,
+  existing: { subsidiary: string; currency: string } | undefined,
+  state: NetsuiteState,
+): { subsidiary: string; currencyId: string; currency: Currency } {
+  const subsidiaryRef = r.ref('subsidiary');
+  const subsidiary =
+    subsidiaryRef === undefined || subsidiaryRef === null
+      ? existing?.subsidiary
+      : resolveRef(state, ['subsidiary'], subsidiaryRef, 'subsidiary', r.at('subsidiary'));
+  if (subsidiary === undefined)
+    throw userError('Please enter value(s) for: Subsidiary', r.at('subsidiary'));
+  const currencyRef = r.ref('currency');
+  const currencyId =
+    currencyRef === undefined || currencyRef === null
+      ? (existing?.currency ?? state.get('subsidiary', subsidiary)?.currency ?? '1')
+      : resolveRef(state, ['currency'], currencyRef, 'currency', r.at('currency'));
+  return { subsidiary, currencyId, currency: currencyOf(state, currencyId) };
+}
