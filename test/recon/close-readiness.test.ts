@@ -5,17 +5,15 @@
  * they are resolved it is READY again. The CLI's exit codes and `GET /v1/close` are checked on the
  * same systems.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RevsyncConfig } from '../../src/config/define-config.ts';
 import { createAccount, reportUsage, winDeal } from '../../src/sim/actions.ts';
 import { DEMO_KEYS } from '../../src/sim/demo.ts';
-import { useFlowEnvironment } from '../support/flow-env.ts';
+import { revsyncCli, useFlowEnvironment } from '../support/flow-env.ts';
 
-const BIN = new URL('../../bin/revsync.js', import.meta.url).pathname;
 const VIEWER = DEMO_KEYS.find((k) => k.role === 'viewer')!.key;
 
 describe('close readiness', () => {
@@ -30,28 +28,8 @@ describe('close readiness', () => {
   let period = '';
 
   /** `revsync close status --config … --period … --json` in a child process. */
-  async function closeCli(
-    args: string[],
-  ): Promise<{ code: number | null; out: string; err: string }> {
-    const file = join(dir, 'revsync.config.mjs');
-    writeFileSync(file, `export default ${JSON.stringify(config)};\n`);
-    const { systems, runtime } = t.env;
-    const child = spawn(process.execPath, [BIN, 'close', 'status', '--config', file, ...args], {
-      env: {
-        ...process.env,
-        ...systems.crm.env,
-        ...systems.billing.env,
-        ...systems.erp.env,
-        REVSYNC_STORE_URL: runtime.config.store!.url,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((done) => child.on('exit', done));
-    return { code, out, err };
+  function closeCli(args: string[]) {
+    return revsyncCli(t.env, config, dir, ['close status', ...args]);
   }
 
   const status = () => t.env.runtime.closeStatus({ period });

@@ -3,8 +3,7 @@
  * corrupted directly in the emulator (through NetSuite's REST API, bypassing revsync) and the
  * reconciliation reports exactly what was injected.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import type { RevsyncConfig } from '../../src/config/define-config.ts';
 import { runReconciliation } from '../../src/app/reconciliation.ts';
 import { matchedCount, type Discrepancy } from '../../src/recon/index.ts';
 import { createAccount, winDeal } from '../../src/sim/actions.ts';
-import { useFlowEnvironment } from '../support/flow-env.ts';
+import { revsyncCli, useFlowEnvironment } from '../support/flow-env.ts';
 
 interface NsLine {
   item: { id: string };
@@ -32,8 +31,6 @@ interface NsInvoice {
   item: { items: NsLine[] };
 }
 
-const BIN = new URL('../../bin/revsync.js', import.meta.url).pathname;
-
 describe('reconciliation against the emulators', () => {
   let config: RevsyncConfig | undefined;
   const t = useFlowEnvironment({
@@ -48,24 +45,7 @@ describe('reconciliation against the emulators', () => {
     code: number | null;
     reports: { summary: Record<string, number> }[];
   }> {
-    const file = join(dir, 'revsync.config.mjs');
-    writeFileSync(file, `export default ${JSON.stringify(config)};\n`);
-    const { systems, runtime } = t.env;
-    const child = spawn(process.execPath, [BIN, 'recon', 'run', '--config', file, '--json'], {
-      env: {
-        ...process.env,
-        ...systems.crm.env,
-        ...systems.billing.env,
-        ...systems.erp.env,
-        REVSYNC_STORE_URL: runtime.config.store!.url,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    const { code, out, err } = await revsyncCli(t.env, config, dir, ['recon run', '--json']);
     expect(code === 0 || code === 2, `recon run failed (${code}): ${err}${out}`).toBe(true);
     return { code, reports: JSON.parse(out) as { summary: Record<string, number> }[] };
   }

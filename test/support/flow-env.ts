@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
+import type { RevsyncConfig } from '../../src/config/define-config.ts';
 import { createRng } from '@revsync/emulators/kit';
 import {
   startEnvironment,
@@ -82,4 +86,38 @@ export async function netsuiteRecord(
 /** Minor units of a NetSuite decimal amount (two-decimal currencies). */
 export function cents(value: unknown): number {
   return Math.round(Number(value) * 100);
+}
+
+const BIN = new URL('../../bin/revsync.js', import.meta.url).pathname;
+
+/**
+ * `revsync <args> --config FILE` in a child process on the environment's systems and store,
+ * the config written as an .mjs file into `dir`.
+ */
+export async function revsyncCli(
+  env: SimEnvironment,
+  config: RevsyncConfig | undefined,
+  dir: string,
+  args: string[],
+): Promise<{ code: number | null; out: string; err: string }> {
+  const file = join(dir, 'revsync.config.mjs');
+  writeFileSync(file, `export default ${JSON.stringify(config)};\n`);
+  const { systems, runtime } = env;
+  const [command, ...rest] = args;
+  const child = spawn(process.execPath, [BIN, ...command!.split(' '), '--config', file, ...rest], {
+    env: {
+      ...process.env,
+      ...systems.crm.env,
+      ...systems.billing.env,
+      ...systems.erp.env,
+      REVSYNC_STORE_URL: runtime.config.store!.url,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((done) => child.on('exit', done));
+  return { code, out, err };
 }
