@@ -25,6 +25,7 @@ import type { Store } from '../store/store.ts';
 import { storeServices } from './store-services.ts';
 import { AlertMonitor } from '../observability/alerts.ts';
 import { resolveApprovalPolicy } from '../governance/approval-policy.ts';
+import { Approvals } from '../governance/approvals.ts';
 import { AuditCheckpointer } from '../governance/audit-checkpointer.ts';
 import { StoreBusinessViews } from './business-views.ts';
 import { createApiServer } from '../api/create-api-server.ts';
@@ -182,6 +183,7 @@ export class Runtime {
     const port = listen.port ?? this.config.server?.port ?? 4000;
     this.#url = await this.http.listen({ host, port });
     await this.engine.start();
+    await this.#resumeApprovedChanges();
     this.polls.start();
     if (this.config.alerts) {
       this.alerts = new AlertMonitor({
@@ -222,6 +224,24 @@ export class Runtime {
   }
 
   /** Stops taking work, lets runs reach a checkpoint, and closes everything. */
+  /**
+   * Approved change requests whose execution a crash cut short run now (or are marked done when
+   * their action had already committed); a failure here is logged, never fatal to the start.
+   */
+  async #resumeApprovedChanges(): Promise<void> {
+    const approvals = new Approvals(this.store, this.engine.exceptions, {
+      policy: resolveApprovalPolicy(this.config.approvals),
+      now: () => this.clock.now(),
+    });
+    try {
+      const resumed = await approvals.resumeApproved();
+      if (resumed > 0)
+        this.log.info({ resumed }, 'finished approved change requests left by a crash');
+    } catch (caught) {
+      this.log.error({ err: caught }, 'could not finish approved change requests');
+    }
+  }
+
   async stop(): Promise<void> {
     await this.alerts?.stop();
     await this.checkpoints?.stop();

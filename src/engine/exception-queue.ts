@@ -10,6 +10,16 @@ import { jsonDiff } from './json-diff.ts';
 /** Who is acting; recorded in the audit log. */
 export interface Actor {
   actor: string;
+  /**
+   * The approved change request this action carries out, recorded in its audit entry (in the
+   * same transaction), so a request whose execution was cut short can tell it already ran.
+   */
+  changeRequest?: string;
+}
+
+/** The audit details that name the change request an action carries out, if any. */
+function byRequest(who: Actor): Record<string, unknown> {
+  return who.changeRequest === undefined ? {} : { changeRequest: who.changeRequest };
 }
 
 /**
@@ -85,7 +95,8 @@ export class ExceptionQueue {
   }
 
   /** Gives up on the run (later runs of its entity key proceed); a reason is required. */
-  async skip(id: string, { actor, reason }: Actor & { reason: string }): Promise<ExceptionRecord> {
+  async skip(id: string, who: Actor & { reason: string }): Promise<ExceptionRecord> {
+    const { actor, reason } = who;
     if (!reason?.trim()) throw new ValidationError('skipping needs a reason');
     return this.#act(id, async (trx, exc, at) => {
       if (exc.kind === 'run') {
@@ -104,7 +115,7 @@ export class ExceptionQueue {
         at,
         reason,
       });
-      await this.#audit(trx, actor, 'exception.skip', exc, { reason });
+      await this.#audit(trx, actor, 'exception.skip', exc, { reason, ...byRequest(who) });
     });
   }
 
@@ -115,8 +126,9 @@ export class ExceptionQueue {
    */
   async resubmit(
     id: string,
-    { actor, input, reason }: Actor & { input: unknown; reason?: string },
+    who: Actor & { input: unknown; reason?: string },
   ): Promise<ExceptionRecord> {
+    const { actor, input, reason } = who;
     if (input === undefined) throw new ValidationError('resubmit needs the edited input');
     return this.#act(id, async (trx, exc, at) => {
       notADiscrepancy(exc, 'resubmitted');
@@ -154,6 +166,7 @@ export class ExceptionQueue {
       });
       await this.#audit(trx, actor, 'exception.resubmit', exc, {
         changes,
+        ...byRequest(who),
         ...(reason !== undefined && { reason }),
       });
     });
@@ -164,7 +177,8 @@ export class ExceptionQueue {
    * key's queue. Flows write with business external ids, so a replay converges instead of
    * duplicating.
    */
-  async replayRun(runId: string, { actor }: Actor): Promise<RunRecord> {
+  async replayRun(runId: string, who: Actor): Promise<RunRecord> {
+    const { actor } = who;
     const at = this.#clock.now();
     const replay = await this.#store.transaction(async (trx) => {
       const run = await this.#store.runs.getById(trx, runId);
@@ -176,7 +190,7 @@ export class ExceptionQueue {
         action: 'run.replay',
         targetType: 'run',
         targetId: run.id,
-        details: { replay: created.id },
+        details: { replay: created.id, ...byRequest(who) },
       });
       return created;
     });
@@ -185,10 +199,8 @@ export class ExceptionQueue {
   }
 
   /** Replays every finished run of an entity key, in their original order. */
-  async replayEntity(
-    entityKey: string,
-    { actor, flow }: Actor & { flow?: string },
-  ): Promise<RunRecord[]> {
+  async replayEntity(entityKey: string, who: Actor & { flow?: string }): Promise<RunRecord[]> {
+    const { actor, flow } = who;
     const at = this.#clock.now();
     const replays = await this.#store.transaction(async (trx) => {
       const runs = (
@@ -213,6 +225,7 @@ export class ExceptionQueue {
         details: {
           runs: runs.map((r) => r.id),
           replays: out.map((r) => r.id),
+          ...byRequest(who),
           ...(flow !== undefined && { flow }),
         },
       });

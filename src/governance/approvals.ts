@@ -3,6 +3,7 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
+  UnauthorizedError,
   ValidationError,
   coerceError,
 } from '../model/revsync-error.ts';
@@ -31,13 +32,19 @@ import { roleAllows, type Role } from './roles.ts';
 export interface ApprovalExecutor {
   resubmit(
     id: string,
-    request: { actor: string; input: unknown; reason?: string },
+    request: { actor: string; input: unknown; reason?: string; changeRequest?: string },
   ): Promise<{ id: string }>;
-  skip(id: string, request: { actor: string; reason: string }): Promise<{ id: string }>;
-  replayRun(runId: string, request: { actor: string }): Promise<{ id: string }>;
+  skip(
+    id: string,
+    request: { actor: string; reason: string; changeRequest?: string },
+  ): Promise<{ id: string }>;
+  replayRun(
+    runId: string,
+    request: { actor: string; changeRequest?: string },
+  ): Promise<{ id: string }>;
   replayEntity(
     entityKey: string,
-    request: { actor: string; flow?: string },
+    request: { actor: string; flow?: string; changeRequest?: string },
   ): Promise<{ id: string }[]>;
 }
 
@@ -71,16 +78,24 @@ export class Approvals {
   readonly #policy: ApprovalPolicy;
   readonly #now: () => number;
   readonly #executor: ApprovalExecutor;
+  readonly #requesterVerified: boolean;
 
+  /**
+   * @param options.requesterVerified `false` when the caller's name is only claimed (the CLI's
+   *   `--actor`), not proven by an API key: a protected action is then refused instead of
+   *   becoming a change request, since anyone could file one in another person's name and
+   *   approve it themselves.
+   */
   constructor(
     store: Store,
     executor: ApprovalExecutor,
-    options: { policy?: ApprovalPolicy; now?: () => number } = {},
+    options: { policy?: ApprovalPolicy; now?: () => number; requesterVerified?: boolean } = {},
   ) {
     this.#store = store;
     this.#executor = executor;
     this.#policy = options.policy ?? resolveApprovalPolicy();
     this.#now = options.now ?? Date.now;
+    this.#requesterVerified = options.requesterVerified ?? true;
   }
 
   get policy(): ApprovalPolicy {
@@ -352,6 +367,51 @@ export class Approvals {
     return n;
   }
 
+  /**
+   * Finishes approved requests whose execution was cut short (the process died between the
+   * approval's commit and the execution's). A request already carried out — its engine action's
+   * audit entry names it, written in the action's own transaction — is only marked executed;
+   * any other runs now. Only requests approved at least `graceMs` ago are touched, so an
+   * approval another process is executing at this moment is left to it. Returns how many.
+   */
+  async resumeApproved(options: { graceMs?: number } = {}): Promise<number> {
+    const before = this.#now() - (options.graceMs ?? 60_000);
+    const stuck = (await this.list({ status: 'approved', limit: 1000 })).filter(
+      (r) => r.decidedAt !== null && r.decidedAt <= before,
+    );
+    for (const request of stuck) {
+      const done = await this.#carriedOut(request);
+      if (done === undefined) {
+        await this.#execute(request);
+        continue;
+      }
+      await this.#store.transaction(async (trx) => {
+        const moved = await this.#store.changeRequests.transition(trx, request.id, 'executed', {
+          executedAt: done.at,
+          result: { recovered: true, auditEntry: done.id },
+        });
+        if (moved) {
+          await this.#audit(trx, SYSTEM_ACTOR, 'approval.execute', request, {
+            recovered: true,
+            auditEntry: done.id,
+            executedAs: request.requestedBy,
+          });
+        }
+      });
+    }
+    return stuck.length;
+  }
+
+  /** The engine action's audit entry that carried out `request`, if it ran. */
+  async #carriedOut(request: ChangeRequestRecord): Promise<{ id: number; at: number } | undefined> {
+    const entries = await this.#store.audit.list(this.#store.db, {
+      targetId: request.targetId,
+      limit: 1000,
+    });
+    const found = entries.find((e) => e.details['changeRequest'] === request.id);
+    return found && { id: found.id, at: found.at };
+  }
+
   /** Pending requests older than `minutes` (the `approval_waiting` alert). */
   async waitingLongerThan(minutes: number): Promise<ChangeRequestRecord[]> {
     const pending = await this.list({ status: 'pending', limit: 1000 });
@@ -391,6 +451,11 @@ export class Approvals {
     approvers: number;
     expiresAfterMs: number;
   }): Promise<ChangeRequestRecord> {
+    if (!this.#requesterVerified) {
+      throw new UnauthorizedError(
+        `${r.action} on ${r.targetType} ${r.targetId} needs a second person's approval, and a change request must name who asked: act with your API key (a name given without one proves nothing)`,
+      );
+    }
     await this.expireDue();
     const at = this.#now();
     const id = newId('chg', { now: at });
@@ -463,10 +528,12 @@ export class Approvals {
 
   async #run(request: ChangeRequestRecord, actor: string): Promise<Record<string, unknown>> {
     const p = request.payload;
+    const changeRequest = request.id;
     switch (request.action) {
       case 'exception.resubmit': {
         const done = await this.#executor.resubmit(request.targetId, {
           actor,
+          changeRequest,
           input: p.input,
           ...(typeof p.reason === 'string' && { reason: p.reason }),
         });
@@ -475,17 +542,19 @@ export class Approvals {
       case 'exception.skip': {
         const done = await this.#executor.skip(request.targetId, {
           actor,
+          changeRequest,
           reason: typeof p.reason === 'string' ? p.reason : (request.reason ?? 'approved skip'),
         });
         return { exception: done.id };
       }
       case 'run.replay': {
-        const run = await this.#executor.replayRun(request.targetId, { actor });
+        const run = await this.#executor.replayRun(request.targetId, { actor, changeRequest });
         return { run: run.id };
       }
       case 'entity.replay': {
         const runs = await this.#executor.replayEntity(request.targetId, {
           actor,
+          changeRequest,
           ...(typeof p.flow === 'string' && { flow: p.flow }),
         });
         return { runs: runs.map((r) => r.id) };

@@ -1,9 +1,10 @@
 import { hostname, userInfo } from 'node:os';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ExceptionQueue } from '../../engine/exception-queue.ts';
 import type { ApiKeys } from '../../governance/api-keys.ts';
 import type { Approvals } from '../../governance/approvals.ts';
 import type { ChangeRequestRecord } from '../../store/change-request-repository.ts';
+import { ForbiddenError } from '../../model/revsync-error.ts';
 import { RUN_STATUSES, type RunStatus } from '../../model/states.ts';
 import type { Store } from '../../store/store.ts';
 import { EXIT, fail, print, table } from '../output.ts';
@@ -13,6 +14,27 @@ import { storeOption, type StoreOptions } from '../store-option.ts';
 interface Common extends StoreOptions {
   json?: boolean;
   actor?: string;
+  key?: string;
+  config?: string;
+}
+
+/**
+ * `--key` and `--config` of the commands that may need approval: the key proves who asks (a
+ * change request needs that; `--actor` alone is refused for a protected action), the config
+ * gives the approval policy (default: docs/approvals.md's).
+ */
+function approvalOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--key <key>',
+        'your API key (operator role or above): acts, and requests approval, in the key’s name (env REVSYNC_API_KEY)',
+      ).env('REVSYNC_API_KEY'),
+    )
+    .option(
+      '--config <file>',
+      'revsync config whose `approvals` policy applies (default policy without)',
+    );
 }
 
 const DEFAULT_ACTOR = `${safeUser()}@${hostname()} (cli)`;
@@ -125,7 +147,7 @@ export function registerOperateCommands(program: Command): void {
         if (results.some((r) => !r.ok)) process.exitCode = EXIT.failed;
       }),
     );
-  storeOption(exceptions.command('skip').argument('<id>', 'exception id'))
+  approvalOptions(storeOption(exceptions.command('skip').argument('<id>', 'exception id')))
     .description('give up on a parked run (later runs of its customer proceed)')
     .requiredOption('--reason <text>', 'why (recorded in the audit log)')
     .option('--actor <name>', 'who you are, for the audit log', DEFAULT_ACTOR)
@@ -148,7 +170,7 @@ export function registerOperateCommands(program: Command): void {
       }),
     );
 
-  storeOption(program.command('replay'))
+  approvalOptions(storeOption(program.command('replay')))
     .description(
       'run a finished run again (--run) or every finished run of a customer (--entity), in order',
     )
@@ -214,24 +236,55 @@ function waiting(r: ChangeRequestRecord): string {
 }
 
 async function withStore(
-  options: StoreOptions & { json?: boolean },
+  options: StoreOptions & { json?: boolean; actor?: string; key?: string; config?: string },
   work: (store: Store, queue: ExceptionQueue, approvals: Approvals, keys: ApiKeys) => Promise<void>,
 ): Promise<void> {
   try {
-    const [{ openStore }, { ExceptionQueue }, { systemClock }, { Approvals }, { ApiKeys }] =
-      await Promise.all([
-        import('../../store/open-store.ts'),
-        import('../../engine/exception-queue.ts'),
-        import('../../engine/clock.ts'),
-        import('../../governance/approvals.ts'),
-        import('../../governance/api-keys.ts'),
-      ]);
+    const [
+      { openStore },
+      { ExceptionQueue },
+      { systemClock },
+      { Approvals },
+      { ApiKeys },
+      { resolveApprovalPolicy },
+      { roleAllows },
+    ] = await Promise.all([
+      import('../../store/open-store.ts'),
+      import('../../engine/exception-queue.ts'),
+      import('../../engine/clock.ts'),
+      import('../../governance/approvals.ts'),
+      import('../../governance/api-keys.ts'),
+      import('../../governance/approval-policy.ts'),
+      import('../../governance/roles.ts'),
+    ]);
+    let policyInput;
+    if (options.config !== undefined) {
+      const { loadConfig } = await import('../../config/load-config.ts');
+      policyInput = (await loadConfig(options.config)).approvals;
+    }
     const store = await openStore({ url: options.store });
     try {
       const queue = new ExceptionQueue(store, systemClock, () => {});
-      // The CLI applies the default approval policy (docs/approvals.md).
-      const approvals = new Approvals(store, queue, { now: () => systemClock.now() });
-      await work(store, queue, approvals, new ApiKeys(store, { now: () => systemClock.now() }));
+      const keys = new ApiKeys(store, { now: () => systemClock.now() });
+      // A key proves who acts: its name replaces --actor, and only then may a protected action
+      // become a change request (otherwise anyone could ask in another's name and approve it).
+      let verified = false;
+      if (options.key) {
+        const who = await keys.authenticate(options.key);
+        if (!roleAllows(who.role, 'operator')) {
+          throw new ForbiddenError(
+            `the key of ${who.name} (${who.role}) may not act on runs or exceptions`,
+          );
+        }
+        options.actor = who.name;
+        verified = true;
+      }
+      const approvals = new Approvals(store, queue, {
+        policy: resolveApprovalPolicy(policyInput),
+        now: () => systemClock.now(),
+        requesterVerified: verified,
+      });
+      await work(store, queue, approvals, keys);
     } finally {
       await store.close();
     }
