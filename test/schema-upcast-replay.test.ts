@@ -7,10 +7,10 @@ import { ValidationError } from '../src/model/revsync-error.ts';
 import { UpcasterRegistry } from '../src/model/upcasters.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { Store } from '../src/store/store.ts';
-import { createTestDatabase, type TestDatabase } from './support/stores.ts';
+import { createTestDatabase, DIALECTS, type TestDatabase } from './support/stores.ts';
 
 /**
- * Events written by "v1 code" into a real SQLite inbox, read back by "v2 code" after a restart:
+ * Events written by "v1 code" into a real inbox (a SQLite file, then a PostgreSQL database), read back by "v2 code" after a restart:
  * the router upcasts each event's data from its envelope's `schemaversion` (absent = 1), so a
  * flow built for v2 runs on v1 events; a parked v1 run is replayed through the v2 flow with its
  * stored input upcast by the flow's `upcastInput`.
@@ -64,15 +64,15 @@ function event(id: string, data: unknown, extra: Record<string, unknown> = {}) {
   };
 }
 
-beforeEach(async () => {
-  database = await createTestDatabase('sqlite');
-});
-afterEach(async () => {
-  await close();
-  await database.dispose();
-});
+describe.each(DIALECTS)('upcasting stored events and run inputs on replay [%s]', (dialect) => {
+  beforeEach(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  afterEach(async () => {
+    await close();
+    await database.dispose();
+  });
 
-describe('upcasting stored events and run inputs on replay (SQLite)', () => {
   it('an inbox holding v1 events replays through a flow built for v2', async () => {
     // v1 code accepted two events (one from before version markers, one marked v1) and stopped
     // before routing them.
