@@ -84,7 +84,9 @@ export class EntraOAuth {
   verify(req: EmulatorRequest, tenant: string): Grant {
     const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
     const grant = token === undefined ? undefined : this.#tokens.get(token);
-    if (!grant || grant.expiresAt <= this.#clock.now()) throw unauthorized();
+    // Real time, not the emulated clock: msal's token cache runs on real time too, so moving the
+    // clock days ahead (subscription expiry tests) does not invalidate a cached token.
+    if (!grant || grant.expiresAt <= Date.now()) throw unauthorized();
     if (!this.#knowsTenant(tenant)) throw unauthorized();
     return grant;
   }
@@ -245,7 +247,7 @@ export class EntraOAuth {
     this.#tokens.set(accessToken, {
       clientId,
       tenantId: this.#config.tenantId,
-      expiresAt: now + this.#config.accessTokenSeconds * 1000,
+      expiresAt: Date.now() + this.#config.accessTokenSeconds * 1000,
     });
     return {
       status: 200,
