@@ -213,6 +213,27 @@ describe('companies, customers, documents', () => {
       'Revsync Sim KK',
     ]);
     for (const c of res.body.value) expect(c.id).toMatch(/^[0-9a-f-]{36}$/);
+    const lcy = await Promise.all(
+      res.body.value.map(
+        async (c: Json) =>
+          (await bc('GET', `companies(${c.id})/companyInformation`)).body.value[0].currencyCode,
+      ),
+    );
+    expect(lcy).toEqual(['USD', 'GBP', 'JPY']);
+    const currencies = await bc('GET', `companies(${jp})/currencies?$filter=code eq 'USD'`);
+    expect(currencies.body.value[0]).toMatchObject({ code: 'USD', amountDecimalPlaces: '2:2' });
+  });
+
+  it("answers unknown ids and paths in BC's error shape", async () => {
+    const missing = await bc(
+      'GET',
+      `companies(${us})/customers(00000000-0000-0000-0000-00000000dead)`,
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('BadRequest_NotFound');
+    const segment = await bc('GET', `companies(${us})/noSuchThings`);
+    expect(segment.status).toBe(404);
+    expect(segment.body.error.code).toBe('BadRequest_ResourceNotFound');
   });
 
   it('keeps JPY amounts in whole yen, posts, and applies a payment until Paid', async () => {
@@ -588,6 +609,66 @@ describe('webhooks', () => {
       'if-match': '*',
     });
     expect(del.status).toBe(204);
+  });
+
+  it('retries a notification only on 408, 429 and 5xx', async () => {
+    const answers: number[] = [];
+    let script: number[] = [];
+    const flaky = createServer((req, res) => {
+      void body(req).then(() => {
+        const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
+        if (token !== null) {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end(token);
+          return;
+        }
+        const status = script.shift() ?? 200;
+        answers.push(status);
+        res.writeHead(status);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/n`;
+      const sub = await bc('POST', 'subscriptions', {
+        notificationUrl: url,
+        resource: `/api/v2.0/companies(${jp})/salesInvoices`,
+        clientState: 'x',
+      });
+      expect(sub.status).toBe(201);
+      const cust = await customer(jp);
+      script = [503, 429, 408];
+      await bc('POST', `companies(${jp})/salesInvoices`, { customerId: cust.id });
+      await emu.notificationsIdle();
+      expect(answers).toEqual([503, 429, 408, 200]);
+      answers.length = 0;
+      script = [400];
+      await bc('POST', `companies(${jp})/salesInvoices`, { customerId: cust.id });
+      await emu.notificationsIdle();
+      expect(answers).toEqual([400]);
+      await bc('DELETE', `subscriptions('${sub.body.subscriptionId}')`, undefined, {
+        'if-match': '*',
+      });
+    } finally {
+      await new Promise<void>((r) => flaky.close(() => r()));
+    }
+  });
+});
+
+describe('faults', () => {
+  it("injects 5xx in BC's error shape through the kit", async () => {
+    const set = await admin(emu, 'PUT', '/faults', {
+      rules: [{ match: 'GET /v2.0/*', error: { p: 1, statuses: [503] } }],
+    });
+    expect(set.status).toBe(200);
+    try {
+      const res = await bc('GET', 'companies');
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('InternalServerError');
+    } finally {
+      await admin(emu, 'PUT', '/faults', { rules: [] });
+    }
   });
 });
 

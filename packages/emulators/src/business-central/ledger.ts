@@ -1313,6 +1313,46 @@ export class Ledger {
     return v;
   }
 
+  companyInformationJson(c: CompanyState) {
+    const fiscal = Object.values(c.periods)
+      .filter((p) => p.newFiscalYear && p.startingDate <= day(this.#now()))
+      .sort((a, b) => a.startingDate.localeCompare(b.startingDate))
+      .at(-1);
+    return {
+      '@odata.etag': etagOf({ id: c.id, rowVersion: 1, lastModified: 0 }),
+      id: c.id,
+      displayName: c.displayName,
+      addressLine1: '',
+      addressLine2: '',
+      city: '',
+      state: '',
+      country: c.country,
+      postalCode: '',
+      phoneNumber: '',
+      faxNumber: '',
+      email: '',
+      website: '',
+      taxRegistrationNumber: '',
+      currencyCode: c.lcy,
+      currentFiscalYearStartDate: fiscal?.startingDate ?? BLANK_DATE,
+      industry: '',
+      lastModifiedDateTime: iso(c.lastModified),
+    };
+  }
+
+  currenciesJson(c: CompanyState) {
+    return c.currencies.map((code) => ({
+      '@odata.etag': etagOf({ id: code, rowVersion: 1, lastModified: 0 }),
+      id: guidFrom(`currency:${code}`),
+      code,
+      displayName: code,
+      symbol: '',
+      amountDecimalPlaces: `${decimalsOf(code)}:${decimalsOf(code)}`,
+      amountRoundingPrecision: 10 ** -decimalsOf(code),
+      lastModifiedDateTime: iso(0),
+    }));
+  }
+
   periodJson(p: Period) {
     return {
       '@odata.etag': etagOf(p),

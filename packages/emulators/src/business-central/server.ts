@@ -418,6 +418,23 @@ export async function createBusinessCentralServer(
         },
       },
       dimensions: dims,
+      companyInformation: {
+        context: ctx('companyInformation'),
+        list: () => [ledger.companyInformationJson(c)],
+        one: (k) => {
+          if (k.toLowerCase() !== c.id) throw notFound(`companyInformation ${k}`);
+          return ledger.companyInformationJson(c);
+        },
+      },
+      currencies: {
+        context: ctx('currencies'),
+        list: () => ledger.currenciesJson(c),
+        one: (k) => {
+          const row = ledger.currenciesJson(c).find((x) => x.id === k.toLowerCase());
+          if (!row) throw notFound(`currency ${k}`);
+          return row;
+        },
+      },
       dimensionValues: {
         context: ctx('dimensionValues'),
         list: () =>
