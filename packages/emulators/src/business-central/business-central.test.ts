@@ -377,7 +377,7 @@ describe('companies, customers, documents', () => {
 });
 
 describe('etags', () => {
-  it('changes on every write; a stale If-Match is 412 Request_EntityChanged; none is 428; * passes', async () => {
+  it('changes on every write; a stale If-Match is 412 Request_EntityChanged; none is 400 BadRequest_InvalidToken; * passes', async () => {
     const c = await customer(us, { displayName: 'Etag Co' });
     const first = c['@odata.etag'] as string;
     expect(first).toMatch(/^W\/"JzQ0O/);
@@ -398,7 +398,9 @@ describe('etags', () => {
     expect(stale.status).toBe(412);
     expect(stale.body.error.code).toBe('Request_EntityChanged');
     const none = await bc('PATCH', `companies(${us})/customers(${c.id})`, { email: 'c@etag.test' });
-    expect(none.status).toBe(428);
+    expect(none.status).toBe(400);
+    expect(none.body.error).toMatchObject({ code: 'BadRequest_InvalidToken' });
+    expect(none.body.error.message).toMatch(/client concurrency token/);
     const star = await bc(
       'PATCH',
       `companies(${us})/customers(${c.id})`,

@@ -38,7 +38,7 @@ export const badRequest = (message: string) => new BcError(400, 'BadRequest', me
 export const dialog = (message: string) => new BcError(400, 'Application_DialogException', message);
 
 export const invalidField = (field: string, message: string) =>
-  new BcError(400, 'BadRequest_InvalidToken', `${field}: ${message}`);
+  new BcError(400, 'BadRequest', `${field}: ${message}`);
 
 export const entityChanged = () =>
   new BcError(
@@ -47,11 +47,12 @@ export const entityChanged = () =>
     'Could not save the changes because the entity was modified by another user. Refresh the entity and try again.',
   );
 
+/** A PATCH/DELETE without `If-Match`: BC answers 400 `BadRequest_InvalidToken` (not 428). */
 export const ifMatchMissing = () =>
   new BcError(
-    428,
-    'Internal_RequestHeaderMissing',
-    "The request must contain the 'If-Match' header (the entity's @odata.etag, or *).",
+    400,
+    'BadRequest_InvalidToken',
+    'Could not validate the client concurrency token required by the service. Please provide a valid token in the client request.',
   );
 
 export const unauthorized = () =>
