@@ -4,6 +4,10 @@ import { netsuiteEmulatorFlags, startNetsuiteEmulator } from './netsuite/index.t
 import { quickbooksEmulatorFlags, startQuickbooksEmulator } from './quickbooks/index.ts';
 import { salesforceEmulatorFlags, startSalesforceEmulator } from './salesforce/index.ts';
 import { startStripeEmulator, stripeEmulatorFlags } from './stripe/index.ts';
+import {
+  businessCentralEmulatorFlags,
+  startBusinessCentralEmulator,
+} from './business-central/index.ts';
 
 /** A started emulator, whatever the vendor. */
 export interface StartedEmulator {
@@ -98,5 +102,13 @@ export const EMULATORS: Record<string, EmulatorEntry> = {
     defaultPort: 12116,
     flags: normalise(quickbooksEmulatorFlags),
     start: (options) => startQuickbooksEmulator(options),
+  },
+  'business-central': {
+    name: 'business-central',
+    title:
+      'Dynamics 365 Business Central (API v2.0 OData, Entra ID client credentials, $batch, webhooks)',
+    defaultPort: 12117,
+    flags: normalise(businessCentralEmulatorFlags),
+    start: (options) => startBusinessCentralEmulator(options),
   },
 };
