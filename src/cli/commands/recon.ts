@@ -9,7 +9,7 @@ import { fail, print, table } from '../output.ts';
 const RECON_EXIT = { clean: 0, error: 1, discrepancies: 2 } as const;
 
 interface ReconRunOptions {
-  config: string;
+  config?: string;
   period?: string;
   subsidiary?: string;
   syncStart?: string;
@@ -69,7 +69,7 @@ export function registerReconCommand(program: Command): void {
     .description(
       'read every billing and ERP document of the period(s) through the connectors and report each difference by class; exit 0 clean, 2 discrepancies, 1 error',
     )
-    .requiredOption('-c, --config <file>', 'revsync.config.ts (the connections and the store)')
+    .option('-c, --config <file>', 'revsync.config.ts (the connections and the store); required')
     .option('--period <YYYY-MM>', 'one accounting period (default: every period with documents)')
     .option('--subsidiary <id>', 'report only this ERP subsidiary')
     .option('--sync-start <date>', 'documents dated before it are out of scope (ISO date)')
@@ -81,9 +81,13 @@ export function registerReconCommand(program: Command): void {
     .action(async (options: ReconRunOptions) => {
       try {
         // Checked here, not by commander, so that a bad argument exits 1 (error), never 2.
+        if (options.config === undefined) throw new ValidationError('--config <file> is required');
         if (options.period !== undefined && !isPeriod(options.period))
           throw new ValidationError(`--period must be YYYY-MM, got ${options.period}`);
-        const { reports, repairs } = await reconcileFromConfig(options);
+        const { reports, repairs } = await reconcileFromConfig({
+          ...options,
+          config: options.config,
+        });
         if (options.json)
           print(
             repairs ? { reports: reports.map(reconJson), repairs } : reports.map(reconJson),
@@ -113,7 +117,7 @@ function formatRepairs(repairs: RepairOutcome[]): string {
 }
 
 async function reconcileFromConfig(
-  options: ReconRunOptions,
+  options: ReconRunOptions & { config: string },
 ): Promise<{ reports: ReconReport[]; repairs?: RepairOutcome[] }> {
   const [
     { loadConfig },
