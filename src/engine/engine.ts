@@ -30,7 +30,12 @@ export interface EngineOptions {
   concurrency?: number;
   /** How long a claim holds without a heartbeat (default 30 s). */
   leaseMs?: number;
-  /** How often an idle worker looks for work it was not told about (default 200 ms). */
+  /**
+   * The fallback poll: how often an idle worker looks for work it was not told about (default
+   * 1 s). Work is normally dispatched without it: inbox appends, signals, replays, finished runs
+   * and this worker's own retry, sleep and wait deadlines wake the worker at once, and on
+   * PostgreSQL other processes' appends and routed runs wake it through `LISTEN/NOTIFY`.
+   */
   pollIntervalMs?: number;
   /** Per-attempt step timeout unless the step sets one (default 60 s). */
   stepTimeoutMs?: number;
@@ -84,6 +89,12 @@ export class Engine {
   #finished = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #sweep: NodeJS.Timeout | undefined;
+  /** Due times (clock ms) of this worker's delayed runs, ascending; the timer wakes at the first. */
+  #dueTimes: number[] = [];
+  #dueTimer: { at: number; timer: NodeJS.Timeout } | undefined;
+  #unlisten: (() => void) | undefined;
+  /** Why the loop woke, for benchmarks: `notified` (told), `timer` (own due time), `poll`. */
+  readonly wakes = { notified: 0, timer: 0, poll: 0 };
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -91,7 +102,7 @@ export class Engine {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${newId('wrk').slice(-6)}`;
     this.log = (options.logger ?? createLogger()).child({ worker: this.workerId });
     this.#concurrency = options.concurrency ?? 32;
-    this.#pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#routeBatchSize = options.routeBatchSize ?? 200;
     this.#env = {
       store: this.store,
@@ -105,13 +116,13 @@ export class Engine {
       ...(options.defaultRetry !== undefined && { defaultRetry: options.defaultRetry }),
     };
     this.inbox = new Inbox(this.store, { now: () => clock.now() });
-    this.inbox.onAppend(() => this.#notify());
+    this.inbox.onAppend(() => this.#announce());
     this.#router = new Router(this.store, clock, {
       ...(options.signalKeys !== undefined && { signalKeys: options.signalKeys }),
       ...(options.normalise !== undefined && { normalise: options.normalise }),
       ...(options.upcasters !== undefined && { upcasters: options.upcasters }),
     });
-    this.exceptions = new ExceptionQueue(this.store, clock, () => this.#notify());
+    this.exceptions = new ExceptionQueue(this.store, clock, () => this.#announce());
     for (const flow of options.flows ?? []) this.register(flow);
   }
 
@@ -142,11 +153,19 @@ export class Engine {
         this.log.info({ recovered }, 'resuming runs interrupted by a previous stop');
     }
     this.#running = true;
+    try {
+      this.#unlisten = await this.store.work.listen(() => this.#notify());
+    } catch (caught) {
+      this.log.warn(
+        { err: coerceError(caught) },
+        'cannot listen for work notifications; polling until the listener connects',
+      );
+    }
     const beat = Math.max(50, Math.floor(this.#env.leaseMs / 3));
     this.#heartbeat = setInterval(() => void this.#renewLeases(), beat);
     this.#sweep = setInterval(
       () => void this.#wakeSignalled(),
-      Math.max(1000, this.#pollIntervalMs * 10),
+      Math.max(1000, Math.min(this.#pollIntervalMs * 10, 2_000)),
     );
     this.#loop = this.#runLoop();
   }
@@ -156,6 +175,11 @@ export class Engine {
     this.#running = false;
     clearInterval(this.#heartbeat);
     clearInterval(this.#sweep);
+    this.#unlisten?.();
+    this.#unlisten = undefined;
+    if (this.#dueTimer) clearTimeout(this.#dueTimer.timer);
+    this.#dueTimer = undefined;
+    this.#dueTimes = [];
     this.#notify();
     await this.#loop;
     await Promise.all([...this.#active.values()].map((a) => a.done));
@@ -170,7 +194,7 @@ export class Engine {
       await this.store.runs.wakeWaiting(trx, key, at);
     });
     this.events.emit('signal.raised', { key });
-    this.#notify();
+    this.#announce();
   }
 
   /**
@@ -220,22 +244,70 @@ export class Engine {
   #idle(): Promise<void> {
     if (this.#pendingWake) {
       this.#pendingWake = false;
+      this.wakes.notified += 1;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (polled: boolean) => {
         clearTimeout(timer);
         this.#wake = undefined;
+        if (polled) this.wakes.poll += 1;
+        else this.wakes.notified += 1;
         resolve();
       };
-      const timer = setTimeout(done, this.#pollIntervalMs);
-      this.#wake = done;
+      const timer = setTimeout(() => done(true), this.#pollIntervalMs);
+      this.#wake = () => done(false);
     });
   }
 
+  /** Wakes this worker's loop (or makes its next idle return at once). */
   #notify(): void {
     if (this.#wake) this.#wake();
     else this.#pendingWake = true;
+  }
+
+  /** Wakes this worker and tells the other processes' workers on the database. */
+  #announce(): void {
+    this.#notify();
+    this.store.work.announce();
+  }
+
+  /** Wakes the loop at clock time `at` (a retry, sleep or wait deadline of this worker's run). */
+  #wakeAt(at: number): void {
+    if (!this.#running) return;
+    const times = this.#dueTimes;
+    let i = times.length;
+    while (i > 0 && times[i - 1]! > at) i--;
+    times.splice(i, 0, at);
+    this.#armDueTimer();
+  }
+
+  #armDueTimer(): void {
+    const next = this.#dueTimes[0];
+    if (next === undefined || !this.#running) return;
+    if (this.#dueTimer && this.#dueTimer.at <= next) return;
+    if (this.#dueTimer) clearTimeout(this.#dueTimer.timer);
+    const timer = setTimeout(
+      () => {
+        this.#dueTimer = undefined;
+        const now = this.clock.now();
+        let due = 0;
+        while (this.#dueTimes.length > 0 && this.#dueTimes[0]! <= now) {
+          this.#dueTimes.shift();
+          due += 1;
+        }
+        if (due > 0) {
+          this.wakes.timer += 1;
+          this.#notify();
+        }
+        this.#armDueTimer();
+      },
+      // +1: the claim compares `available_at <= now`; never wake a millisecond early.
+      // (Clamped to what setTimeout takes; an early firing finds nothing due and re-arms.)
+      Math.min(Math.max(0, next - this.clock.now()) + 1, 2 ** 31 - 1),
+    );
+    timer.unref();
+    this.#dueTimer = { at: next, timer };
   }
 
   async #routeOnce(): Promise<number> {
@@ -249,6 +321,8 @@ export class Engine {
     }
     for (const event of result.events)
       this.events.emit('event.routed', { event, runs: result.runsCreated });
+    // Other processes' workers may claim the new runs (this one may be full).
+    if (result.runsCreated > 0) this.store.work.announce();
     return result.events.length;
   }
 
@@ -288,6 +362,7 @@ export class Engine {
         }
         const outcome = await executeRun(this.#env, flow, run, controller.signal);
         const applied = await applyOutcome(this.#env, run, outcome);
+        if (applied) this.#scheduleWake(outcome);
         this.#report(run, outcome, applied);
       } catch (caught) {
         this.log.error(
@@ -301,6 +376,24 @@ export class Engine {
       }
     })();
     this.#active.set(run.seq, { controller, done });
+  }
+
+  /** A run this worker put off becomes claimable later: wake then rather than at a poll. */
+  #scheduleWake(outcome: ExecutionOutcome): void {
+    switch (outcome.kind) {
+      case 'retry':
+      case 'defer':
+        this.#wakeAt(this.clock.now() + outcome.delayMs);
+        break;
+      case 'sleep':
+        this.#wakeAt(outcome.wakeAt);
+        break;
+      case 'wait':
+        this.#wakeAt(outcome.deadline);
+        break;
+      default:
+        break;
+    }
   }
 
   #report(run: RunRecord, outcome: ExecutionOutcome, applied: boolean): void {

@@ -8,6 +8,7 @@ import { migrationProvider } from './migrations/index.ts';
 import type { DialectName } from './migrations/migration.ts';
 import type { Database } from './schema.ts';
 import { Store } from './store.ts';
+import { PostgresWorkNotifier, type WorkNotifier } from './work-notifier.ts';
 
 /** How to reach the database. */
 export interface StoreOptions {
@@ -45,6 +46,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const url = options.url ?? 'sqlite:.revsync/revsync.db';
   const { dialect, target } = parseStoreUrl(url);
   let db: Kysely<Database>;
+  let work: WorkNotifier | undefined;
   if (dialect === 'sqlite') {
     if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
     const sqlite = new BetterSqlite3(target);
@@ -65,10 +67,11 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     // An idle client can be cut off by the server (restart, failover); the pool replaces it.
     // Without a listener that error would crash the process.
     pool.on('error', () => {});
+    work = new PostgresWorkNotifier(pool, target);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (options.migrate !== false) await migrate(db, dialect);
-  return new Store(db, dialect);
+  return new Store(db, dialect, work);
 }
 
 /**

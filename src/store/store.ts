@@ -17,6 +17,7 @@ import { SignalRepository } from './signal-repository.ts';
 import { StepRepository } from './step-repository.ts';
 import { UsageRepository } from './usage-repository.ts';
 import { XrefRepository } from './xref-repository.ts';
+import { LocalWorkNotifier, type WorkNotifier } from './work-notifier.ts';
 
 /**
  * An open database: its dialect, the group committer every acknowledged write goes through, and
@@ -49,9 +50,16 @@ export class Store {
   /** Four-eyes approvals: protected actions waiting for a second person. */
   readonly changeRequests = ChangeRequestRepository;
 
-  constructor(db: Kysely<Database>, dialect: DialectName) {
+  /**
+   * Wakes the workers of other processes on this database when there is new work (PostgreSQL
+   * `LISTEN/NOTIFY`; nothing on SQLite, where one process owns the file).
+   */
+  readonly work: WorkNotifier;
+
+  constructor(db: Kysely<Database>, dialect: DialectName, work?: WorkNotifier) {
     this.db = db;
     this.dialect = dialect;
+    this.work = work ?? new LocalWorkNotifier();
     // SQLite has one writer; on PostgreSQL a few group transactions overlap their round trips.
     this.commits = new GroupCommit(db, { maxConcurrent: dialect === 'postgres' ? 4 : 1 });
   }
@@ -73,6 +81,7 @@ export class Store {
 
   async close(): Promise<void> {
     await this.commits.drain();
+    await this.work.close();
     await this.db.destroy();
   }
 }
