@@ -481,6 +481,44 @@ describe('$batch', () => {
     const gone = await bc('GET', `companies(${us})/customers?$filter=number eq 'B-2'`);
     expect(gone.body.value).toEqual([]);
   });
+
+  it('undoes an update inside a failed group, and a failed request leaves nothing behind', async () => {
+    const c = await customer(us, { displayName: 'Before' });
+    const res = await bc('POST', '$batch', {
+      requests: [
+        {
+          id: 'u',
+          atomicityGroup: 'g',
+          method: 'PATCH',
+          url: `companies(${us})/customers(${c.id})`,
+          headers: { 'if-match': c['@odata.etag'] },
+          body: { displayName: 'After' },
+        },
+        {
+          id: 'x',
+          atomicityGroup: 'g',
+          method: 'PATCH',
+          url: `companies(${us})/customers(${c.id})`,
+          headers: { 'if-match': c['@odata.etag'] },
+          body: { displayName: 'Stale' },
+        },
+      ],
+    });
+    expect(res.body.responses.map((r: Json) => r.status)).toEqual([424, 412]);
+    const now = (await bc('GET', `companies(${us})/customers(${c.id})`)).body;
+    expect(now.displayName).toBe('Before');
+    expect(now['@odata.etag']).toBe(c['@odata.etag']);
+
+    const count = async () =>
+      (await bc('GET', `companies(${us})/salesInvoices?$filter=customerId eq ${c.id}`)).body.value
+        .length;
+    const bad = await bc('POST', `companies(${us})/salesInvoices`, {
+      customerId: c.id,
+      salesInvoiceLines: [{ quantity: 1, unitPrice: 1 }, { lineType: 'Nonsense' }],
+    });
+    expect(bad.status).toBe(400);
+    expect(await count()).toBe(0);
+  });
 });
 
 describe('locked accounting periods', () => {

@@ -163,6 +163,18 @@ export interface CompanyState {
   lastModified: number;
 }
 
+/** An open transaction (see {@link Ledger.begin}). */
+export interface Tx {
+  companies: Record<string, CompanyState>;
+  scalars: Map<
+    CompanyState,
+    { series: Record<string, number>; postedPayments: number; lastModified: number }
+  >;
+  kept: Set<object>;
+  undo: (() => void)[];
+  changes: number;
+}
+
 export interface State {
   companies: Record<string, CompanyState>;
   rowVersion: number;
@@ -260,13 +272,80 @@ export class Ledger {
     this.#changes = [];
     return c;
   }
-  snapshot(): { state: State; changes: Change[] } {
-    return { state: structuredClone(this.state), changes: [...this.#changes] };
+  /**
+   * Starts a transaction: what a failing request (or `$batch` atomicity group) undoes. Cheap
+   * whatever the number of documents: writes record how to undo themselves — a record is cloned
+   * when a write is about to change it ({@link keep}), map entries are remembered as they are
+   * set or deleted ({@link put}, {@link drop}).
+   */
+  begin(): Tx {
+    const tx: Tx = {
+      companies: { ...this.state.companies },
+      scalars: new Map(
+        Object.values(this.state.companies).map((c) => [
+          c,
+          {
+            series: { ...c.series },
+            postedPayments: c.postedPayments.length,
+            lastModified: c.lastModified,
+          },
+        ]),
+      ),
+      kept: new Set(),
+      undo: [],
+      changes: this.#changes.length,
+    };
+    this.#open.push(tx);
+    return tx;
   }
-  restore(s: { state: State; changes: Change[] }): void {
-    this.state = s.state;
-    this.#changes = s.changes;
+  commit(tx: Tx): void {
+    this.#open = this.#open.filter((t) => t !== tx);
   }
+  rollback(tx: Tx): void {
+    this.commit(tx);
+    for (const undo of [...tx.undo].reverse()) undo();
+    this.state.companies = tx.companies;
+    for (const [c, saved] of tx.scalars) {
+      c.series = saved.series;
+      c.postedPayments.length = saved.postedPayments;
+      c.lastModified = saved.lastModified;
+    }
+    this.#changes.length = Math.min(this.#changes.length, tx.changes);
+  }
+  /** Remembers `obj` as it is now in every open transaction (call before changing it). */
+  keep(obj: object): void {
+    for (const tx of this.#open) {
+      if (tx.kept.has(obj)) continue;
+      tx.kept.add(obj);
+      const copy = structuredClone(obj);
+      tx.undo.push(() => {
+        for (const k of Object.keys(obj)) delete (obj as Record<string, unknown>)[k];
+        Object.assign(obj, copy);
+      });
+    }
+  }
+  /** `map[key] = value`, undoable. */
+  put<T>(map: Record<string, T>, key: string, value: T): void {
+    this.#entry(map, key);
+    map[key] = value;
+  }
+  /** `delete map[key]`, undoable. */
+  drop<T>(map: Record<string, T>, key: string): void {
+    this.#entry(map, key);
+    delete map[key];
+  }
+  #entry<T>(map: Record<string, T>, key: string): void {
+    if (this.#open.length === 0) return;
+    const had = Object.hasOwn(map, key);
+    const old = map[key];
+    for (const tx of this.#open) {
+      tx.undo.push(() => {
+        if (had) map[key] = old as T;
+        else delete map[key];
+      });
+    }
+  }
+  #open: Tx[] = [];
 
   #touch(c: CompanyState, v: Versioned, entitySet: string, changeType: Change['changeType']) {
     const at = this.#now();
@@ -471,6 +550,7 @@ export class Ledger {
   }
 
   writeCustomer(c: CompanyState, body: Body, existing?: Customer): Customer {
+    if (existing) this.keep(existing);
     const number = str(body, 'number', 20);
     if (
       number !== undefined &&
@@ -528,12 +608,13 @@ export class Ledger {
     if (type !== undefined) x.type = type;
     if (currency !== undefined) x.currency = currency;
     if (blocked !== undefined) x.blocked = blocked.trim();
-    c.customers[x.id] = x;
+    this.put(c.customers, x.id, x);
     this.#touch(c, x, 'customers', existing ? 'updated' : 'created');
     return x;
   }
 
   deleteCustomer(c: CompanyState, x: Customer): void {
+    this.keep(x);
     const open = [...Object.values(c.salesInvoices), ...Object.values(c.salesCreditMemos)].some(
       (d) => d.customerId === x.id && d.status !== 'Draft',
     );
@@ -541,7 +622,7 @@ export class Ledger {
       throw dialog(
         `You cannot delete Customer ${x.number} because there is at least one outstanding Sales Invoice for this customer.`,
       );
-    delete c.customers[x.id];
+    this.drop(c.customers, x.id);
     this.#touch(c, x, 'customers', 'deleted');
   }
 
@@ -665,6 +746,7 @@ export class Ledger {
 
   writeDoc(c: CompanyState, kind: DocKind, body: Body, existing?: SalesDoc): SalesDoc {
     if (existing) this.#draft(existing);
+    if (existing) this.keep(existing);
     const dateField = kind === 'salesInvoices' ? 'invoiceDate' : 'creditMemoDate';
     for (const ro of [
       'number',
@@ -775,7 +857,7 @@ export class Ledger {
       d.dueDate = addDays(d.documentDate, 30);
     if (ext !== undefined) d.externalDocumentNumber = ext;
     if (invoiceId !== undefined) d.invoiceId = invoiceId;
-    c[kind][d.id] = d;
+    this.put(c[kind], d.id, d);
     const linesField = kind === 'salesInvoices' ? 'salesInvoiceLines' : 'salesCreditMemoLines';
     const deep = body[linesField];
     if (deep !== undefined) {
@@ -809,6 +891,7 @@ export class Ledger {
 
   writeLine(c: CompanyState, d: SalesDoc, body: Body, existing?: Line, touch = true): Line {
     this.#draft(d);
+    this.keep(d);
     const lineType = str(body, 'lineType', 20);
     if (lineType !== undefined && !LINE_TYPES.includes(lineType)) {
       throw invalidField(
@@ -872,13 +955,15 @@ export class Ledger {
 
   deleteLine(c: CompanyState, d: SalesDoc, l: Line): void {
     this.#draft(d);
+    this.keep(d);
     d.lines = d.lines.filter((x) => x.id !== l.id);
     this.#touch(c, d, d.kind, 'updated');
   }
 
   deleteDoc(c: CompanyState, d: SalesDoc): void {
     this.#draft(d);
-    delete c[d.kind][d.id];
+    this.keep(d);
+    this.drop(c[d.kind], d.id);
     this.#touch(c, d, d.kind, 'deleted');
   }
 
@@ -937,6 +1022,8 @@ export class Ledger {
       if (inv.currency !== d.currency)
         throw dialog('The credit memo and the invoice it applies to have different currencies.');
     }
+    this.keep(d);
+    if (inv) this.keep(inv);
     d.postingDate = postingDate;
     const n = this.#next(c, `posted-${d.kind}`);
     d.number = d.kind === 'salesInvoices' ? `PS-INV${103000 + n}` : `PS-CR${104000 + n}`;
@@ -956,6 +1043,7 @@ export class Ledger {
 
   /** Admin: edits a document as a user in the BC client would (no etag, posted or not). */
   editDirect(c: CompanyState, kind: DocKind, d: SalesDoc, body: Body): SalesDoc {
+    this.keep(d);
     const cur = this.code(c, d.currency);
     if (typeof body.externalDocumentNumber === 'string')
       d.externalDocumentNumber = body.externalDocumentNumber;
@@ -1006,6 +1094,7 @@ export class Ledger {
   }
 
   writeJournal(c: CompanyState, body: Body, existing?: Journal): Journal {
+    if (existing) this.keep(existing);
     const code = str(body, 'code', 10);
     if (!existing && !code)
       throw dialog('Name must have a value in Gen. Journal Batch. It cannot be zero or empty.');
@@ -1021,7 +1110,7 @@ export class Ledger {
     if (code) j.code = code.toUpperCase();
     const dn = str(body, 'displayName', 100);
     if (dn !== undefined) j.displayName = dn;
-    c.journals[j.id] = j;
+    this.put(c.journals, j.id, j);
     this.#touch(c, j, 'customerPaymentJournals', existing ? 'updated' : 'created');
     return j;
   }
@@ -1062,6 +1151,7 @@ export class Ledger {
   }
 
   writePayment(c: CompanyState, j: Journal, body: Body, existing?: Payment): Payment {
+    if (existing) this.keep(existing);
     const customer = this.#customerBy(
       c,
       str(body, 'customerId', 36) || undefined,
@@ -1149,7 +1239,7 @@ export class Ledger {
       const v = str(body, f, f === 'comment' ? 250 : f === 'description' ? 100 : 35);
       if (v !== undefined) p[f] = v;
     }
-    c.payments[p.id] = p;
+    this.put(c.payments, p.id, p);
     this.#touch(
       c,
       p,
@@ -1160,7 +1250,8 @@ export class Ledger {
   }
 
   deletePayment(c: CompanyState, j: Journal, p: Payment): void {
-    delete c.payments[p.id];
+    this.keep(p);
+    this.drop(c.payments, p.id);
     this.#touch(c, p, `customerPaymentJournals(${j.id})/customerPayments`, 'deleted');
   }
 
@@ -1192,6 +1283,8 @@ export class Ledger {
     }
     const posted: PostedPayment[] = [];
     for (const p of lines) {
+      this.keep(p);
+      if (p.appliesToInvoiceId) this.keep(c.salesInvoices[p.appliesToInvoiceId]!);
       let applied = 0;
       if (p.appliesToInvoiceId) {
         const inv = c.salesInvoices[p.appliesToInvoiceId]!;
@@ -1219,7 +1312,7 @@ export class Ledger {
       };
       c.postedPayments.push(entry);
       posted.push(entry);
-      delete c.payments[p.id];
+      this.drop(c.payments, p.id);
       this.#touch(c, p, `customerPaymentJournals(${j.id})/customerPayments`, 'deleted');
     }
     return posted;
@@ -1297,6 +1390,7 @@ export class Ledger {
     return d.id;
   }
   addDimensionValue(c: CompanyState, d: Dimension, body: Body) {
+    this.keep(d);
     const code = str(body, 'code', 20);
     if (!code) throw dialog('Code must have a value in Dimension Value.');
     if (d.values.some((v) => v.code === code.toUpperCase()))
@@ -1372,6 +1466,7 @@ export class Ledger {
       .sort((a, b) => a.startingDate.localeCompare(b.startingDate))
       .at(-1);
     if (!period) throw badRequest(`no accounting period holds ${date}`);
+    this.keep(period);
     period.closed = locked;
     period.dateLocked = locked;
     this.#touch(c, period, 'accountingPeriods', 'updated');

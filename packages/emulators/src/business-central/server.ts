@@ -249,6 +249,7 @@ export async function createBusinessCentralServer(
                   'Application_DialogException',
                   `The ${parentType.toLowerCase()} ${d.number} has been posted and can no longer be modified.`,
                 );
+              ledger.keep(d);
             },
             () => ledger.editDirect(c, kind, d, {}),
           );
@@ -289,7 +290,7 @@ export async function createBusinessCentralServer(
       remove: (k) => {
         const j = ledger.journal(c, k);
         for (const p of ledger.paymentsOf(c, j)) ledger.deletePayment(c, j, p);
-        delete c.journals[j.id];
+        ledger.drop(c.journals, j.id);
       },
       expand: {
         customerPayments: (row) => {
@@ -317,7 +318,7 @@ export async function createBusinessCentralServer(
                 p.id,
                 'Journal Line',
                 () => p.dimensions,
-                () => {},
+                () => ledger.keep(p),
                 () => {
                   ledger.writePayment(c, j, {}, p);
                 },
@@ -796,13 +797,14 @@ export async function createBusinessCentralServer(
 
   /** A call, its changes notified on success, discarded with its state on failure. */
   const run = async (call: ApiCall): Promise<EmulatorResponse> => {
-    const before = call.method === 'GET' ? undefined : ledger.snapshot();
+    const tx = call.method === 'GET' ? undefined : ledger.begin();
     try {
       const res = await api(call);
+      if (tx) ledger.commit(tx);
       notifier.notify(ledger.takeChanges());
       return res;
     } catch (caught) {
-      if (before) ledger.restore(before);
+      if (tx) ledger.rollback(tx);
       return toResponse(caught);
     }
   };
@@ -896,7 +898,7 @@ export async function createBusinessCentralServer(
                   list.slice(i, i + j + 1).every((y) => groupOf(y) === group),
               );
       i += members.length;
-      const before = ledger.snapshot();
+      const before = group === undefined ? undefined : ledger.begin();
       const out: Json[] = [];
       let failed: string | undefined;
       for (const m of members) {
@@ -912,7 +914,7 @@ export async function createBusinessCentralServer(
           }
           continue;
         }
-        const one = group === undefined ? ledger.snapshot() : undefined;
+        const one = group === undefined ? ledger.begin() : undefined;
         let res: EmulatorResponse;
         try {
           res = await api(toCall(m));
@@ -925,11 +927,11 @@ export async function createBusinessCentralServer(
             failed ??= m.id;
             break;
           }
-          if (one) ledger.restore(one);
-        }
+          if (one) ledger.rollback(one);
+        } else if (one) ledger.commit(one);
       }
-      if (group !== undefined && failed !== undefined) {
-        ledger.restore(before);
+      if (before && group !== undefined && failed !== undefined) {
+        ledger.rollback(before);
         for (const m of members) {
           const idx = out.findIndex((o) => o.id === m.id);
           if (m.id === failed) continue;
@@ -944,7 +946,10 @@ export async function createBusinessCentralServer(
           else out.push(rolled);
         }
         status.set(group, 400);
-      } else if (group !== undefined) status.set(group, 200);
+      } else if (group !== undefined) {
+        status.set(group, 200);
+        if (before) ledger.commit(before);
+      }
       responses.push(...out);
     }
     notifier.notify(ledger.takeChanges());
@@ -1053,13 +1058,14 @@ export async function createBusinessCentralServer(
     return c;
   };
   const adminRun = (fn: () => unknown): EmulatorResponse => {
-    const before = ledger.snapshot();
+    const tx = ledger.begin();
     try {
       const body = fn();
+      ledger.commit(tx);
       notifier.notify(ledger.takeChanges());
       return { status: 200, body };
     } catch (caught) {
-      ledger.restore(before);
+      ledger.rollback(tx);
       return toResponse(caught);
     }
   };
