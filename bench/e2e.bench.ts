@@ -56,6 +56,12 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
     await env.settle({ timeoutMs: 300_000 }); // account syncs
     const store = env.runtime.store;
     const callsBefore = env.gateway.connections().reduce((a, c) => a + c.health().calls, 0);
+    // Outside calls by system and operation (one gateway call is one HTTP request).
+    const byOperation = new Map<string, number>();
+    const stopCounting = env.gateway.onCall((r) => {
+      const key = `${r.system} ${r.operation}`;
+      byOperation.set(key, (byOperation.get(key) ?? 0) + 1);
+    });
 
     progress(`closing ${DEALS} deals and waiting for quote-to-cash`);
     const started = Date.now();
@@ -83,6 +89,12 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
     );
     await env.settle({ timeoutMs: 300_000 });
     const calls = env.gateway.connections().reduce((a, c) => a + c.health().calls, 0) - callsBefore;
+    stopCounting();
+    const callsByOperation = Object.fromEntries(
+      [...byOperation.entries()]
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .map(([k, n]) => [k, Number((n / DEALS).toFixed(2))]),
+    );
 
     progress('renewing through the test clock; measuring webhook receipt → NetSuite posting');
     await env.world.billing.advanceClock(32 * DAY);
@@ -150,6 +162,14 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
           received_p50_ms_after_first_close: percentile(receivedAfterClose, 50),
           run_wait_to_start_p50_ms: percentile(waitedToStart, 50),
         },
+      },
+      {
+        name: 'outside_calls_per_deal',
+        value: calls / DEALS,
+        unit: 'calls/deal',
+        targetMax: 13.9,
+        method: `gateway calls (one per HTTP request to Salesforce, Stripe or NetSuite) from the first close until the system settles, divided by ${DEALS} deals; per deal by system and operation in extra`,
+        extra: callsByOperation,
       },
       {
         name: 'webhook_to_erp_posting_p50_ms',
