@@ -1,0 +1,193 @@
+/**
+ * The classes repair-emulators.test.ts does not inject, each corrupted directly in the NetSuite
+ * emulator (its REST API, bypassing revsync) after a clean run: an invoice deleted
+ * (`missing_in_erp`, with the payment that went with it), a refund's credit memo deleted
+ * (`refund_missing_in_erp`), tax moved out of a line (`tax_mismatch`) and an invoice's date
+ * moved a month back (`period_mismatch`). (`currency_mismatch` is not injected here: the
+ * emulator, like NetSuite, refuses a currency that is neither the customer's nor the
+ * subsidiary's; the matching itself is covered in src/recon/reconcile.test.ts.)
+ * Reconciliation reports exactly those; repair starts ordinary runs for the missing documents and
+ * queues the others for a person. The next reconciliation shows the refund's credit memo made
+ * again; the deleted invoice is a known gap (see the end of the test).
+ */
+import { describe, expect, it } from 'vitest';
+import { reconcileSystems } from '../../src/app/reconciliation.ts';
+import { repairDiscrepancies } from '../../src/app/recon-repair.ts';
+import type { Discrepancy } from '../../src/recon/index.ts';
+import { createAccount, refundLatest, winDeal, billingOf } from '../../src/sim/actions.ts';
+import { useFlowEnvironment } from '../support/flow-env.ts';
+
+interface NsLine {
+  item: { id: string };
+  quantity: number;
+  rate: number;
+}
+interface NsDoc {
+  id: string;
+  externalId: string;
+  entity: { id: string };
+  currency: { id: string };
+  tranDate: string;
+  taxTotal?: number;
+  item: { items: NsLine[] };
+}
+
+const R = '/services/rest/record/v1';
+
+describe('recon classes injected in the emulators', () => {
+  const t = useFlowEnvironment({ seed: 43 });
+
+  async function reconcile() {
+    const { runtime } = t.env;
+    const result = await reconcileSystems({
+      billing: runtime.connectors.billing.port,
+      erp: runtime.connectors.erp.port,
+      store: runtime.store,
+    });
+    return {
+      ...result,
+      discrepancies: result.reports.flatMap((r) => r.discrepancies),
+      inFlight: result.reports.flatMap((r) => r.inFlight),
+    };
+  }
+  const brief = (d: Discrepancy) => `${d.class} ${d.billingId ?? d.erpId}`;
+
+  async function docs(type: 'CustInvc' | 'CustCred', record: string): Promise<NsDoc[]> {
+    const rows = await t.netsuite.suiteql<{ externalid: string }>(
+      `SELECT externalid FROM transaction WHERE type = '${type}' ORDER BY id`,
+    );
+    const out: NsDoc[] = [];
+    for (const row of rows.body.items)
+      out.push(
+        (
+          await t.netsuite.get<NsDoc>(
+            `${R}/${record}/eid:${row.externalid}?expandSubResources=true`,
+          )
+        ).body,
+      );
+    return out;
+  }
+  async function paymentsOf(invoiceId: string): Promise<string[]> {
+    const rows = await t.netsuite.suiteql<{ id: string }>(
+      `SELECT DISTINCT t.id AS id FROM transaction t WHERE t.type = 'CustPymt' ORDER BY t.id`,
+    );
+    const out: string[] = [];
+    for (const { id } of rows.body.items) {
+      const p = await t.netsuite.get<{ apply?: { items: { doc: { id: string } }[] } }>(
+        `${R}/customerpayment/${id}?expandSubResources=true`,
+      );
+      if (p.body.apply?.items.some((a) => a.doc.id === invoiceId)) out.push(String(id));
+    }
+    return out;
+  }
+  const ok = (r: { status: number; body: unknown }, what: string) =>
+    expect(r.status, `${what}: ${JSON.stringify(r.body)}`).toBe(204);
+
+  it('reports exactly the injected classes; repair starts runs for the missing ones and queues the rest', async () => {
+    const { env, rng } = t;
+    const sims = [];
+    for (const i of [0, 1, 2, 3, 4]) {
+      const sim = await createAccount(env.world, rng, i);
+      sim.interval = 'month';
+      await winDeal(env.world, rng, sim);
+      sims.push(sim);
+    }
+    await t.settle();
+    const refunded = await billingOf(env.world, sims[4]!);
+    expect(refunded, `the fifth deal was billed: ${JSON.stringify(sims[4])}`).toBeDefined();
+    expect(await refundLatest(env.world, rng, refunded!.billingCustomerId)).toBe(true);
+    await t.settle();
+    expect((await reconcile()).discrepancies.map(brief), 'clean after the run').toEqual([]);
+
+    const invoices = (await docs('CustInvc', 'invoice')).filter((i) =>
+      i.externalId.startsWith('in_'),
+    );
+    const [a, b, , d] = invoices;
+    expect(d, 'four posted invoices besides the refunded one').toBeDefined();
+    const memos = await docs('CustCred', 'creditmemo');
+    expect(memos, 'one credit memo for the refund').toHaveLength(1);
+
+    // A: deleted in the ERP with its payment (NetSuite refuses an invoice with payments applied).
+    for (const p of await paymentsOf(a!.id))
+      ok(await t.netsuite.delete(`${R}/customerpayment/${p}`), 'delete payment');
+    ok(await t.netsuite.delete(`${R}/invoice/eid:${a!.externalId}`), 'delete invoice');
+    // The refund's credit memo is deleted.
+    ok(await t.netsuite.delete(`${R}/creditmemo/eid:${memos[0]!.externalId}`), 'delete memo');
+    // B: 1.00 of a line moved into tax (the total is unchanged).
+    const line = b!.item.items.findIndex((l) => l.quantity === 1);
+    expect(line, 'a one-unit line').toBeGreaterThanOrEqual(0);
+    ok(
+      await t.netsuite.patch(`${R}/invoice/eid:${b!.externalId}?replace=item`, {
+        taxTotal: (b!.taxTotal ?? 0) + 1,
+        item: {
+          items: b!.item.items.map((l, i) => ({
+            item: { id: l.item.id },
+            quantity: l.quantity,
+            rate: i === line ? l.rate - 1 : l.rate,
+          })),
+        },
+      }),
+      'move tax',
+    );
+    // D: dated a month earlier.
+    const earlier = new Date(`${d!.tranDate}T00:00:00Z`);
+    earlier.setUTCMonth(earlier.getUTCMonth() - 1);
+    ok(
+      await t.netsuite.patch(`${R}/invoice/eid:${d!.externalId}`, {
+        tranDate: earlier.toISOString().slice(0, 10),
+      }),
+      'period',
+    );
+
+    const before = await reconcile();
+    const payOf = (invoiceId: string) =>
+      [...before.billingDocuments.values()].find(
+        (x) => x.kind === 'payment' && x.invoiceId === invoiceId,
+      )!;
+    const refund = [...before.billingDocuments.values()].find((x) => x.kind === 'refund')!;
+    expect(before.discrepancies.map(brief).sort()).toEqual(
+      [
+        `missing_in_erp ${a!.externalId}`,
+        `payment_missing_in_erp ${payOf(a!.externalId).id}`,
+        `refund_missing_in_erp ${refund.id}`,
+        `tax_mismatch ${b!.externalId}`,
+        `period_mismatch ${d!.externalId}`,
+      ].sort(),
+    );
+
+    const { runtime } = env;
+    const repairs = await repairDiscrepancies(
+      {
+        store: runtime.store,
+        inbox: runtime.engine.inbox,
+        billing: runtime.connectors.billing.port,
+        clock: runtime.clock,
+      },
+      before.discrepancies,
+      before.billingDocuments,
+      { actor: 'controller@example.com' },
+    );
+    const outcome = (cls: string) => repairs.filter((r) => r.class === cls).map((r) => r.outcome);
+    for (const cls of ['missing_in_erp', 'payment_missing_in_erp', 'refund_missing_in_erp'])
+      expect(outcome(cls), cls).toEqual(['run_started']);
+    for (const cls of ['tax_mismatch', 'period_mismatch'])
+      expect(outcome(cls), cls).toEqual(['queued']);
+    await t.settle();
+
+    const after = await reconcile();
+    expect(after.inFlight).toEqual([]);
+    // The refund's credit memo is created again; tax and period wait for a person.
+    // KNOWN GAP (issue 10): the deleted invoice is NOT posted again. Its repair run starts, but the
+    // posting flow trusts revsync's cross-reference to the ERP invoice and stops there, so the
+    // invoice and its payment stay missing. When the flow re-checks the ERP on a repair run,
+    // these two lines leave this list.
+    expect(after.discrepancies.map(brief).sort()).toEqual(
+      [
+        `missing_in_erp ${a!.externalId}`,
+        `payment_missing_in_erp ${payOf(a!.externalId).id}`,
+        `tax_mismatch ${b!.externalId}`,
+        `period_mismatch ${d!.externalId}`,
+      ].sort(),
+    );
+  }, 300_000);
+});
