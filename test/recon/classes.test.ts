@@ -11,75 +11,24 @@
  * again; the deleted invoice is a known gap (see the end of the test).
  */
 import { describe, expect, it } from 'vitest';
-import { reconcileSystems } from '../../src/app/reconciliation.ts';
 import { repairDiscrepancies } from '../../src/app/recon-repair.ts';
-import type { Discrepancy } from '../../src/recon/index.ts';
 import { createAccount, refundLatest, winDeal, billingOf } from '../../src/sim/actions.ts';
 import { useFlowEnvironment } from '../support/flow-env.ts';
-
-interface NsLine {
-  item: { id: string };
-  quantity: number;
-  rate: number;
-}
-interface NsDoc {
-  id: string;
-  externalId: string;
-  entity: { id: string };
-  currency: { id: string };
-  tranDate: string;
-  taxTotal?: number;
-  item: { items: NsLine[] };
-}
-
-const R = '/services/rest/record/v1';
+import {
+  brief,
+  netsuiteDocs as docsOf,
+  NS_RECORDS as R,
+  paymentsApplyingTo,
+  reconcileEnvironment,
+} from '../support/netsuite-records.ts';
 
 describe('recon classes injected in the emulators', () => {
   const t = useFlowEnvironment({ seed: 43 });
 
-  async function reconcile() {
-    const { runtime } = t.env;
-    const result = await reconcileSystems({
-      billing: runtime.connectors.billing.port,
-      erp: runtime.connectors.erp.port,
-      store: runtime.store,
-    });
-    return {
-      ...result,
-      discrepancies: result.reports.flatMap((r) => r.discrepancies),
-      inFlight: result.reports.flatMap((r) => r.inFlight),
-    };
-  }
-  const brief = (d: Discrepancy) => `${d.class} ${d.billingId ?? d.erpId}`;
-
-  async function docs(type: 'CustInvc' | 'CustCred', record: string): Promise<NsDoc[]> {
-    const rows = await t.netsuite.suiteql<{ externalid: string }>(
-      `SELECT externalid FROM transaction WHERE type = '${type}' ORDER BY id`,
-    );
-    const out: NsDoc[] = [];
-    for (const row of rows.body.items)
-      out.push(
-        (
-          await t.netsuite.get<NsDoc>(
-            `${R}/${record}/eid:${row.externalid}?expandSubResources=true`,
-          )
-        ).body,
-      );
-    return out;
-  }
-  async function paymentsOf(invoiceId: string): Promise<string[]> {
-    const rows = await t.netsuite.suiteql<{ id: string }>(
-      `SELECT DISTINCT t.id AS id FROM transaction t WHERE t.type = 'CustPymt' ORDER BY t.id`,
-    );
-    const out: string[] = [];
-    for (const { id } of rows.body.items) {
-      const p = await t.netsuite.get<{ apply?: { items: { doc: { id: string } }[] } }>(
-        `${R}/customerpayment/${id}?expandSubResources=true`,
-      );
-      if (p.body.apply?.items.some((a) => a.doc.id === invoiceId)) out.push(String(id));
-    }
-    return out;
-  }
+  const reconcile = () => reconcileEnvironment(t);
+  const docs = (type: 'CustInvc' | 'CustCred', record: 'invoice' | 'creditmemo') =>
+    docsOf(t, type, record);
+  const paymentsOf = (invoiceId: string) => paymentsApplyingTo(t, invoiceId);
   const ok = (r: { status: number; body: unknown }, what: string) =>
     expect(r.status, `${what}: ${JSON.stringify(r.body)}`).toBe(204);
 

@@ -5,73 +5,27 @@
  * second reconciliation is clean except what was queued.
  */
 import { describe, expect, it } from 'vitest';
-import { reconcileSystems } from '../../src/app/reconciliation.ts';
 import { repairDiscrepancies } from '../../src/app/recon-repair.ts';
-import type { Discrepancy } from '../../src/recon/index.ts';
 import { createAccount, winDeal } from '../../src/sim/actions.ts';
 import { useFlowEnvironment } from '../support/flow-env.ts';
-
-interface NsLine {
-  item: { id: string };
-  quantity: number;
-  rate: number;
-}
-interface NsInvoice {
-  id: string;
-  externalId: string;
-  entity: { id: string };
-  currency: { id: string };
-  tranDate: string;
-  memo?: string;
-  item: { items: NsLine[] };
-}
-
-const R = '/services/rest/record/v1';
+import {
+  brief,
+  netsuiteDocs,
+  NS_RECORDS as R,
+  paymentsApplyingTo,
+  reconcileEnvironment,
+  type NsDoc,
+} from '../support/netsuite-records.ts';
 
 describe('recon repair against the emulators', () => {
   const t = useFlowEnvironment({ seed: 41 });
 
-  async function reconcile() {
-    const { runtime } = t.env;
-    const result = await reconcileSystems({
-      billing: runtime.connectors.billing.port,
-      erp: runtime.connectors.erp.port,
-      store: runtime.store,
-    });
-    return {
-      ...result,
-      discrepancies: result.reports.flatMap((r) => r.discrepancies),
-      inFlight: result.reports.flatMap((r) => r.inFlight),
-    };
-  }
-  const brief = (d: Discrepancy) => `${d.class} ${d.billingId ?? d.erpId}`;
-
-  async function invoices(): Promise<NsInvoice[]> {
-    const rows = await t.netsuite.suiteql<{ externalid: string }>(
-      "SELECT externalid FROM transaction WHERE type = 'CustInvc' ORDER BY id",
-    );
-    const out: NsInvoice[] = [];
-    for (const row of rows.body.items)
-      out.push(
-        (
-          await t.netsuite.get<NsInvoice>(
-            `${R}/invoice/eid:${row.externalid}?expandSubResources=true`,
-          )
-        ).body,
-      );
-    return out;
-  }
+  const reconcile = () => reconcileEnvironment(t);
+  const invoices = () => netsuiteDocs(t, 'CustInvc', 'invoice');
   async function paymentOf(invoiceId: string): Promise<string> {
-    const rows = await t.netsuite.suiteql<{ id: string }>(
-      `SELECT DISTINCT t.id AS id FROM transaction t JOIN transactionline l ON l.transaction = t.id WHERE t.type = 'CustPymt' ORDER BY t.id`,
-    );
-    for (const { id } of rows.body.items) {
-      const p = await t.netsuite.get<{ apply?: { items: { doc: { id: string } }[] } }>(
-        `${R}/customerpayment/${id}?expandSubResources=true`,
-      );
-      if (p.body.apply?.items.some((a) => a.doc.id === invoiceId)) return String(id);
-    }
-    throw new Error(`no payment applied to invoice ${invoiceId}`);
+    const [payment] = await paymentsApplyingTo(t, invoiceId);
+    if (payment === undefined) throw new Error(`no payment applied to invoice ${invoiceId}`);
+    return payment;
   }
 
   it('reports the injected differences, repairs the safe ones and queues the rest', async () => {
@@ -86,7 +40,7 @@ describe('recon repair against the emulators', () => {
 
     const [a, b, c, d, e] = (await invoices()).filter((i) => i.externalId.startsWith('in_'));
     expect(e, 'five posted invoices').toBeDefined();
-    const copyLines = (inv: NsInvoice, bump = 0) => ({
+    const copyLines = (inv: NsDoc, bump = 0) => ({
       items: inv.item.items.map((l, i) => ({
         item: { id: l.item.id },
         quantity: l.quantity,
