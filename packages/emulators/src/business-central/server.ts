@@ -281,6 +281,19 @@ export async function createBusinessCentralServer(
 
   const companySets = (c: CompanyState, base: string): Record<string, EntitySet> => {
     const ctx = (s: string) => `${base}/$metadata#companies(${c.id})/${s}`;
+    /** The company-level, read-only set of every line of one document kind. */
+    const allLines = (kind: DocKind, entity: string): EntitySet => ({
+      context: ctx(`${entity}s`),
+      list: () =>
+        Object.values(c[kind]).flatMap((d) => d.lines.map((l) => ledger.lineJson(c, d, l))),
+      one: (k) => {
+        for (const d of Object.values(c[kind])) {
+          const l = d.lines.find((x) => x.id === k.toLowerCase());
+          if (l) return ledger.lineJson(c, d, l);
+        }
+        throw notFound(`${entity} ${k}`);
+      },
+    });
     const journals: EntitySet = {
       context: ctx('customerPaymentJournals'),
       list: () => Object.values(c.journals).map((j) => ledger.journalJson(j)),
@@ -377,34 +390,8 @@ export async function createBusinessCentralServer(
       },
       salesInvoices: docSet(c, 'salesInvoices', base),
       salesCreditMemos: docSet(c, 'salesCreditMemos', base),
-      salesInvoiceLines: {
-        context: ctx('salesInvoiceLines'),
-        list: () =>
-          Object.values(c.salesInvoices).flatMap((d) =>
-            d.lines.map((l) => ledger.lineJson(c, d, l)),
-          ),
-        one: (k) => {
-          for (const d of Object.values(c.salesInvoices)) {
-            const l = d.lines.find((x) => x.id === k.toLowerCase());
-            if (l) return ledger.lineJson(c, d, l);
-          }
-          throw notFound(`salesInvoiceLine ${k}`);
-        },
-      },
-      salesCreditMemoLines: {
-        context: ctx('salesCreditMemoLines'),
-        list: () =>
-          Object.values(c.salesCreditMemos).flatMap((d) =>
-            d.lines.map((l) => ledger.lineJson(c, d, l)),
-          ),
-        one: (k) => {
-          for (const d of Object.values(c.salesCreditMemos)) {
-            const l = d.lines.find((x) => x.id === k.toLowerCase());
-            if (l) return ledger.lineJson(c, d, l);
-          }
-          throw notFound(`salesCreditMemoLine ${k}`);
-        },
-      },
+      salesInvoiceLines: allLines('salesInvoices', 'salesInvoiceLine'),
+      salesCreditMemoLines: allLines('salesCreditMemos', 'salesCreditMemoLine'),
       customerPaymentJournals: journals,
       customerPayments: {
         context: ctx('customerPayments'),
