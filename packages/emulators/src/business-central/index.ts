@@ -1,3 +1,4 @@
+import { checkedInteger } from '../kit/index.ts';
 import type { Clock, EmulatorApp, FaultConfigInput, FaultPreset } from '../kit/index.ts';
 import type { CompanySeed, Ledger } from './ledger.ts';
 import { guidFrom } from './ledger.ts';
@@ -164,14 +165,8 @@ export const businessCentralEmulatorFlags: readonly BusinessCentralEmulatorFlag[
   { flag: '--page-size', description: 'rows per page before @odata.nextLink', default: d.pageSize },
 ];
 
-function integer(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(
-      `startBusinessCentralEmulator: ${name} must be an integer ≥ ${min}, got ${value}`,
-    );
-  }
-  return value;
-}
+const integer = (name: string, value: number, min: number): number =>
+  checkedInteger('startBusinessCentralEmulator', name, value, min);
 
 /**
  * Starts the Dynamics 365 Business Central emulator: Entra ID client credentials and API v2.0

@@ -64,3 +64,4 @@ export type {
   WebhookDispatcherOptions,
   WebhookEndpoint,
 } from './webhook-dispatcher.ts';
+export { checkedInteger } from './option-check.ts';

@@ -1,3 +1,4 @@
+import { checkedInteger } from '../kit/index.ts';
 import type { Clock, EmulatorApp, FaultConfigInput, FaultPreset } from '../kit/index.ts';
 import type { NetsuiteCredentials } from './oauth.ts';
 import type { RecordService } from './records.ts';
@@ -177,14 +178,8 @@ export const netsuiteEmulatorFlags: readonly NetsuiteEmulatorFlag[] = [
   },
 ];
 
-function positiveInteger(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(
-      `startNetsuiteEmulator: ${name} must be an integer ≥ ${min}, got ${value}`,
-    );
-  }
-  return value;
-}
+const positiveInteger = (name: string, value: number, min: number): number =>
+  checkedInteger('startNetsuiteEmulator', name, value, min);
 
 /**
  * Starts the NetSuite emulator: SuiteTalk REST records (`/services/rest/record/v1/…`), SuiteQL

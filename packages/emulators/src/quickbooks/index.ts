@@ -1,3 +1,4 @@
+import { checkedInteger } from '../kit/index.ts';
 import type { Clock, EmulatorApp, FaultConfigInput, FaultPreset } from '../kit/index.ts';
 import type { Books, RealmSeed } from './books.ts';
 import type { QuickbooksOAuth } from './oauth.ts';
@@ -156,14 +157,8 @@ export const quickbooksEmulatorFlags: readonly QuickbooksEmulatorFlag[] = [
   },
 ];
 
-function integer(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(
-      `startQuickbooksEmulator: ${name} must be an integer ≥ ${min}, got ${value}`,
-    );
-  }
-  return value;
-}
+const integer = (name: string, value: number, min: number): number =>
+  checkedInteger('startQuickbooksEmulator', name, value, min);
 
 /**
  * Starts the QuickBooks Online emulator: Intuit OAuth 2.0 and the v3 accounting API
