@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine/engine.ts';
-import { defineFlow } from '../src/engine/flow.ts';
 import { ApiKeys } from '../src/governance/api-keys.ts';
-import { ValidationError } from '../src/model/revsync-error.ts';
 import { openStore } from '../src/store/open-store.ts';
+import { refusedPostingFlow } from './support/refused-posting.ts';
 
 const BIN = new URL('../bin/revsync.js', import.meta.url).pathname;
 const DEMO_CONFIG = new URL('../examples/demo.config.ts', import.meta.url).pathname;
@@ -41,16 +40,7 @@ describe('revsync approvals', () => {
 
   beforeAll(async () => {
     const store = await openStore({ url: storeUrl });
-    // A posting flow by name: the default policy protects skipping its runs.
-    const flow = defineFlow<{ total: number; currency: string }>({
-      name: 'invoice-to-erp',
-      triggers: ['x.invoice'],
-      async run(ctx) {
-        return ctx.step('post', () => {
-          throw new ValidationError('the ERP refused the invoice');
-        });
-      },
-    });
+    const flow = refusedPostingFlow();
     const engine = new Engine({ store, flows: [flow], logger: pino({ level: 'silent' }) });
     for (const [id, entitykey] of [
       ['e1', 'cus_1'],

@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore } from '../../test/support/stores.ts';
 import { ManualClock } from '../engine/clock.ts';
 import { Engine } from '../engine/engine.ts';
-import { defineFlow } from '../engine/flow.ts';
-import { ValidationError } from '../model/revsync-error.ts';
 import type { Store } from '../store/store.ts';
 import { Approvals } from './approvals.ts';
+import { refusedPostingFlow } from '../../test/support/refused-posting.ts';
 
 /**
  * A process that dies between an approval's commit and its execution leaves the request
@@ -23,15 +22,7 @@ describe.each(DIALECTS)('approved change requests cut short by a crash [%s]', (d
 
   beforeAll(async () => {
     store = await openTestStore(dialect);
-    const flow = defineFlow<{ total: number; currency: string }>({
-      name: 'invoice-to-erp',
-      triggers: ['x.invoice'],
-      async run(ctx) {
-        return ctx.step('post', () => {
-          throw new ValidationError('the ERP refused the invoice');
-        });
-      },
-    });
+    const flow = refusedPostingFlow();
     engine = new Engine({ store, flows: [flow], clock, logger: pino({ level: 'silent' }) });
     for (const key of ['cus_a', 'cus_b', 'cus_c']) {
       await engine.inbox.append({
