@@ -12,6 +12,7 @@ import type { CanonicalEventType } from '../model/canonical-events.ts';
 import { stableId } from '../model/ids.ts';
 import { coerceError } from '../model/revsync-error.ts';
 import type { BillingDocument, Discrepancy, DiscrepancyClass } from '../recon/index.ts';
+import type { Approvals } from '../governance/approvals.ts';
 import type { Inbox } from '../store/inbox.ts';
 import type { Store } from '../store/store.ts';
 
@@ -45,6 +46,8 @@ export interface RepairOutcome {
   /** The inbox event that starts the repair run. */
   eventId?: string;
   exceptionId?: string;
+  /** The change request a repair waits on (`awaiting_approval`). */
+  changeRequest?: string;
   error?: string;
 }
 
@@ -53,6 +56,12 @@ export interface RepairDeps {
   inbox: Inbox;
   billing: BillingSystem;
   clock: Clock;
+  /**
+   * Four-eyes approvals: a repair whose amount reaches the `recon.repair` policy's threshold
+   * becomes a change request instead of starting (it starts when another person approves).
+   * Without it every repair starts at once.
+   */
+  approvals?: Pick<Approvals, 'guardRepair'>;
 }
 
 export interface RepairOptions {
@@ -174,22 +183,6 @@ export async function planRepair(
   }
 }
 
-/** Whether a repair may start now. */
-export type ApprovalDecision = { status: 'not_required' } | { status: 'pending'; message: string };
-
-/**
- * The one place where a repair asks for a second person's approval before it starts. Four-eyes
- * approvals (a `recon.repair` above an amount) hook in here; until they exist every repair may
- * start.
- */
-export async function approvalForRepair(
-  _discrepancy: Discrepancy,
-  _plan: RepairPlan & { kind: 'run' },
-  _options: RepairOptions,
-): Promise<ApprovalDecision> {
-  return { status: 'not_required' };
-}
-
 /**
  * Repairs the discrepancies of one reconciliation: starts a run for each that has a safe fix,
  * queues the others for a person. Idempotent: a second call starts no second run and opens no
@@ -231,15 +224,7 @@ async function startRun(
   options: RepairOptions,
 ): Promise<RepairOutcome> {
   const base = { key, class: d.class, billingId: d.billingId, erpId: d.erpId, action: plan.action };
-  const approval = await approvalForRepair(d, plan, options);
-  if (approval.status === 'pending') {
-    await audit(deps, options, 'recon.repair_awaiting_approval', key, {
-      ...evidence(d),
-      message: approval.message,
-    });
-    return { ...base, outcome: 'awaiting_approval' };
-  }
-  const appended = await deps.inbox.append({
+  const event = {
     specversion: '1.0',
     id: key,
     source: RECON_REPAIR_SOURCE,
@@ -249,7 +234,22 @@ async function startRun(
     ...(doc?.customer && { entitykey: doc.customer }),
     ...(d.correlationId !== undefined && { correlationid: d.correlationId }),
     data: plan.event.data,
+  };
+  const request = await deps.approvals?.guardRepair(key, {
+    actor: options.actor,
+    event,
+    action: plan.action,
+    evidence: evidence(d),
+    ...stakeOf(d),
   });
+  if (request) {
+    await audit(deps, options, 'recon.repair_awaiting_approval', key, {
+      ...evidence(d),
+      changeRequest: request.id,
+    });
+    return { ...base, outcome: 'awaiting_approval', changeRequest: request.id };
+  }
+  const appended = await deps.inbox.append(event);
   await audit(deps, options, 'recon.repair', key, {
     ...evidence(d),
     action: plan.action,
@@ -316,6 +316,15 @@ async function queueForPerson(
     outcome: created ? 'queued' : 'already_queued',
     action: plan.action,
     exceptionId: id,
+  };
+}
+
+/** What a repair puts at stake: the larger of the two amounts (minor units), null if neither is known. */
+function stakeOf(d: Discrepancy): { amountMinor: number | null; currency: string | null } {
+  const amounts = [d.billingAmount, d.erpAmount].filter((a): a is number => a !== null);
+  return {
+    amountMinor: amounts.length === 0 ? null : Math.max(...amounts.map(Math.abs)),
+    currency: d.currency,
   };
 }
 

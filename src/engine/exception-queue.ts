@@ -4,6 +4,7 @@ import type { ExceptionFilter, ExceptionRecord } from '../store/exception-reposi
 import type { RunRecord } from '../store/run-repository.ts';
 import type { Store, Transaction } from '../store/store.ts';
 import type { Database } from '../store/schema.ts';
+import { inboxRow } from '../store/inbox.ts';
 import type { Clock } from './clock.ts';
 import { jsonDiff } from './json-diff.ts';
 
@@ -233,6 +234,38 @@ export class ExceptionQueue {
     });
     this.#wake();
     return replays;
+  }
+
+  /**
+   * Starts an approved reconciliation repair: appends the canonical event that starts the
+   * repair's flow run (de-duplicated on its deterministic id, so a second start is a no-op) and
+   * audits it as `recon.repair` on the discrepancy's key, in one transaction.
+   */
+  async startRepair(
+    key: string,
+    request: Actor & { event: unknown; details?: Record<string, unknown> },
+  ): Promise<{ id: string; duplicate: boolean }> {
+    const at = this.#clock.now();
+    const row = inboxRow(request.event, at);
+    const result = await this.#store.transaction(async (trx) => {
+      const [appended] = await this.#store.inbox.insertMany(trx, [row]);
+      await this.#store.audit.record(trx, {
+        at,
+        actor: request.actor,
+        action: 'recon.repair',
+        targetType: 'discrepancy',
+        targetId: key,
+        details: {
+          ...request.details,
+          event: { type: row.type, id: appended!.eventId },
+          duplicate: appended!.duplicate,
+          ...byRequest(request),
+        },
+      });
+      return appended!;
+    });
+    if (!result.duplicate) this.#wake();
+    return { id: result.eventId, duplicate: result.duplicate };
   }
 
   async #replay(trx: Transaction<Database>, run: RunRecord, at: number): Promise<RunRecord> {

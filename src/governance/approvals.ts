@@ -46,6 +46,19 @@ export interface ApprovalExecutor {
     entityKey: string,
     request: { actor: string; flow?: string; changeRequest?: string },
   ): Promise<{ id: string }[]>;
+  /**
+   * Starts a reconciliation repair: appends its canonical event (`event`, a CloudEvents
+   * envelope under the repair's deterministic id) and audits `recon.repair` on `key`.
+   */
+  startRepair(
+    key: string,
+    request: {
+      actor: string;
+      event: unknown;
+      details?: Record<string, unknown>;
+      changeRequest?: string;
+    },
+  ): Promise<{ id: string; duplicate: boolean }>;
 }
 
 /** A change request with the approvals it has collected. */
@@ -252,20 +265,56 @@ export class Approvals {
   }
 
   /**
-   * Whether a reconciliation repair of this amount needs approval. revsync has no repair action
-   * yet (reconciliation reports; fixes run as ordinary runs or exceptions), so nothing calls it
-   * today; a repair route will ask here first.
+   * A reconciliation repair (the run that posts, applies or credits what the ERP lacks):
+   * protected when the amount at stake — the larger of the billing and ERP amounts — is at
+   * least the policy's `minAmount` (default 1,000.00), or unknown. Returns the change request,
+   * or null when the repair may start at once. Asking again while a request waits returns that
+   * request; once one was approved and executed, the repair (whose start is idempotent) is not
+   * asked for again.
    */
-  repairNeedsApproval(amountMinor: number | null): boolean {
+  async guardRepair(
+    key: string,
+    request: {
+      actor: string;
+      /** The canonical event that starts the repair run once approved. */
+      event: Record<string, unknown>;
+      /** What the repair does, for a person. */
+      action: string;
+      /** The discrepancy as evidence (class, ids, amounts, lineage). */
+      evidence: Record<string, unknown>;
+      amountMinor: number | null;
+      currency: string | null;
+    },
+  ): Promise<ChangeRequestRecord | null> {
     const rule = this.#policy.actions['recon.repair'];
-    return (
-      this.#policy.enabled &&
-      rule.enabled &&
-      meetsThreshold(
-        amountMinor === null ? null : { amount: amountMinor, currency: null },
-        rule.minAmount,
-      )
-    );
+    if (!this.#policy.enabled || !rule.enabled) return null;
+    const stake =
+      request.amountMinor === null
+        ? null
+        : { amount: Math.abs(request.amountMinor), currency: request.currency };
+    if (!meetsThreshold(stake, rule.minAmount)) return null;
+    await this.expireDue();
+    const earlier = await this.#store.changeRequests.list(this.#store.db, {
+      action: 'recon.repair',
+      targetType: 'discrepancy',
+      targetId: key,
+      status: ['pending', 'approved', 'executed'],
+      limit: 1,
+    });
+    if (earlier[0]) return earlier[0].status === 'pending' ? earlier[0] : null;
+    return this.#create({
+      action: 'recon.repair',
+      targetType: 'discrepancy',
+      targetId: key,
+      requestedBy: request.actor,
+      reason: null,
+      payload: { event: request.event, action: request.action, evidence: request.evidence },
+      diff: [{ path: '$.repair', before: null, after: request.action }],
+      impact: { ...request.evidence, eventType: request.event['type'] ?? null },
+      stake,
+      approvers: rule.approvers,
+      expiresAfterMs: rule.expiresAfterMs,
+    });
   }
 
   /** Change requests, newest first; expires what is due first. */
@@ -558,6 +607,18 @@ export class Approvals {
           ...(typeof p.flow === 'string' && { flow: p.flow }),
         });
         return { runs: runs.map((r) => r.id) };
+      }
+      case 'recon.repair': {
+        const started = await this.#executor.startRepair(request.targetId, {
+          actor,
+          changeRequest,
+          event: p.event,
+          ...(typeof p.evidence === 'object' &&
+            p.evidence !== null && {
+              details: { ...(p.evidence as Record<string, unknown>), action: p.action },
+            }),
+        });
+        return { event: started.id, duplicate: started.duplicate };
       }
       default:
         throw new ConflictError(`revsync cannot execute a ${request.action} change request`);

@@ -98,19 +98,27 @@ export class Inbox {
   }
 
   #toRow(input: unknown): NewInboxEvent {
-    const envelope = parseEnvelope(input);
-    const eventId = newId('evt');
-    return {
-      eventId,
-      source: envelope.source,
-      sourceEventId: envelope.id,
-      type: envelope.type,
-      subject: envelope.subject ?? null,
-      entityKey: envelope.entitykey ?? null,
-      correlationId: envelope.correlationid ?? eventId,
-      causationId: envelope.causationid ?? null,
-      envelope: envelope as unknown as Record<string, unknown>,
-      receivedAt: this.#now(),
-    };
+    return inboxRow(input, this.#now());
   }
+}
+
+/**
+ * The inbox row of one event: validated (a malformed event throws `InvalidEventError`), with a
+ * new revsync event id, and its correlation id defaulting to that id.
+ */
+export function inboxRow(input: unknown, receivedAt: number): NewInboxEvent {
+  const envelope = parseEnvelope(input);
+  const eventId = newId('evt');
+  return {
+    eventId,
+    source: envelope.source,
+    sourceEventId: envelope.id,
+    type: envelope.type,
+    subject: envelope.subject ?? null,
+    entityKey: envelope.entitykey ?? null,
+    correlationId: envelope.correlationid ?? eventId,
+    causationId: envelope.causationid ?? null,
+    envelope: envelope as unknown as Record<string, unknown>,
+    receivedAt,
+  };
 }

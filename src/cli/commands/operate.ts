@@ -4,7 +4,6 @@ import type { ExceptionQueue } from '../../engine/exception-queue.ts';
 import type { ApiKeys } from '../../governance/api-keys.ts';
 import type { Approvals } from '../../governance/approvals.ts';
 import type { ChangeRequestRecord } from '../../store/change-request-repository.ts';
-import { ForbiddenError } from '../../model/revsync-error.ts';
 import { RUN_STATUSES, type RunStatus } from '../../model/states.ts';
 import type { Store } from '../../store/store.ts';
 import { EXIT, fail, print, table } from '../output.ts';
@@ -240,50 +239,23 @@ async function withStore(
   work: (store: Store, queue: ExceptionQueue, approvals: Approvals, keys: ApiKeys) => Promise<void>,
 ): Promise<void> {
   try {
-    const [
-      { openStore },
-      { ExceptionQueue },
-      { systemClock },
-      { Approvals },
-      { ApiKeys },
-      { resolveApprovalPolicy },
-      { roleAllows },
-    ] = await Promise.all([
+    const [{ openStore }, { operatorApprovals }] = await Promise.all([
       import('../../store/open-store.ts'),
-      import('../../engine/exception-queue.ts'),
-      import('../../engine/clock.ts'),
-      import('../../governance/approvals.ts'),
-      import('../../governance/api-keys.ts'),
-      import('../../governance/approval-policy.ts'),
-      import('../../governance/roles.ts'),
+      import('../operator-approvals.ts'),
     ]);
-    let policyInput;
+    let policy;
     if (options.config !== undefined) {
       const { loadConfig } = await import('../../config/load-config.ts');
-      policyInput = (await loadConfig(options.config)).approvals;
+      policy = (await loadConfig(options.config)).approvals;
     }
     const store = await openStore({ url: options.store });
     try {
-      const queue = new ExceptionQueue(store, systemClock, () => {});
-      const keys = new ApiKeys(store, { now: () => systemClock.now() });
-      // A key proves who acts: its name replaces --actor, and only then may a protected action
-      // become a change request (otherwise anyone could ask in another's name and approve it).
-      let verified = false;
-      if (options.key) {
-        const who = await keys.authenticate(options.key);
-        if (!roleAllows(who.role, 'operator')) {
-          throw new ForbiddenError(
-            `the key of ${who.name} (${who.role}) may not act on runs or exceptions`,
-          );
-        }
-        options.actor = who.name;
-        verified = true;
-      }
-      const approvals = new Approvals(store, queue, {
-        policy: resolveApprovalPolicy(policyInput),
-        now: () => systemClock.now(),
-        requesterVerified: verified,
+      const { queue, approvals, keys, actor } = await operatorApprovals(store, {
+        actor: options.actor ?? DEFAULT_ACTOR,
+        ...(options.key !== undefined && { key: options.key }),
+        ...(policy !== undefined && { policy }),
       });
+      options.actor = actor;
       await work(store, queue, approvals, keys);
     } finally {
       await store.close();

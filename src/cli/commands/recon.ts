@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ValidationError } from '../../model/revsync-error.ts';
 import { isPeriod } from '../../recon/documents.ts';
 import { matchedCount, type ReconReport } from '../../recon/index.ts';
@@ -14,6 +14,7 @@ interface ReconRunOptions {
   subsidiary?: string;
   syncStart?: string;
   repair?: boolean;
+  key?: string;
   json?: boolean;
 }
 
@@ -77,6 +78,12 @@ export function registerReconCommand(program: Command): void {
       '--repair',
       'after reading: start engine runs for the safe fixes (post, apply, credit, CRM status) and queue the rest for a person; the exit code still reports what was found',
     )
+    .addOption(
+      new Option(
+        '--key <key>',
+        'with --repair: your API key (operator role or above); repairs at or above the approval threshold (config `approvals.actions["recon.repair"].minAmount`, default 1,000.00) become change requests in the key’s name, which another person approves (env REVSYNC_API_KEY)',
+      ).env('REVSYNC_API_KEY'),
+    )
     .option('--json', 'print the reports as JSON')
     .action(async (options: ReconRunOptions) => {
       try {
@@ -113,7 +120,7 @@ export function registerReconCommand(program: Command): void {
 
 function formatRepairs(repairs: RepairOutcome[]): string {
   if (repairs.length === 0) return 'repair: nothing to repair';
-  return `repair:\n${table(repairs as unknown as Record<string, unknown>[], ['outcome', 'class', 'billingId', 'erpId', 'action'])}`;
+  return `repair:\n${table(repairs as unknown as Record<string, unknown>[], ['outcome', 'class', 'billingId', 'erpId', 'action', 'changeRequest', 'error'])}`;
 }
 
 async function reconcileFromConfig(
@@ -129,6 +136,7 @@ async function reconcileFromConfig(
     { repairDiscrepancies },
     { Inbox },
     { systemClock },
+    { operatorApprovals },
   ] = await Promise.all([
     import('../../config/load-config.ts'),
     import('../../app/build-connectors.ts'),
@@ -139,6 +147,7 @@ async function reconcileFromConfig(
     import('../../app/recon-repair.ts'),
     import('../../store/inbox.ts'),
     import('../../engine/clock.ts'),
+    import('../operator-approvals.ts'),
   ]);
   const config = await loadConfig(options.config);
   const logger = createLogger({ level: 'warn' });
@@ -164,16 +173,24 @@ async function reconcileFromConfig(
       },
     );
     if (!options.repair) return { reports: result.reports };
+    // Without a key the requester is only claimed: a repair that needs approval then fails
+    // with a message saying so, and the smaller ones start.
+    const { approvals, actor } = await operatorApprovals(store, {
+      actor: `cli:${process.env.USER ?? 'operator'}`,
+      ...(options.key !== undefined && { key: options.key }),
+      ...(config.approvals !== undefined && { policy: config.approvals }),
+    });
     const repairs = await repairDiscrepancies(
       {
         store,
         inbox: new Inbox(store),
         billing: connectors.billing.port,
         clock: systemClock,
+        approvals,
       },
       result.reports.flatMap((r) => r.discrepancies),
       result.billingDocuments,
-      { actor: `cli:${process.env.USER ?? 'operator'}` },
+      { actor },
     );
     return { reports: result.reports, repairs };
   } finally {
