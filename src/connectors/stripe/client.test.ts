@@ -124,6 +124,31 @@ describe('error classification against the emulator', () => {
     expect(err.details?.[0]?.path).toMatch(/quantity/);
   });
 
+  it('a price found by its lookup key is reused without asking Stripe again', async () => {
+    const connector = fx.connector();
+    const price = {
+      productCode: 'C',
+      productName: 'C',
+      unitAmount: money(700, 'USD'),
+      interval: 'month',
+    } as const;
+    const first = await connector.port.ensurePrice(price, { idempotencyKey: fx.key() });
+    const calls = connector.connection.health().calls;
+    const again = await connector.port.ensurePrice(price, { idempotencyKey: fx.key() });
+    expect(again).toEqual(first);
+    expect(connector.connection.health().calls).toBe(calls);
+    // Another amount is another price: it is looked up (and created).
+    const other = await connector.port.ensurePrice(
+      { ...price, unitAmount: money(800, 'USD') },
+      { idempotencyKey: fx.key() },
+    );
+    expect(other.priceId).not.toBe(first.priceId);
+    expect(connector.connection.health().calls).toBeGreaterThan(calls);
+    // A second connector (another process) finds the same price in Stripe.
+    const elsewhere = await fx.connector().port.ensurePrice(price, { idempotencyKey: fx.key() });
+    expect(elsewhere.priceId).toBe(first.priceId);
+  });
+
   it('an idempotency key reused with other parameters → ConflictError; same parameters replay', async () => {
     const connector = fx.connector({ defaultPaymentMethod: 'pm_card_visa' });
     const { id } = await connector.port.upsertCustomer(customer('cus_rs_idem'), {

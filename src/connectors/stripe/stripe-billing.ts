@@ -69,6 +69,8 @@ export class StripeBilling implements BillingSystem {
   readonly #options: StripeBillingOptions;
   readonly #unitAmounts = new Map<string, number | null>();
   readonly #productCodes = new Map<string, string>();
+  /** Prices found or created by lookup key, for {@link PRICE_CACHE_MS} (reference data). */
+  readonly #prices = new Map<string, { priceId: string; productId: string; at: number }>();
 
   constructor(client: StripeClient, options: StripeBillingOptions = {}) {
     this.#client = client;
@@ -131,17 +133,31 @@ export class StripeBilling implements BillingSystem {
   /**
    * Finds the active recurring price by its lookup key (`revsync:<code>:<currency>:<amount>:
    * <interval>`) or creates it, on the product `prod_revsync_<code>` (created when missing).
+   * A price's amount and interval never change in Stripe (they are in its key), so what was
+   * found is reused for {@link PRICE_CACHE_MS} without asking again; only an archived price
+   * could go stale in that time, and subscriptions on it are then refused with an error that
+   * names it.
    */
   async ensurePrice(
     input: BillingPriceInput,
     options: WriteOptions,
   ): Promise<{ priceId: string; productId: string }> {
     const lookupKey = priceLookupKey(input);
+    const cached = this.#prices.get(lookupKey);
+    if (cached && Date.now() - cached.at < PRICE_CACHE_MS)
+      return { priceId: cached.priceId, productId: cached.productId };
     const found = await this.#client.read('prices.list', options, (request) =>
       this.#sdk.prices.list({ lookup_keys: [lookupKey], active: true, limit: 1 }, request),
     );
     const price = found.data[0];
-    if (price) return { priceId: price.id, productId: idOf(price.product) };
+    if (price) {
+      remember(this.#prices, lookupKey, {
+        priceId: price.id,
+        productId: idOf(price.product),
+        at: Date.now(),
+      });
+      return { priceId: price.id, productId: idOf(price.product) };
+    }
 
     const productId = await this.#ensureProduct(input, options);
     const created = await this.#client.write(
@@ -155,6 +171,7 @@ export class StripeBilling implements BillingSystem {
         ),
       'price',
     );
+    remember(this.#prices, lookupKey, { priceId: created.id, productId, at: Date.now() });
     return { priceId: created.id, productId };
   }
 
@@ -628,6 +645,9 @@ function stripeCodeOf(error: unknown): string | undefined {
   const cause = error instanceof RevsyncError ? error.cause : error;
   return cause instanceof Stripe.errors.StripeError ? cause.code : undefined;
 }
+
+/** How long a price found by its lookup key is reused without asking Stripe again. */
+const PRICE_CACHE_MS = 10 * 60_000;
 
 function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   if (cache.size >= CACHE_LIMIT) {
