@@ -17,6 +17,13 @@
  * at 25 %, 50 % and 100 % of it for `--duration` seconds each. Accepted/s is measured
  * closed-loop (64 connections) with signed Stripe webhooks against revsync and against the
  * no-op server in the same run. Results are merged into bench/results/latest.json.
+ *
+ * `--workers 1,2,4` measures scale-out on PostgreSQL instead: for each count the engine is
+ * restarted as `revsync start --workers N` on one PostgreSQL database (`REVSYNC_TEST_PG_URL`,
+ * else a throwaway server), `--rate` arrivals/s are sent for `--duration` s, and worker 1 is
+ * killed (SIGKILL) halfway; the pool starts it again. Every finalized invoice must reach the
+ * NetSuite emulator exactly once: the check is by external id (lost = finalized without a
+ * receipt, duplicate = an external id written more than once).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -29,6 +36,8 @@ import { addLines, createAccount, retry, setUpCatalog, type World } from '../../
 import { simRegions } from '../../src/sim/catalog.ts';
 import { loadDriver } from '../../src/sim/drivers/load-driver.ts';
 import { freePort } from '../../src/sim/free-port.ts';
+import pg from 'pg';
+import { startTestPostgres, type TestPostgres } from '../../test/support/postgres-server.ts';
 import { percentile, progress, scratchDir, type Measurement } from '../harness.ts';
 
 const args = process.argv.slice(2);
@@ -38,11 +47,14 @@ const flag = (name: string): string | undefined => {
 };
 if (args.includes('--help')) {
   process.stdout.write(
-    'npm run bench:load -- [--duration S] [--step S] [--customers N] [--profile]\n' +
+    'npm run bench:load -- [--duration S] [--step S] [--customers N] [--profile] [--workers 1,2,4 [--rate R]]\n' +
       '  --duration  seconds at each of 25/50/100 % of the maximum sustainable rate (default 15)\n' +
       '  --step      seconds per step while searching for that rate (default 6)\n' +
       '  --customers customers set up through quote-to-cash before the load (default 20)\n' +
-      '  --profile   run the engine under node --cpu-prof (profile in bench/results/profiles)\n',
+      '  --profile   run the engine under node --cpu-prof (profile in bench/results/profiles)\n' +
+      '  --workers   scale-out on PostgreSQL instead: revsync start --workers N for each N, worker 1\n' +
+      '              killed halfway, lost and duplicate ERP postings checked by external id\n' +
+      '  --rate      arrivals/s of each --workers phase (default 60)\n',
   );
   process.exit(0);
 }
@@ -50,6 +62,14 @@ const DURATION = Number(flag('duration') ?? 15);
 const STEP = Number(flag('step') ?? 6);
 const CUSTOMERS = Number(flag('customers') ?? 20);
 const PROFILE = args.includes('--profile');
+const WORKERS = flag('workers')
+  ?.split(',')
+  .map((w) => {
+    const n = Number(w);
+    if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--workers: ${w} is not 1–16`);
+    return n;
+  });
+const RATE = Number(flag('rate') ?? 60);
 const ROOT = new URL('../../', import.meta.url).pathname;
 const NODE = ['--conditions=revsync-source', '--import', 'tsx'];
 
@@ -148,6 +168,7 @@ async function receipts(erpUrl: string, since: number): Promise<Receipt[]> {
 }
 
 const scratch = scratchDir('load');
+let postgres: TestPostgres | undefined;
 try {
   // 1. Emulators.
   const emulators = child('emulators', [
@@ -204,8 +225,21 @@ try {
   // 2. The engine, `revsync start` on a SQLite file.
   const subs = erp.subsidiaries ?? {};
   const circuit = { failureThreshold: 5, openMs: 1_000, maxOpenMs: 8_000 };
+  let storeUrl = `sqlite:${join(scratch.path, 'revsync.db')}`;
+  if (WORKERS) {
+    postgres = await startTestPostgres();
+    const database = `revsync_load_${process.pid}`;
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    const u = new URL(postgres.url);
+    u.pathname = `/${database}`;
+    storeUrl = u.toString();
+    progress(`PostgreSQL store: ${postgres.description}, database ${database}`);
+  }
   const config = {
-    store: { url: `sqlite:${join(scratch.path, 'revsync.db')}` },
+    store: { url: storeUrl },
     server: { host: '127.0.0.1', port },
     connections: {
       crm: { system: 'salesforce', ...crm.connection, circuit, limits: { maxConcurrent: 32 } },
@@ -224,20 +258,26 @@ try {
   const configFile = join(scratch.path, 'revsync.config.js');
   writeFileSync(configFile, `export default ${JSON.stringify(config, null, 2)};\n`);
   const profileDir = join(ROOT, 'bench/results/profiles');
-  const engine = child(
-    'engine',
-    [
-      ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-      ...NODE,
-      'bin/revsync.js',
-      'start',
-      '--config',
-      configFile,
-    ],
-    { ...crm.env, ...billing.env, ...erp.env, REVSYNC_LOG_LEVEL: 'warn' },
-  );
-  await lineMatching(engine, /revsync running at/);
-
+  const engineEnv = { ...crm.env, ...billing.env, ...erp.env, REVSYNC_LOG_LEVEL: 'warn' };
+  const startEngine = async (workers?: number): Promise<ChildProcess> => {
+    const p = child(
+      'engine',
+      [
+        ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+        ...NODE,
+        'bin/revsync.js',
+        'start',
+        '--config',
+        configFile,
+        ...(workers !== undefined ? ['--workers', String(workers)] : []),
+      ],
+      engineEnv,
+    );
+    await lineMatching(p, /revsync running at/);
+    if (workers !== undefined) await lineMatching(p, new RegExp(`^revsync worker ${workers} pid`));
+    return p;
+  };
+  let engine = await startEngine(WORKERS?.[0]);
   // 3. The no-op ceiling.
   const noop = child('noop', [...NODE, 'bench/load/noop-server.ts']);
   const noopUrl = (await lineMatching(noop, /^(http\S+)/))[0]![1]!;
@@ -273,6 +313,7 @@ try {
     protocol: 'http',
     maxNetworkRetries: 2,
     httpAgent: agent,
+    telemetry: false,
   });
   const customers = (await billing.actor.customers()).filter((c) => c.revsyncId);
   const withCurrency: { id: string; currency: string }[] = [];
@@ -345,125 +386,204 @@ try {
     };
   };
 
-  // The maximum sustainable rate: step up ×1.5 until the backlog grows.
-  progress('stepping the arrival rate up until postings fall behind');
-  const steps = [];
-  let best = 0;
-  for (let rate = 5; rate < 2_000; rate = Math.round(rate * 1.5)) {
-    const r = await phase(rate, STEP, 10);
-    steps.push(r);
-    progress(
-      `${rate}/s: ${r.sent} sent, ${r.posted} posted, backlog ${r.backlogAtEnd} 1 s after the last, p99 ${r.p99} ms`,
+  /** Scale-out: the same arrivals with 1, 2, 4… worker processes, one of them killed halfway. */
+  const scaling = async (counts: number[]): Promise<Measurement[]> => {
+    const out: Measurement[] = [];
+    const perCount: Record<number, number> = {};
+    for (const workers of counts) {
+      if (engine.exitCode === null) {
+        await new Promise<void>((resolve) => {
+          engine.once('exit', () => resolve());
+          engine.kill('SIGTERM');
+        });
+      }
+      engine = await startEngine(workers);
+      progress(`${workers} worker(s): ${RATE}/s for ${DURATION} s`);
+      const r = await phase(RATE, DURATION, 120);
+      perCount[workers] = r.completedPerSecond;
+      progress(
+        `${workers} worker(s): ${r.posted}/${r.sent} posted, ${r.completedPerSecond.toFixed(1)}/s, p99 ${r.p99} ms`,
+      );
+      out.push({
+        name: `load_pg_workers_${workers}_completed_flows_per_s`,
+        value: r.completedPerSecond,
+        unit: 'flows/s',
+        method: `revsync start --workers ${workers} on PostgreSQL, ${RATE}/s open-loop arrivals for ${DURATION} s; NetSuite postings per second until the last`,
+        extra: { ...r },
+      });
+    }
+    // The kill check, with the last worker count: worker 1 dies halfway; the pool restarts it
+    // and its claimed runs resume from their checkpoints once their leases expire.
+    const kill = setTimeout(
+      () => {
+        const pids = [...(output.get(engine) ?? '').matchAll(/^revsync worker 1 pid (\d+)/gm)];
+        const pid = Number(pids.at(-1)?.[1]);
+        if (pid) {
+          progress(`killing worker 1 (pid ${pid}) with SIGKILL`);
+          process.kill(pid, 'SIGKILL');
+        }
+      },
+      (DURATION * 1000) / 2,
     );
-    const sustained =
-      r.errors === 0 &&
-      r.posted === r.sent &&
-      r.backlogAtEnd <= Math.max(2, rate * 0.5) &&
-      r.createdPerSecond >= rate * 0.9;
-    if (!sustained) break;
-    best = rate;
-  }
-  if (best === 0) throw new Error('not even 5 arrivals/s were sustained');
-  const at: Record<string, Awaited<ReturnType<typeof phase>>> = {};
-  for (const [label, share] of [
-    ['quarter', 0.25],
-    ['half', 0.5],
-    ['full', 1],
-  ] as const) {
-    const rate = Math.max(1, Math.round(best * share));
-    progress(`${label} load: ${rate}/s for ${DURATION} s`);
-    at[label] = await phase(rate, DURATION, 30);
-  }
-
-  // Accepted/s: signed webhooks, closed loop, against revsync and the no-op ceiling.
-  const secret = billing.env['STRIPE_WEBHOOK_SECRET']!;
-  let k = 0;
-  const signed = (): [string, Record<string, string>] => {
-    const payload = JSON.stringify({
-      id: `evt_load_${process.pid}_${k++}`,
-      object: 'event',
-      api_version: '2026-10-28.endive',
-      created: Math.floor(Date.now() / 1000),
-      type: 'customer.updated',
-      livemode: false,
-      pending_webhooks: 1,
-      request: { id: null, idempotency_key: null },
-      data: { object: { id: withCurrency[k % withCurrency.length]!.id, object: 'customer' } },
-    });
-    return [
-      payload,
-      { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret }) },
-    ];
+    const last = counts.at(-1)!;
+    progress(`kill check: ${last} worker(s), ${RATE}/s for ${DURATION} s, worker 1 killed halfway`);
+    const killed = await phase(RATE, DURATION, 180);
+    clearTimeout(kill);
+    const lost = killed.sent - killed.posted;
+    progress(
+      `kill check: ${killed.posted}/${killed.sent} posted, lost ${lost}, duplicates ${killed.duplicates}, p99 ${killed.p99} ms`,
+    );
+    const first = counts[0]!;
+    for (const n of counts.slice(1)) {
+      out.push({
+        name: `load_pg_scaling_ratio_${n}_to_${first}`,
+        value: perCount[n]! / perCount[first]!,
+        unit: 'ratio',
+        method: `load_pg_workers_${n}_completed_flows_per_s / load_pg_workers_${first}_completed_flows_per_s, same run`,
+      });
+    }
+    out.push(
+      {
+        name: 'load_pg_kill_lost_postings',
+        value: lost,
+        unit: 'invoices',
+        method: `revsync start --workers ${last}, worker 1 SIGKILLed halfway through ${DURATION} s at ${RATE}/s: finalized invoices with no NetSuite receipt for their external id`,
+        extra: { ...killed },
+        targetMax: 0,
+      },
+      {
+        name: 'load_pg_kill_duplicate_postings',
+        value: killed.duplicates,
+        unit: 'invoices',
+        method: 'the same run: external ids the NetSuite emulator received more than one write for',
+        targetMax: 0,
+      },
+    );
+    return out;
   };
-  progress('accepted/s: revsync webhooks vs a bare Fastify no-op, 64 connections, 5 s each');
-  const ceiling = await acceptRate(`${noopUrl}/webhooks/stripe`, signed, 5);
-  const accepted = await acceptRate(`${revsyncUrl}/webhooks/stripe`, signed, 5);
 
-  const results: Measurement[] = [
-    {
-      name: 'load_max_sustainable_rate_per_s',
-      value: best,
-      unit: 'invoices/s',
-      method: `open-loop arrivals (Stripe invoice created + finalized → signed invoice.finalized webhook → NetSuite posting), stepped ×1.5 for ${STEP} s each until postings fell behind`,
-      extra: { steps },
-    },
-    {
-      name: 'load_webhook_to_erp_p50_ms_at_half_load',
-      value: at.half!.p50,
-      unit: 'ms',
-      method: `finalize in Stripe → NetSuite emulator receipt, ${at.half!.rate}/s for ${DURATION} s`,
-      targetMax: 50,
-      extra: { ...at.half },
-    },
-    {
-      name: 'load_webhook_to_erp_p99_ms_at_half_load',
-      value: at.half!.p99,
-      unit: 'ms',
-      method: 'as above, p99',
-      targetMax: 50,
-    },
-    {
-      name: 'load_webhook_to_erp_p99_ms_at_quarter_load',
-      value: at.quarter!.p99,
-      unit: 'ms',
-      method: `as above at ${at.quarter!.rate}/s`,
-      extra: { ...at.quarter },
-    },
-    {
-      name: 'load_webhook_to_erp_p99_ms_at_full_load',
-      value: at.full!.p99,
-      unit: 'ms',
-      method: `as above at ${at.full!.rate}/s`,
-      extra: { ...at.full },
-    },
-    {
-      name: 'load_completed_flows_per_s_at_full_load',
-      value: at.full!.completedPerSecond,
-      unit: 'flows/s',
-      method: 'NetSuite postings per second during the full-load phase',
-    },
-    {
-      name: 'load_accepted_per_s',
-      value: accepted.perSecond,
-      unit: 'webhooks/s',
-      method:
-        'signed Stripe customer.updated webhooks, 64 connections closed loop, 5 s, against revsync start (durable inbox commit before the 2xx)',
-      extra: { failed: accepted.failed },
-    },
-    {
-      name: 'load_fastify_ceiling_per_s',
-      value: ceiling.perSecond,
-      unit: 'requests/s',
-      method: 'the same requests against a bare Fastify no-op in its own process, same run',
-    },
-    {
-      name: 'load_accepted_ratio_to_ceiling',
-      value: accepted.perSecond / ceiling.perSecond,
-      unit: 'ratio',
-      method: 'load_accepted_per_s / load_fastify_ceiling_per_s',
-      target: 0.7,
-    },
-  ];
+  const sustainable = async (): Promise<Measurement[]> => {
+    // The maximum sustainable rate: step up ×1.5 until the backlog grows.
+    progress('stepping the arrival rate up until postings fall behind');
+    const steps = [];
+    let best = 0;
+    for (let rate = 5; rate < 2_000; rate = Math.round(rate * 1.5)) {
+      const r = await phase(rate, STEP, 10);
+      steps.push(r);
+      progress(
+        `${rate}/s: ${r.sent} sent, ${r.posted} posted, backlog ${r.backlogAtEnd} 1 s after the last, p99 ${r.p99} ms`,
+      );
+      const sustained =
+        r.errors === 0 &&
+        r.posted === r.sent &&
+        r.backlogAtEnd <= Math.max(2, rate * 0.5) &&
+        r.createdPerSecond >= rate * 0.9;
+      if (!sustained) break;
+      best = rate;
+    }
+    if (best === 0) throw new Error('not even 5 arrivals/s were sustained');
+    const at: Record<string, Awaited<ReturnType<typeof phase>>> = {};
+    for (const [label, share] of [
+      ['quarter', 0.25],
+      ['half', 0.5],
+      ['full', 1],
+    ] as const) {
+      const rate = Math.max(1, Math.round(best * share));
+      progress(`${label} load: ${rate}/s for ${DURATION} s`);
+      at[label] = await phase(rate, DURATION, 30);
+    }
+
+    // Accepted/s: signed webhooks, closed loop, against revsync and the no-op ceiling.
+    const secret = billing.env['STRIPE_WEBHOOK_SECRET']!;
+    let k = 0;
+    const signed = (): [string, Record<string, string>] => {
+      const payload = JSON.stringify({
+        id: `evt_load_${process.pid}_${k++}`,
+        object: 'event',
+        api_version: '2026-10-28.endive',
+        created: Math.floor(Date.now() / 1000),
+        type: 'customer.updated',
+        livemode: false,
+        pending_webhooks: 1,
+        request: { id: null, idempotency_key: null },
+        data: { object: { id: withCurrency[k % withCurrency.length]!.id, object: 'customer' } },
+      });
+      return [
+        payload,
+        { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret }) },
+      ];
+    };
+    progress('accepted/s: revsync webhooks vs a bare Fastify no-op, 64 connections, 5 s each');
+    const ceiling = await acceptRate(`${noopUrl}/webhooks/stripe`, signed, 5);
+    const accepted = await acceptRate(`${revsyncUrl}/webhooks/stripe`, signed, 5);
+
+    return [
+      {
+        name: 'load_max_sustainable_rate_per_s',
+        value: best,
+        unit: 'invoices/s',
+        method: `open-loop arrivals (Stripe invoice created + finalized → signed invoice.finalized webhook → NetSuite posting), stepped ×1.5 for ${STEP} s each until postings fell behind`,
+        extra: { steps },
+      },
+      {
+        name: 'load_webhook_to_erp_p50_ms_at_half_load',
+        value: at.half!.p50,
+        unit: 'ms',
+        method: `finalize in Stripe → NetSuite emulator receipt, ${at.half!.rate}/s for ${DURATION} s`,
+        targetMax: 50,
+        extra: { ...at.half },
+      },
+      {
+        name: 'load_webhook_to_erp_p99_ms_at_half_load',
+        value: at.half!.p99,
+        unit: 'ms',
+        method: 'as above, p99',
+        targetMax: 50,
+      },
+      {
+        name: 'load_webhook_to_erp_p99_ms_at_quarter_load',
+        value: at.quarter!.p99,
+        unit: 'ms',
+        method: `as above at ${at.quarter!.rate}/s`,
+        extra: { ...at.quarter },
+      },
+      {
+        name: 'load_webhook_to_erp_p99_ms_at_full_load',
+        value: at.full!.p99,
+        unit: 'ms',
+        method: `as above at ${at.full!.rate}/s`,
+        extra: { ...at.full },
+      },
+      {
+        name: 'load_completed_flows_per_s_at_full_load',
+        value: at.full!.completedPerSecond,
+        unit: 'flows/s',
+        method: 'NetSuite postings per second during the full-load phase',
+      },
+      {
+        name: 'load_accepted_per_s',
+        value: accepted.perSecond,
+        unit: 'webhooks/s',
+        method:
+          'signed Stripe customer.updated webhooks, 64 connections closed loop, 5 s, against revsync start (durable inbox commit before the 2xx)',
+        extra: { failed: accepted.failed },
+      },
+      {
+        name: 'load_fastify_ceiling_per_s',
+        value: ceiling.perSecond,
+        unit: 'requests/s',
+        method: 'the same requests against a bare Fastify no-op in its own process, same run',
+      },
+      {
+        name: 'load_accepted_ratio_to_ceiling',
+        value: accepted.perSecond / ceiling.perSecond,
+        unit: 'ratio',
+        method: 'load_accepted_per_s / load_fastify_ceiling_per_s',
+        target: 0.7,
+      },
+    ] satisfies Measurement[];
+  };
+  const results = WORKERS ? await scaling(WORKERS) : await sustainable();
   for (const m of results)
     console.log(`${m.name.padEnd(46)} ${m.value.toFixed(2).padStart(10)} ${m.unit}`);
 
@@ -494,6 +614,15 @@ try {
   console.log(`written to ${file}${PROFILE ? `; engine profile in ${profileDir}` : ''}`);
 } finally {
   await stopAll();
+  if (postgres) {
+    if (process.env.REVSYNC_TEST_PG_URL) {
+      const admin = new pg.Client({ connectionString: postgres.url });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS revsync_load_${process.pid}`).catch(() => {});
+      await admin.end();
+    }
+    await postgres.stop();
+  }
   scratch.remove();
   agent.destroy();
 }
