@@ -279,6 +279,32 @@ describe('upsertPayment and getPayment', () => {
     });
   });
 
+  it('needs no invoice lookup right after posting it, and finds an invoice re-posted elsewhere', async () => {
+    await customer();
+    await erp.upsertInvoice(invoiceInput(), write());
+    const payment = {
+      externalId: 'pi_1002',
+      customerExternalId: 'cus_01ACME',
+      invoiceExternalId: 'in_1001',
+      amount: usd(100),
+      date: '2026-01-16',
+    };
+    const before = connection.health().calls;
+    await erp.upsertPayment(payment, write());
+    expect(connection.health().calls - before).toBe(1);
+
+    // The invoice is deleted by hand and posted again by another process: a new internal id.
+    const [old] = emu.state.list('invoice');
+    emu.state.remove('invoice', old!.id);
+    await connect(emu).erp.upsertInvoice(invoiceInput(), write());
+    const [reposted] = emu.state.list('invoice');
+    expect(reposted!.id).not.toBe(old!.id);
+    await erp.upsertPayment({ ...payment, externalId: 'pi_1003' }, write());
+    expect(await erp.getPayment('pi_1003')).toMatchObject({
+      appliedTo: [{ invoiceExternalId: 'in_1001', amount: usd(100) }],
+    });
+  });
+
   it('is NotFoundError when the invoice is not in NetSuite yet', async () => {
     await customer();
     await expect(

@@ -1,4 +1,9 @@
-import { ConflictError, NotFoundError, ValidationError } from '../../model/revsync-error.ts';
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  coerceError,
+} from '../../model/revsync-error.ts';
 import type {
   ErpCreditApplication,
   ErpCreditMemo,
@@ -69,6 +74,9 @@ export interface NetsuiteErpOptions {
 
 const EXTERNAL_ID = /^[A-Za-z0-9_-]+$/;
 
+/** How many written invoices {@link NetsuiteErp} remembers before it starts afresh. */
+const WRITTEN_LIMIT = 10_000;
+
 /**
  * The ERP port on NetSuite REST. Every write is an upsert by external id (`PUT …/eid:…`), so a
  * repeated call converges on one record; reads answer `undefined` for a record that is not there.
@@ -82,6 +90,12 @@ export class NetsuiteErp implements ErpSystem {
   readonly #verifyTotals: boolean;
   readonly #accounts: { bank: string; fee: string; clearing: string };
   #locked: { at: number; periods: string[] } | undefined;
+  /**
+   * Invoices this connector just wrote: external id → internal id and currency (neither changes
+   * after the write), so the payment that follows needs no lookup. Dropped when a write that
+   * used one fails, so a retry looks the invoice up again.
+   */
+  readonly #written = new Map<string, { id: string; currencyId: string }>();
 
   constructor(
     client: NetsuiteClient,
@@ -136,6 +150,8 @@ export class NetsuiteErp implements ErpSystem {
     if (this.#verifyTotals) {
       await this.#verify('invoice', id, input.externalId, currencyId, input.total, call, input.tax);
     }
+    if (this.#written.size >= WRITTEN_LIMIT) this.#written.clear();
+    this.#written.set(input.externalId, { id, currencyId });
     return { id };
   }
 
@@ -151,23 +167,35 @@ export class NetsuiteErp implements ErpSystem {
     assertExternalId(input.invoiceExternalId, 'invoice external id');
     const call = callOptions(options, 'payment.upsert');
     const currencyId = await this.#refs.currencyId(input.amount.currency, call);
-    const invoice = await this.#invoiceRef(input.invoiceExternalId, call);
-    if (invoice.currencyId !== currencyId) {
-      throw new ValidationError(
-        `payment ${input.externalId} is in ${input.amount.currency}, invoice ${input.invoiceExternalId} is not`,
-        {
-          system: 'netsuite',
-          details: [{ path: 'amount.currency', message: 'differs from the invoice' }],
-        },
+    const post = (invoice: { id: string; currencyId: string }) => {
+      if (invoice.currencyId !== currencyId) {
+        throw new ValidationError(
+          `payment ${input.externalId} is in ${input.amount.currency}, invoice ${input.invoiceExternalId} is not`,
+          {
+            system: 'netsuite',
+            details: [{ path: 'amount.currency', message: 'differs from the invoice' }],
+          },
+        );
+      }
+      return this.#client.upsert(
+        'customerpayment',
+        input.externalId,
+        toNetsuitePayment(input, { currencyId, invoiceId: invoice.id }),
+        call,
       );
+    };
+    const written = this.#written.get(input.invoiceExternalId);
+    if (written) {
+      try {
+        return { id: await post(written) };
+      } catch (caught) {
+        // A refusal may mean the invoice was deleted or posted again elsewhere since: look it
+        // up and try once more. A transient failure is the step's to retry, cache kept.
+        if (coerceError(caught).retryable) throw caught;
+        this.#written.delete(input.invoiceExternalId);
+      }
     }
-    const id = await this.#client.upsert(
-      'customerpayment',
-      input.externalId,
-      toNetsuitePayment(input, { currencyId, invoiceId: invoice.id }),
-      call,
-    );
-    return { id };
+    return { id: await post(await this.#invoiceRef(input.invoiceExternalId, call)) };
   }
 
   /**
