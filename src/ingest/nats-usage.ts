@@ -40,7 +40,10 @@ export interface NatsUsageOptions {
   maxAckPending?: number;
   /** The consumer's `ack_wait`: an unacknowledged message comes again after this (default 30 s). */
   ackWaitMs?: number;
-  /** How long one fetch waits for a full batch before taking what it has (default 500 ms). */
+  /**
+   * How long one fetch waits for a full batch before taking what it has (default and least
+   * 1000 ms, the client's minimum). A partial batch waits at most this long to be stored.
+   */
   fetchExpiresMs?: number;
 }
 
@@ -118,7 +121,7 @@ export class NatsUsageIngest {
     this.#batchSize = options.batchSize ?? DEFAULT_BATCH;
     this.#maxAckPending = options.maxAckPending ?? 2 * this.#batchSize;
     this.#ackWaitMs = options.ackWaitMs ?? 30_000;
-    this.#expiresMs = options.fetchExpiresMs ?? 500;
+    this.#expiresMs = Math.max(1_000, options.fetchExpiresMs ?? 1_000);
     this.#now = options.now ?? Date.now;
   }
 
@@ -248,7 +251,8 @@ export class NatsUsageIngest {
     }
     const dead = new Set(stored.deadLettered);
     batch.forEach((m, i) => {
-      if (dead.has(i)) m.term('malformed usage record (see the revsync exception queue)');
+      // No reason text: servers before 2.10 do not understand `+TERM <reason>` and would leave it pending.
+      if (dead.has(i)) m.term();
       else m.ack();
     });
     this.stats.batches += 1;
