@@ -86,7 +86,7 @@ export const configSchema = z.strictObject({
       requiredSources: z.array(z.string().min(1)).min(1),
       recheckSeconds: z.number().positive().optional(),
       /**
-       * High-volume usage from NATS JetStream (see docs/flows.md, "Usage from NATS JetStream"):
+       * High-volume usage from NATS JetStream (docs/flows.md, "Usage from NATS JetStream"):
        * the server, e.g. `nats://127.0.0.1:4222` (several comma-separated). `revsync start`
        * consumes `stream` when this is set.
        */
