@@ -112,6 +112,7 @@ describe('runtime with usage.source (NATS JetStream) [sqlite]', () => {
       expect(skipped.status).toBe('skipped');
     } finally {
       await runtime.stop();
+      await (await nc.jetstreamManager()).streams.delete(stream).catch(() => false);
       await nc.close();
       await store.dispose().catch(() => {});
     }

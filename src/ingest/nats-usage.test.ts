@@ -17,6 +17,7 @@ const logger = pino({ level: 'silent' });
 let nats: TestNats;
 let nc: NatsConnection;
 let streams = 0;
+const created: string[] = [];
 
 beforeAll(async () => {
   nats = await startTestNats();
@@ -25,13 +26,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // A shared server keeps no test streams behind.
+  const jsm = await nc?.jetstreamManager();
+  for (const name of created) await jsm?.streams.delete(name).catch(() => false);
   await nc?.drain();
   await nats?.stop();
 });
 
 /** A stream name no other test (or earlier run on a shared server) uses. */
 function uniqueStream(): string {
-  return `usage_t_${process.pid}_${Date.now().toString(36)}_${streams++}`;
+  const name = `usage_t_${process.pid}_${Date.now().toString(36)}_${streams++}`;
+  created.push(name);
+  return name;
 }
 
 function record(i: number, items = 10) {
@@ -272,6 +278,8 @@ describe('NATS JetStream usage ingest: a consumer process killed mid-stream', ()
       await exited;
       const atKill = await ledger(reader);
       expect(atKill.count).toBeLessThan(total);
+      // Killed with messages delivered but not acknowledged (a batch being written or fetched).
+      expect((await pendingOf(stream, 'revsync-usage')).ackPending).toBeGreaterThan(0);
       const ingest = new NatsUsageIngest({
         store: reader,
         logger,
