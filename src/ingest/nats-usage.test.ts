@@ -4,6 +4,7 @@ import { AckPolicy, connect, nanos, type NatsConnection } from 'nats';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, createTestDatabase, openTestStore } from '../../test/support/stores.ts';
+import { startApiHarness } from '../../test/support/api-harness.ts';
 import { startTestNats, type TestNats } from '../../test/support/nats-server.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
@@ -306,6 +307,58 @@ describe('NATS JetStream usage ingest: a consumer process killed mid-stream', ()
       if (child.exitCode === null) child.kill('SIGKILL');
       await reader.close();
       await database.dispose();
+    }
+  });
+});
+
+describe('a dead-lettered usage message in the exception API [sqlite]', () => {
+  it('is listed and shown as kind message; retry is refused, skip with a reason closes it', async () => {
+    const api = await startApiHarness('sqlite');
+    try {
+      const stored = await storeUsageBatch(
+        api.store,
+        'usage',
+        [
+          { data: new TextEncoder().encode(JSON.stringify(record(1))), subject: 'usage.a', seq: 7 },
+          { data: new TextEncoder().encode('{"quantity":1}'), subject: 'usage.a', seq: 8 },
+        ],
+        Date.now(),
+      );
+      expect(stored).toEqual({ accepted: 1, duplicates: 0, deadLettered: [1] });
+      // The same batch again (a redelivery): no second record, no second exception.
+      expect(
+        await storeUsageBatch(
+          api.store,
+          'usage',
+          [{ data: new TextEncoder().encode('{"quantity":1}'), subject: 'usage.a', seq: 8 }],
+          Date.now(),
+        ),
+      ).toEqual({ accepted: 0, duplicates: 0, deadLettered: [0] });
+      const list = await api.call('viewer', 'GET', '/v1/exceptions');
+      expect(list.statusCode).toBe(200);
+      const exceptions = list.json().exceptions as { id: string; kind: string }[];
+      expect(exceptions.map((e) => [e.id, e.kind])).toEqual([['nats:usage:8', 'message']]);
+      const shown = await api.call('viewer', 'GET', '/v1/exceptions/nats:usage:8');
+      expect(shown.statusCode).toBe(200);
+      expect(shown.json().exception).toMatchObject({
+        kind: 'message',
+        errorCode: 'invalid_event',
+        lastInput: {
+          stream: 'usage',
+          subject: 'usage.a',
+          streamSequence: 8,
+          data: '{"quantity":1}',
+        },
+      });
+      const retry = await api.call('operator', 'POST', '/v1/exceptions/nats:usage:8/retry');
+      expect(retry.statusCode).toBe(400);
+      const skip = await api.call('operator', 'POST', '/v1/exceptions/nats:usage:8/skip', {
+        reason: 'producer re-sent it corrected',
+      });
+      expect(skip.statusCode).toBe(200);
+      expect(skip.json().exception.status).toBe('skipped');
+    } finally {
+      await api.close();
     }
   });
 });
