@@ -239,6 +239,47 @@ for (const dialect of DIALECTS) {
   });
 }
 
+describe('NATS JetStream usage ingest: an existing durable consumer', () => {
+  it("is reused, with max_ack_pending and ack_wait set to the ingest's", async () => {
+    const store = await openTestStore('sqlite');
+    const stream = uniqueStream();
+    await createStream(stream);
+    const jsm = await nc.jetstreamManager();
+    await jsm.consumers.add(stream, {
+      durable_name: 'revsync-usage',
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: `${stream}.>`,
+      ack_wait: nanos(60_000),
+      max_ack_pending: 10,
+    });
+    const ingest = new NatsUsageIngest({
+      store,
+      logger,
+      servers: nats.url,
+      stream,
+      batchSize: 40,
+      ackWaitMs: 5_000,
+    });
+    try {
+      await ingest.start();
+      const info = await jsm.consumers.info(stream, 'revsync-usage');
+      expect(info.config).toMatchObject({ max_ack_pending: 80, ack_wait: nanos(5_000) });
+      await publish(
+        stream,
+        Array.from({ length: 100 }, (_, i) => record(i)),
+      );
+      await until('the stream is consumed', async () => {
+        const p = await pendingOf(stream, 'revsync-usage');
+        return p.pending === 0 && p.ackPending === 0;
+      });
+      expect(await ledger(store)).toEqual(expected(100));
+    } finally {
+      await ingest.stop();
+      await store.dispose();
+    }
+  });
+});
+
 describe('NATS JetStream usage ingest: a consumer process killed mid-stream', () => {
   it('loses none and doubles none after SIGKILL and a restart', async () => {
     const database = await createTestDatabase('sqlite');

@@ -212,7 +212,15 @@ export class NatsUsageIngest {
     while (next) {
       const batch = await next;
       next = this.#running ? this.#fetch() : undefined;
-      if (batch.length > 0) await this.#handle(batch);
+      try {
+        if (batch.length > 0) await this.#handle(batch);
+      } catch (caught) {
+        // Whatever was not acknowledged comes again after ack_wait and is de-duplicated then.
+        this.#options.logger.error(
+          { err: coerceError(caught), stream: this.#stream },
+          'acknowledging a usage batch failed',
+        );
+      }
     }
   }
 
