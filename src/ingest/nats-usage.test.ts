@@ -301,7 +301,7 @@ describe('NATS JetStream usage ingest: a consumer process killed mid-stream', ()
     };
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let err = '';
     child.stderr.on('data', (c) => (err += c));
@@ -349,7 +349,7 @@ describe('NATS JetStream usage ingest: a consumer process killed mid-stream', ()
       await reader.close();
       await database.dispose();
     }
-  });
+  }, 150_000);
 });
 
 describe('a dead-lettered usage message in the exception API [sqlite]', () => {
