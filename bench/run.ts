@@ -10,12 +10,14 @@ import { benchEngine } from './engine.bench.ts';
 import type { Measurement } from './harness.ts';
 import { benchInbox } from './inbox.bench.ts';
 import { benchRecon } from './recon.bench.ts';
+import { benchUsageNats } from './usage-nats.bench.ts';
 
 const suites: [string, () => Promise<Measurement[]>][] = [
   ['inbox', benchInbox],
   ['engine', benchEngine],
   ['e2e', benchEndToEnd],
   ['recon', benchRecon],
+  ['usage-nats', benchUsageNats],
 ];
 
 const only = process.argv.slice(2);

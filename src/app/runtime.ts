@@ -19,6 +19,7 @@ import { createFlows } from '../flows/index.ts';
 import type { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import { EntityKeyResolver } from '../ingest/entity-keys.ts';
 import { PollRunner } from '../ingest/poll-runner.ts';
+import { NatsUsageIngest } from '../ingest/nats-usage.ts';
 import { normaliseWith } from './normalise.ts';
 import { registerWebhookRoutes } from '../ingest/webhook-routes.ts';
 import type { Store } from '../store/store.ts';
@@ -75,6 +76,8 @@ export class Runtime {
   alerts: AlertMonitor | undefined;
   /** Signs audit checkpoints when the configuration has an `audit` section. */
   checkpoints: AuditCheckpointer | undefined;
+  /** Consumes usage from NATS JetStream when the configuration sets `usage.source`. */
+  natsUsage: NatsUsageIngest | undefined;
   #url: string | undefined;
   readonly #options: RuntimeOptions;
 
@@ -185,6 +188,7 @@ export class Runtime {
     await this.engine.start();
     await this.#resumeApprovedChanges();
     this.polls.start();
+    await this.#startNatsUsage();
     if (this.config.alerts) {
       this.alerts = new AlertMonitor({
         store: this.store,
@@ -242,10 +246,30 @@ export class Runtime {
     }
   }
 
+  /** The JetStream usage consumer, when `usage.source` names a NATS server. */
+  async #startNatsUsage(): Promise<void> {
+    const usage = this.config.usage;
+    if (usage?.source === undefined || usage.stream === undefined) return;
+    const ingest = new NatsUsageIngest({
+      store: this.store,
+      logger: this.log,
+      now: () => this.clock.now(),
+      servers: usage.source,
+      stream: usage.stream,
+      ...(usage.subject !== undefined && { subject: usage.subject }),
+      ...(usage.consumer !== undefined && { consumer: usage.consumer }),
+      ...(usage.batchSize !== undefined && { batchSize: usage.batchSize }),
+    });
+    await ingest.start();
+    this.natsUsage = ingest;
+  }
+
   async stop(): Promise<void> {
     await this.alerts?.stop();
     await this.checkpoints?.stop();
     await this.polls.stop();
+    // Drains: what it fetched is stored and acknowledged before the store closes.
+    await this.natsUsage?.stop();
     await this.http?.close();
     await this.engine.stop();
     for (const c of Object.values(this.connectors)) await c.close?.();

@@ -85,6 +85,33 @@ export const configSchema = z.strictObject({
     .strictObject({
       requiredSources: z.array(z.string().min(1)).min(1),
       recheckSeconds: z.number().positive().optional(),
+      /**
+       * High-volume usage from NATS JetStream (docs/flows.md, "Usage from NATS JetStream"):
+       * the server, e.g. `nats://127.0.0.1:4222` (several comma-separated). `revsync start`
+       * consumes `stream` when this is set.
+       */
+      source: z
+        .string()
+        .regex(/^(nats|tls):\/\/[^\s]+$/, 'expected nats://host:port')
+        .optional(),
+      /** The JetStream stream holding the usage records (created when missing). */
+      stream: z
+        .string()
+        .regex(/^[^\s.*>]+$/, 'a stream name has no spaces, dots, * or >')
+        .optional(),
+      /** The subject filter (default `<stream>.>`; also the new stream's subjects). */
+      subject: z.string().min(1).optional(),
+      /** The durable consumer's name (default `revsync-usage`). */
+      consumer: z
+        .string()
+        .regex(/^[^\s.*>]+$/, 'a consumer name has no spaces, dots, * or >')
+        .optional(),
+      /** Records per fetch and per store transaction (default 1000, at most 10000). */
+      batchSize: z.int().min(1).max(10_000).optional(),
+    })
+    .refine((u) => u.source === undefined || u.stream !== undefined, {
+      message: 'usage.source needs usage.stream (the JetStream stream to consume)',
+      path: ['stream'],
     })
     .optional(),
   alerts: z.strictObject({ webhookUrl: url, rules: z.array(alertRule) }).optional(),

@@ -53,6 +53,7 @@ export class ExceptionQueue {
   async retry(id: string, { actor }: Actor): Promise<ExceptionRecord> {
     return this.#act(id, async (trx, exc, at) => {
       notADiscrepancy(exc, 'retried');
+      notAMessage(exc, 'retried');
       if (exc.kind === 'run') {
         const run = await this.#parkedRun(trx, exc);
         await this.#store.runs.transition(
@@ -133,6 +134,7 @@ export class ExceptionQueue {
     if (input === undefined) throw new ValidationError('resubmit needs the edited input');
     return this.#act(id, async (trx, exc, at) => {
       notADiscrepancy(exc, 'resubmitted');
+      notAMessage(exc, 'resubmitted');
       let before: unknown;
       if (exc.kind === 'run') {
         const run = await this.#parkedRun(trx, exc);
@@ -343,5 +345,16 @@ function notADiscrepancy(exc: ExceptionRecord, action: string): void {
   if (exc.kind === 'discrepancy')
     throw new ValidationError(
       `exception ${exc.id} is a reconciliation discrepancy and cannot be ${action}: correct the systems and skip it with a reason (the next reconciliation resolves it when the difference is gone)`,
+    );
+}
+
+/**
+ * A dead-lettered stream message was terminated on the stream (it will not come again) and is
+ * kept here as evidence: the producer re-publishes a corrected record, then a person skips it.
+ */
+function notAMessage(exc: ExceptionRecord, action: string): void {
+  if (exc.kind === 'message')
+    throw new ValidationError(
+      `exception ${exc.id} is a dead-lettered stream message and cannot be ${action}: publish a corrected record (a new message) and skip this one with a reason`,
     );
 }

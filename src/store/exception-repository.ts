@@ -7,10 +7,12 @@ import { fromJson, toJson } from './json.ts';
 import type { ExceptionTable } from './schema.ts';
 
 /**
- * What ended up in the exception queue: a parked run, an event that could not be routed, or a
- * reconciliation discrepancy that needs a person (`src/app/recon-repair.ts`).
+ * What ended up in the exception queue: a parked run, an event that could not be routed, a
+ * reconciliation discrepancy that needs a person (`src/app/recon-repair.ts`), or a stream
+ * message that could not be ingested (a malformed usage record from NATS, dead-lettered by
+ * `src/ingest/nats-usage.ts`; `lastInput` holds the message).
  */
-export type ExceptionKind = 'run' | 'event' | 'discrepancy';
+export type ExceptionKind = 'run' | 'event' | 'discrepancy' | 'message';
 
 /** How an exception was closed, and by whom. */
 export interface ExceptionResolution {

@@ -27,21 +27,32 @@ export interface UsageTally {
   sum: number;
 }
 
+/**
+ * Rows per insert statement: 6 bound values each keeps a statement far below SQLite's and
+ * PostgreSQL's parameter limits, and a few statements per batch instead of one per record.
+ */
+const INSERT_CHUNK = 500;
+
 export const UsageRepository = {
-  /** Stores records, ignoring (source, dedupe key) pairs already there; returns how many were new. */
+  /**
+   * Stores records, ignoring (source, dedupe key) pairs already there (or earlier in the same
+   * call); returns how many were new. Rows go in multi-row statements of {@link INSERT_CHUNK}.
+   */
   async insert(db: Executor, records: UsageRecordRow[], receivedAt: number): Promise<number> {
     let accepted = 0;
-    for (const r of records) {
+    for (let i = 0; i < records.length; i += INSERT_CHUNK) {
       const result = await db
         .insertInto('usage_records')
-        .values({
-          source: r.source,
-          dedupe_key: r.dedupeKey,
-          subscription_item_id: r.subscriptionItemId,
-          quantity: r.quantity,
-          timestamp: r.timestamp,
-          received_at: receivedAt,
-        })
+        .values(
+          records.slice(i, i + INSERT_CHUNK).map((r) => ({
+            source: r.source,
+            dedupe_key: r.dedupeKey,
+            subscription_item_id: r.subscriptionItemId,
+            quantity: r.quantity,
+            timestamp: r.timestamp,
+            received_at: receivedAt,
+          })),
+        )
         .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
         .executeTakeFirst();
       accepted += Number(result.numInsertedOrUpdatedRows ?? 0);

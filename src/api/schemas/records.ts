@@ -78,7 +78,7 @@ export const AttemptView = z.object({
 
 export const ExceptionView = z.object({
   id: z.string(),
-  kind: z.enum(['run', 'event', 'discrepancy']),
+  kind: z.enum(['run', 'event', 'discrepancy', 'message']),
   status: z.enum(['open', 'retried', 'resubmitted', 'skipped', 'resolved']),
   runId: z.string().nullable(),
   eventSeq: z.number().int().nullable(),

@@ -1,25 +1,8 @@
 import { z } from 'zod';
+import { IsoInstant, UsageRecordInput } from '../../model/usage-record.ts';
 
-const IsoInstant = z.iso.datetime({ offset: true }).meta({
-  description: 'An instant in ISO 8601 / RFC 3339, e.g. 2026-01-31T12:00:00Z',
-});
-
-/**
- * One usage measurement as a producer sends it. `dedupeKey` is the producer's idempotency key:
- * a record sent twice with the same key counts once.
- */
-export const UsageRecordInput = z
-  .object({
-    subscriptionItemId: z.string().min(1).max(255),
-    quantity: z.int().min(0),
-    timestamp: IsoInstant,
-    source: z.string().min(1).max(255),
-    dedupeKey: z.string().min(1).max(255),
-  })
-  .meta({ title: 'UsageRecordInput' });
-
-/** @see UsageRecordInput */
-export type UsageRecordInput = z.infer<typeof UsageRecordInput>;
+// The record schema lives in the model: the API and the stream ingest (src/ingest) accept the same.
+export { UsageRecordInput };
 
 /**
  * The producer's statement that a period is complete for one subscription item: how many records

@@ -182,7 +182,9 @@ export const exceptionsPage: PageFactory = (ctx) => {
             ? 'event routing'
             : r.kind === 'discrepancy'
               ? 'reconciliation'
-              : '—'),
+              : r.kind === 'message'
+                ? 'stream ingest'
+                : '—'),
       },
       { title: 'Step', cell: (r) => (r.step ? h('span', { class: 'mono' }, r.step) : '—') },
       {
