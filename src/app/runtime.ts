@@ -32,6 +32,8 @@ import { createApiServer } from '../api/create-api-server.ts';
 import type { ApiOptions } from '../api/api-options.ts';
 import { UsageService } from './usage-service.ts';
 import { closeJson, closeReadiness, type CloseReadinessOptions } from './close-readiness.ts';
+import { ReconRunner } from './recon-runs.ts';
+import { ReconSchedule, reconIntervalMs } from './recon-schedule.ts';
 
 /** The connectors a runtime runs with, already built on its gateway. */
 export interface RuntimeConnectors {
@@ -75,6 +77,10 @@ export class Runtime {
   alerts: AlertMonitor | undefined;
   /** Signs audit checkpoints when the configuration has an `audit` section. */
   checkpoints: AuditCheckpointer | undefined;
+  /** Stored reconciliation (the API's `POST /v1/recon/runs` and the schedule). */
+  readonly recon: ReconRunner;
+  /** Scheduled reconciliation when the configuration has a `recon` section. */
+  reconSchedule: ReconSchedule | undefined;
   #url: string | undefined;
   readonly #options: RuntimeOptions;
 
@@ -109,6 +115,18 @@ export class Runtime {
       rules: this.rules,
     };
     for (const flow of createFlows(deps, config.enabledFlows)) this.engine.register(flow);
+    this.recon = new ReconRunner({
+      store: this.store,
+      systems: {
+        billing: this.connectors.billing.port,
+        erp: this.connectors.erp.port,
+        crm: this.connectors.crm.port,
+      },
+      clock: this.clock,
+      logger: this.log,
+      ...(config.recon?.syncStart !== undefined && { syncStart: config.recon.syncStart }),
+      ...(config.recon?.tolerance !== undefined && { tolerance: config.recon.tolerance }),
+    });
     this.keys = new EntityKeyResolver(this.store);
     const pollers: PollSource[] = Object.values(this.connectors).flatMap((c) => c.pollers);
     this.polls = new PollRunner(pollers, {
@@ -198,6 +216,24 @@ export class Runtime {
       });
       this.alerts.start();
     }
+    // Runs a stopped process left `running` (schedule, API) never finish: say so.
+    await this.store.reconRuns.failInterrupted(this.store.db, this.clock.now(), this.clock.now(), [
+      'schedule',
+      'api',
+    ]);
+    if (this.config.recon) {
+      this.reconSchedule = new ReconSchedule({
+        runner: this.recon,
+        everyMs: reconIntervalMs(this.config.recon.every),
+        periods: this.config.recon.periods,
+        clock: this.clock,
+        logger: this.log,
+        ...(this.config.recon.subsidiary !== undefined && {
+          subsidiary: this.config.recon.subsidiary,
+        }),
+      });
+      this.reconSchedule.start();
+    }
     if (this.config.audit) {
       this.checkpoints = new AuditCheckpointer({
         store: this.store,
@@ -243,6 +279,8 @@ export class Runtime {
   }
 
   async stop(): Promise<void> {
+    await this.reconSchedule?.stop();
+    await this.recon.idle();
     await this.alerts?.stop();
     await this.checkpoints?.stop();
     await this.polls.stop();

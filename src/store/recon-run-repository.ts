@@ -188,7 +188,12 @@ export const ReconRunRepository = {
    * Marks every run still `running` that started before `startedBefore` failed (`interrupted`):
    * the process that ran it stopped before it finished. Returns how many.
    */
-  async failInterrupted(db: Executor, startedBefore: number, now: number): Promise<number> {
+  async failInterrupted(
+    db: Executor,
+    startedBefore: number,
+    now: number,
+    triggers: readonly ReconTrigger[] = ['cli', 'schedule', 'api'],
+  ): Promise<number> {
     const updated = await db
       .updateTable('recon_runs')
       .set({
@@ -200,6 +205,7 @@ export const ReconRunRepository = {
         }),
       })
       .where('status', '=', 'running')
+      .where('trigger', 'in', [...triggers])
       .where('started_at', '<', startedBefore)
       .executeTakeFirst();
     return Number(updated.numUpdatedRows);
