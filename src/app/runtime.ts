@@ -21,6 +21,7 @@ import { EntityKeyResolver } from '../ingest/entity-keys.ts';
 import { PollRunner } from '../ingest/poll-runner.ts';
 import { normaliseWith } from './normalise.ts';
 import { registerWebhookRoutes } from '../ingest/webhook-routes.ts';
+import type { ReconRunRecord } from '../store/recon-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import { storeServices } from './store-services.ts';
 import { AlertMonitor } from '../observability/alerts.ts';
@@ -157,6 +158,25 @@ export class Runtime {
     return closeJson(status);
   }
 
+  /**
+   * Starts a stored reconciliation of one period (`POST /v1/recon/runs`): answers its run,
+   * `running`, and finishes it in the background (a failure is stored on the run and logged).
+   */
+  async startRecon(request: {
+    period: string;
+    subsidiary?: string;
+    actor: string;
+  }): Promise<ReconRunRecord[]> {
+    const { runs, done } = await this.recon.begin({
+      trigger: 'api',
+      actor: request.actor,
+      periods: [request.period],
+      ...(request.subsidiary !== undefined && { subsidiary: request.subsidiary }),
+    });
+    done.catch(() => undefined);
+    return runs;
+  }
+
   /** Webhook sources by path segment (`/webhooks/<system>`). */
   webhookSources(): Record<string, WebhookSource> {
     const out: Record<string, WebhookSource> = {};
@@ -180,6 +200,7 @@ export class Runtime {
               },
               views: this.views(),
               close: { status: (query) => this.closeStatus(query) },
+              recon: { start: (request) => this.startRecon(request) },
               systems: ROLES.map((role) => ({
                 role,
                 system: this.connectors[role].system,
