@@ -162,31 +162,18 @@ export class ReconRunner {
     };
     const billingDocuments = new Map<string, BillingDocument>();
     const runs: ReconRunRecord[] = [];
+    /** Runs recorded as running by this call (every period with documents). */
+    const inserted: string[] = [];
     try {
       if (started.length > 0) {
         // Known periods: each is read (with its neighbours) and stored as it finishes.
         for (const run of started) {
-          let result: ReconciliationResult;
-          try {
-            result = await reconcile(deps, { ...base, period: run.period, onMatch });
-          } catch (caught) {
-            const error = coerceError(caught);
-            for (const r of started.slice(started.indexOf(run))) {
-              await store.reconRuns.fail(store.db, r.id, this.#o.clock.now(), {
-                code: error.code,
-                message: error.message,
-              });
-            }
-            this.#o.logger?.error(
-              { err: caught, period: run.period, run: run.id },
-              'reconciliation failed',
-            );
-            throw caught;
-          }
+          const result = await reconcile(deps, { ...base, period: run.period, onMatch });
           for (const [id, doc] of result.billingDocuments) billingDocuments.set(id, doc);
           const report = result.reports.find((r) => r.period === run.period) ?? emptyReport(run);
           reports.push(report);
           runs.push(await this.#finish(run.id, report, matches.get(run.period) ?? []));
+          matches.delete(run.period);
         }
       } else {
         // Every period with documents: known only once everything is read.
@@ -204,10 +191,24 @@ export class ReconRunner {
             actor: request.actor,
             startedAt,
           });
+          inserted.push(id);
           reports.push(report);
           runs.push(await this.#finish(id, report, matches.get(report.period) ?? []));
         }
       }
+    } catch (caught) {
+      // What did not finish is stored as failed (a finished run is left as it is).
+      const error = coerceError(caught);
+      for (const id of [...started.map((r) => r.id), ...inserted]) {
+        await store.reconRuns
+          .fail(store.db, id, this.#o.clock.now(), { code: error.code, message: error.message })
+          .catch(() => false);
+      }
+      this.#o.logger?.error(
+        { err: caught, batch: batchId, runs: started.map((r) => r.id) },
+        'reconciliation failed',
+      );
+      throw caught;
     } finally {
       matches.clear();
     }

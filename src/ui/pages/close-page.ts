@@ -13,6 +13,7 @@ import {
   time,
 } from '../components.ts';
 import { count } from '../format.ts';
+import { canAct } from '../session.ts';
 import { h, type Child } from '../dom.ts';
 import { loadInto, type PageFactory } from '../page.ts';
 
@@ -276,7 +277,7 @@ export const closePage: PageFactory = (ctx) => {
           'p',
           { class: 'muted' },
           'The latest stored reconciliation of each period (scheduled, from the CLI or started here), with its discrepancies as CSV for auditors. ',
-          reconcileNow,
+          canAct(ctx.session) ? reconcileNow : null,
           ' ',
           reconNote,
         ),
