@@ -4,9 +4,13 @@
  * the NetSuite emulator (behind revsync), `POST /v1/recon/runs` reconciles the period, stores the
  * run with exactly that discrepancy, serves it as JSON and CSV, and the Prometheus gauge counts it.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RevsyncConfig } from '../../src/config/define-config.ts';
 import { createAccount, winDeal } from '../../src/sim/actions.ts';
-import { useFlowEnvironment } from '../support/flow-env.ts';
+import { revsyncCli, useFlowEnvironment } from '../support/flow-env.ts';
 
 const OPERATOR = 'rsk_reconop01_recon-operator-secret-000000001';
 
@@ -17,9 +21,12 @@ interface NsInvoice {
 }
 
 describe('stored reconciliation runs against the emulators', () => {
+  let config: RevsyncConfig | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'revsync-recon-runs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const t = useFlowEnvironment({
     seed: 33,
-    configure: (c) => ({ ...c, recon: { every: '1h', periods: 1 } }),
+    configure: (c) => (config = { ...c, recon: { every: '1h', periods: 1 } }),
     api: {
       processMetrics: false,
       bootstrapKeys: [{ name: 'recon-operator', role: 'operator', key: OPERATOR }],
@@ -148,4 +155,30 @@ describe('stored reconciliation runs against the emulators', () => {
       `revsync_recon_discrepancies{class="amount_mismatch",period="${period}",subsidiary="${mismatch!.subsidiary}"} 1`,
     );
   }, 300_000);
+
+  it('stores what `revsync recon run` reports, each period with its run id', async () => {
+    const { store } = t.env.runtime;
+    const { code, out, err } = await revsyncCli(t.env, config, dir, [
+      'recon run',
+      '--json',
+      '--period',
+      period,
+    ]);
+    expect(code, `${err}${out}`).toBe(2);
+    const reports = JSON.parse(out) as {
+      runId: string;
+      period: string;
+      discrepancies: unknown[];
+    }[];
+    expect(reports.map((r) => r.period)).toEqual([period]);
+    const stored = await store.reconRuns.get(store.db, reports[0]!.runId);
+    expect(stored).toMatchObject({
+      trigger: 'cli',
+      period,
+      status: 'discrepancies',
+      discrepancyCount: reports[0]!.discrepancies.length,
+      summary: expect.objectContaining({ amount_mismatch: 1 }),
+    });
+    expect(stored!.actor).toMatch(/^cli:/);
+  }, 120_000);
 });
