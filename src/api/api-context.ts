@@ -8,7 +8,7 @@ import type { KeyRateLimiter } from '../governance/rate-limiter.ts';
 import type { RevsyncMetrics } from '../observability/revsync-metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { ApiOptions } from './api-options.ts';
-import type { ApiDeps, BusinessViews, CloseReadiness, UsageIngest } from './deps.ts';
+import type { ApiDeps, BusinessViews, CloseReadiness, ReconStarter, UsageIngest } from './deps.ts';
 import type { EventStreams } from './event-streams.ts';
 
 /** Everything a route handler can reach: the dependencies and the server's own services. */
@@ -19,6 +19,7 @@ export interface ApiContext {
   usage: UsageIngest | undefined;
   views: BusinessViews | undefined;
   close: CloseReadiness | undefined;
+  recon: ReconStarter | undefined;
   systems: ApiDeps['systems'];
   clock: Clock;
   log: Logger;

@@ -102,6 +102,7 @@ export async function createApiServer(
     usage: deps.usage,
     views: deps.views,
     close: deps.close,
+    recon: deps.recon,
     systems: deps.systems,
     clock,
     log,

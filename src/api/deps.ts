@@ -3,6 +3,7 @@ import type { Clock } from '../engine/clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import type { ApprovalPolicy } from '../governance/approval-policy.ts';
+import type { ReconRunRecord } from '../store/recon-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { BusinessViews } from '../observability/business-views.ts';
 import type { UsageManifestInput, UsageRecordInput } from './schemas/usage.ts';
@@ -49,6 +50,15 @@ export interface CloseReadiness {
   status(query: { period: string; subsidiary?: string }): Promise<CloseStatusBody>;
 }
 
+/**
+ * Starting a stored reconciliation now (`POST /v1/recon/runs`), implemented outside the API:
+ * answers the runs recorded as `running` (one per period) and finishes them in the background.
+ * Throws a `ConflictError` while another reconciliation runs.
+ */
+export interface ReconStarter {
+  start(request: { period: string; subsidiary?: string; actor: string }): Promise<ReconRunRecord[]>;
+}
+
 /** What the HTTP API serves from. `store` is normally `engine.store`. */
 export interface ApiDeps {
   store: Store;
@@ -57,6 +67,8 @@ export interface ApiDeps {
   usage?: UsageIngest;
   views?: BusinessViews;
   close?: CloseReadiness;
+  /** Reconciliation on demand; the stored runs are read from `store` either way. */
+  recon?: ReconStarter;
   /** The system playing each role, as the registry names it (`GET /v1/systems`). */
   systems?: { role: 'crm' | 'billing' | 'erp'; system: string; displayName: string }[];
   /** Default: the engine's clock. */

@@ -64,7 +64,7 @@ export interface RouteSpec<
    */
   accepted?: z.ZodType;
   /** A non-JSON route: the handler writes the reply itself in this media type. */
-  produces?: 'text/event-stream' | 'text/plain';
+  produces?: 'text/event-stream' | 'text/plain' | 'text/csv';
   /** Error statuses this route can answer besides the common ones (400, 401, 403, 429, 500). */
   errors?: readonly number[];
   handler(

@@ -31,6 +31,7 @@ import {
   type CrmAccountState,
   type ErpDocument,
   type Lineage,
+  type MatchRecord,
   type ReconReport,
   type Tolerances,
 } from '../recon/index.ts';
@@ -49,6 +50,8 @@ export interface ReconciliationOptions {
   /** Called after each page read, for progress output. */
   onProgress?: (read: { role: 'billing' | 'erp' | 'crm'; kind: string; documents: number }) => void;
   read?: ReadOptions;
+  /** Called for every match of a reported period, with the rule and tolerance that paired it. */
+  onMatch?: (period: string, match: MatchRecord) => void;
   /** Called once with every document read (close readiness reuses the read). */
   onRead?: (read: {
     invoices: readonly BillingInvoice[];
@@ -228,6 +231,7 @@ export async function reconcileSystems(
           ...(options.tolerance !== undefined && { tolerance: options.tolerance }),
           isInFlight: (id) => inFlight.has(id),
           lineage: (id) => lineage.get(id),
+          ...(options.onMatch && { onMatch: (m: MatchRecord) => options.onMatch!(period, m) }),
         },
       ),
     );

@@ -22,6 +22,7 @@ import { PollRunner } from '../ingest/poll-runner.ts';
 import { NatsUsageIngest } from '../ingest/nats-usage.ts';
 import { normaliseWith } from './normalise.ts';
 import { registerWebhookRoutes } from '../ingest/webhook-routes.ts';
+import type { ReconRunRecord } from '../store/recon-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import { storeServices } from './store-services.ts';
 import { AlertMonitor } from '../observability/alerts.ts';
@@ -33,6 +34,8 @@ import { createApiServer } from '../api/create-api-server.ts';
 import type { ApiOptions } from '../api/api-options.ts';
 import { UsageService } from './usage-service.ts';
 import { closeJson, closeReadiness, type CloseReadinessOptions } from './close-readiness.ts';
+import { ReconRunner } from './recon-runs.ts';
+import { ReconSchedule, reconIntervalMs } from './recon-schedule.ts';
 
 /** The connectors a runtime runs with, already built on its gateway. */
 export interface RuntimeConnectors {
@@ -76,8 +79,15 @@ export class Runtime {
   alerts: AlertMonitor | undefined;
   /** Signs audit checkpoints when the configuration has an `audit` section. */
   checkpoints: AuditCheckpointer | undefined;
+<<<<<<< HEAD
   /** Consumes usage from NATS JetStream when the configuration sets `usage.source`. */
   natsUsage: NatsUsageIngest | undefined;
+=======
+  /** Stored reconciliation (the API's `POST /v1/recon/runs` and the schedule). */
+  readonly recon: ReconRunner;
+  /** Scheduled reconciliation when the configuration has a `recon` section. */
+  reconSchedule: ReconSchedule | undefined;
+>>>>>>> wt/recon-store
   #url: string | undefined;
   readonly #options: RuntimeOptions;
 
@@ -112,6 +122,18 @@ export class Runtime {
       rules: this.rules,
     };
     for (const flow of createFlows(deps, config.enabledFlows)) this.engine.register(flow);
+    this.recon = new ReconRunner({
+      store: this.store,
+      systems: {
+        billing: this.connectors.billing.port,
+        erp: this.connectors.erp.port,
+        crm: this.connectors.crm.port,
+      },
+      clock: this.clock,
+      logger: this.log,
+      ...(config.recon?.syncStart !== undefined && { syncStart: config.recon.syncStart }),
+      ...(config.recon?.tolerance !== undefined && { tolerance: config.recon.tolerance }),
+    });
     this.keys = new EntityKeyResolver(this.store);
     const pollers: PollSource[] = Object.values(this.connectors).flatMap((c) => c.pollers);
     this.polls = new PollRunner(pollers, {
@@ -142,6 +164,25 @@ export class Runtime {
     return closeJson(status);
   }
 
+  /**
+   * Starts a stored reconciliation of one period (`POST /v1/recon/runs`): answers its run,
+   * `running`, and finishes it in the background (a failure is stored on the run and logged).
+   */
+  async startRecon(request: {
+    period: string;
+    subsidiary?: string;
+    actor: string;
+  }): Promise<ReconRunRecord[]> {
+    const { runs, done } = await this.recon.begin({
+      trigger: 'api',
+      actor: request.actor,
+      periods: [request.period],
+      ...(request.subsidiary !== undefined && { subsidiary: request.subsidiary }),
+    });
+    done.catch(() => undefined);
+    return runs;
+  }
+
   /** Webhook sources by path segment (`/webhooks/<system>`). */
   webhookSources(): Record<string, WebhookSource> {
     const out: Record<string, WebhookSource> = {};
@@ -165,6 +206,7 @@ export class Runtime {
               },
               views: this.views(),
               close: { status: (query) => this.closeStatus(query) },
+              recon: { start: (request) => this.startRecon(request) },
               systems: ROLES.map((role) => ({
                 role,
                 system: this.connectors[role].system,
@@ -201,6 +243,24 @@ export class Runtime {
         dashboardUrl: `${this.#url}/`,
       });
       this.alerts.start();
+    }
+    // Runs a stopped process left `running` (schedule, API) never finish: say so.
+    await this.store.reconRuns.failInterrupted(this.store.db, this.clock.now(), this.clock.now(), [
+      'schedule',
+      'api',
+    ]);
+    if (this.config.recon) {
+      this.reconSchedule = new ReconSchedule({
+        runner: this.recon,
+        everyMs: reconIntervalMs(this.config.recon.every),
+        periods: this.config.recon.periods,
+        clock: this.clock,
+        logger: this.log,
+        ...(this.config.recon.subsidiary !== undefined && {
+          subsidiary: this.config.recon.subsidiary,
+        }),
+      });
+      this.reconSchedule.start();
     }
     if (this.config.audit) {
       this.checkpoints = new AuditCheckpointer({
@@ -265,6 +325,8 @@ export class Runtime {
   }
 
   async stop(): Promise<void> {
+    await this.reconSchedule?.stop();
+    await this.recon.idle();
     await this.alerts?.stop();
     await this.checkpoints?.stop();
     await this.polls.stop();

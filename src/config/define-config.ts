@@ -4,6 +4,7 @@ import type { CONNECTORS } from '../connectors/registry.ts';
 import type { limitsSchema, circuitSchema } from '../connectors/settings.ts';
 import { envRef, fileRef, url, setting } from '../connectors/settings.ts';
 import { approvalPolicySchema } from '../governance/approval-policy.ts';
+import { DISCREPANCY_CLASSES } from '../recon/report.ts';
 
 export { env, file, type EnvRef, type FileRef } from '../connectors/settings.ts';
 
@@ -56,7 +57,41 @@ const alertRule = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('circuit_open'), afterMinutes: z.number().positive() }),
   /** A change request has waited for approval longer than this. */
   z.strictObject({ kind: z.literal('approval_waiting'), afterMinutes: z.number().positive() }),
+  /**
+   * The latest stored reconciliation of a period found more than `threshold` discrepancies
+   * (default 0: any) of these classes (default: every class).
+   */
+  z.strictObject({
+    kind: z.literal('recon_discrepancies'),
+    classes: z.array(z.enum(DISCREPANCY_CLASSES)).min(1).optional(),
+    threshold: z.int().min(0).optional(),
+  }),
 ]);
+
+/** `30s`, `15m`, `1h`, `1d` (as the API's `window`), or a number of seconds. */
+const every = z.union([
+  z.string().regex(/^\d{1,6}[smhd]$/, 'a duration such as "15m", "1h", "30s", or seconds'),
+  z.number().positive(),
+]);
+
+const reconSchedule = z.strictObject({
+  /** How often to reconcile: `'15m'`, `'1h'`, … or seconds. */
+  every,
+  /** How many accounting periods to reconcile each time: the current month and the N-1 before it. */
+  periods: z.int().min(1).max(36),
+  /** Only this ERP subsidiary (default: every subsidiary). */
+  subsidiary: z.string().min(1).optional(),
+  /** Documents dated before it are out of scope (`before_sync_start`); ISO date. */
+  syncStart: z.string().min(1).optional(),
+  /** Per-class tolerance in minor units (default 0, exact). */
+  tolerance: z
+    .strictObject({
+      amount_mismatch: z.int().min(0).optional(),
+      tax_mismatch: z.int().min(0).optional(),
+      mrr_mismatch: z.int().min(0).optional(),
+    })
+    .optional(),
+});
 
 /**
  * The shape `revsync.config.ts` exports, except the connections' own settings: `connections`
@@ -115,6 +150,11 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   alerts: z.strictObject({ webhookUrl: url, rules: z.array(alertRule) }).optional(),
+  /**
+   * Scheduled reconciliation (`revsync start`): every `every`, the last `periods` accounting
+   * periods, each run stored (see docs/reconciliation.md). Off when absent.
+   */
+  recon: reconSchedule.optional(),
   /**
    * Four-eyes approvals: which operator actions need a second person's approval, thresholds,
    * approvers, expiry (see docs/approvals.md). On by default.

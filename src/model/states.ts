@@ -90,3 +90,17 @@ export type ChangeRequestStatus = keyof typeof CHANGE_REQUEST_TRANSITIONS;
 export const CHANGE_REQUEST_STATUSES = Object.keys(
   CHANGE_REQUEST_TRANSITIONS,
 ) as ChangeRequestStatus[];
+
+/**
+ * A stored reconciliation run: `running` while it reads; `clean` (no discrepancies),
+ * `discrepancies` (some found) or `failed` (it could not finish: a connector error, a crash).
+ */
+export const RECON_RUN_TRANSITIONS = {
+  running: ['clean', 'discrepancies', 'failed'],
+  clean: [],
+  discrepancies: [],
+  failed: [],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ReconRunStatus = keyof typeof RECON_RUN_TRANSITIONS;
+export const RECON_RUN_STATUSES = Object.keys(RECON_RUN_TRANSITIONS) as ReconRunStatus[];

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BusinessViews } from './business-views.ts';
 import type { Clock } from '../engine/clock.ts';
 import type { OutboundGateway } from '../gateway/outbound-gateway.ts';
+import type { DiscrepancyClass } from '../recon/report.ts';
 import type { Store } from '../store/store.ts';
 
 /** Business conditions worth waking someone for. */
@@ -9,7 +10,8 @@ export type AlertRule =
   | { kind: 'invoice_not_posted'; afterMinutes: number }
   | { kind: 'exception_queue_growth'; threshold: number; windowMinutes: number }
   | { kind: 'circuit_open'; afterMinutes: number }
-  | { kind: 'approval_waiting'; afterMinutes: number };
+  | { kind: 'approval_waiting'; afterMinutes: number }
+  | { kind: 'recon_discrepancies'; classes?: DiscrepancyClass[]; threshold?: number };
 
 /** One firing condition. `key` identifies it, so it is sent once while it lasts. */
 export interface Alert {
@@ -146,7 +148,44 @@ export class AlertMonitor {
       }
       case 'approval_waiting':
         return this.#approvalsWaiting(rule, now);
+      case 'recon_discrepancies':
+        return this.#reconDiscrepancies(rule);
     }
+  }
+
+  /**
+   * The latest stored reconciliation of each period with more than `threshold` discrepancies of
+   * the rule's classes: one alert per period while it lasts (a later clean run clears it).
+   */
+  async #reconDiscrepancies(rule: {
+    classes?: DiscrepancyClass[];
+    threshold?: number;
+  }): Promise<Alert[]> {
+    const threshold = rule.threshold ?? 0;
+    const latest = await this.#o.store.reconRuns.latestPerPeriod(this.#o.store.db);
+    const out: Alert[] = [];
+    for (const run of latest) {
+      const counted = Object.entries(run.summary).filter(
+        ([cls, n]) =>
+          n > 0 && (rule.classes === undefined || rule.classes.includes(cls as DiscrepancyClass)),
+      );
+      const count = counted.reduce((sum, [, n]) => sum + n, 0);
+      if (count <= threshold) continue;
+      const classes = counted.map(([cls, n]) => `${cls} ${n}`).join(', ');
+      out.push({
+        key: `recon_discrepancies:${run.period}:${run.subsidiary ?? '*'}`,
+        rule: 'recon_discrepancies',
+        title: `${count} reconciliation discrepancies in ${run.period}`,
+        text: `The latest reconciliation of ${run.period}${run.subsidiary ? ` (subsidiary ${run.subsidiary})` : ''}, run ${run.id} finished ${new Date(run.finishedAt ?? run.startedAt).toISOString()}, found ${classes} (threshold ${threshold}). Its CSV: /v1/recon/runs/${run.id}/discrepancies.csv`,
+        fields: {
+          period: run.period,
+          run: run.id,
+          count: String(count),
+          classes,
+        },
+      });
+    }
+    return out;
   }
 
   async #approvalsWaiting(rule: { afterMinutes: number }, now: number): Promise<Alert[]> {

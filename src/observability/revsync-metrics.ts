@@ -61,6 +61,10 @@ export class RevsyncMetrics {
   readonly #queued: Gauge<'connection' | 'system' | 'lane'>;
   readonly #vendorUsage: Gauge<'connection' | 'system'>;
   readonly #viewRows: Gauge<'view'>;
+  readonly #reconDiscrepancies: Gauge<'class' | 'period' | 'subsidiary'>;
+  readonly #reconLastRun: Gauge;
+  /** Discrepancies per subsidiary and class of a stored recon run (a finished run never changes). */
+  readonly #reconCounts = new Map<string, Map<string, Map<string, number>>>();
 
   constructor(options: RevsyncMetricsOptions) {
     this.#store = options.store;
@@ -223,6 +227,16 @@ export class RevsyncMetrics {
       'Rows in each business view (e.g. invoices awaiting ERP posting).',
       ['view'],
     );
+    this.#reconDiscrepancies = gauge(
+      'revsync_recon_discrepancies',
+      'Discrepancies the latest stored reconciliation of each period found, per class and ERP subsidiary (subsidiary "" when unknown).',
+      ['class', 'period', 'subsidiary'],
+    );
+    this.#reconLastRun = gauge(
+      'revsync_recon_last_run_timestamp_seconds',
+      'When the latest stored reconciliation finished (Unix seconds); 0 before the first.',
+      [],
+    );
   }
 
   /** The registry's exposition format content type. */
@@ -233,6 +247,7 @@ export class RevsyncMetrics {
   /** Reads the gauges from the store, gateway and views, then renders every metric. */
   async scrape(now = Date.now()): Promise<string> {
     await this.#collectStore();
+    await this.#collectRecon();
     this.#collectGateway();
     await this.#collectViews(now);
     return this.registry.metrics();
@@ -258,6 +273,49 @@ export class RevsyncMetrics {
     } catch (caught) {
       this.#storeUp.set(0);
       this.#log?.warn({ err: caught }, 'metrics: the store did not answer');
+    }
+  }
+
+  /** The gauges of the latest stored reconciliation of each period (at most 24 periods). */
+  async #collectRecon(): Promise<void> {
+    try {
+      const { db, reconRuns } = this.#store;
+      const latest = await reconRuns.latestPerPeriod(db, 24);
+      this.#reconDiscrepancies.reset();
+      const keep = new Set<string>();
+      for (const run of latest) {
+        keep.add(run.id);
+        let counts = this.#reconCounts.get(run.id);
+        if (!counts) {
+          counts = new Map();
+          const items = await reconRuns.items(db, run.id, {
+            kind: 'discrepancy',
+            limit: 1_000_000,
+          });
+          for (const item of items) {
+            const subsidiary = item.subsidiary ?? run.subsidiary ?? '';
+            const ofSub = counts.get(subsidiary) ?? new Map<string, number>();
+            ofSub.set(item.class ?? '', (ofSub.get(item.class ?? '') ?? 0) + 1);
+            counts.set(subsidiary, ofSub);
+          }
+          this.#reconCounts.set(run.id, counts);
+        }
+        // Every class of the period is a series (0 when clean), so a rule on it can clear.
+        const whole = run.subsidiary ?? '';
+        for (const cls of Object.keys(run.summary)) {
+          if (!counts.get(whole)?.has(cls))
+            this.#reconDiscrepancies.set({ class: cls, period: run.period, subsidiary: whole }, 0);
+        }
+        for (const [subsidiary, ofSub] of counts) {
+          for (const [cls, n] of ofSub)
+            this.#reconDiscrepancies.set({ class: cls, period: run.period, subsidiary }, n);
+        }
+      }
+      for (const id of this.#reconCounts.keys()) if (!keep.has(id)) this.#reconCounts.delete(id);
+      const finished = latest.map((r) => r.finishedAt ?? 0);
+      if (finished.length > 0) this.#reconLastRun.set(Math.max(...finished) / 1000);
+    } catch (caught) {
+      this.#log?.warn({ err: caught }, 'metrics: stored reconciliation runs could not be read');
     }
   }
 

@@ -25,6 +25,8 @@ export interface Database {
   audit_checkpoints: AuditCheckpointTable;
   change_requests: ChangeRequestTable;
   change_request_approvals: ChangeRequestApprovalTable;
+  recon_runs: ReconRunTable;
+  recon_items: ReconItemTable;
 }
 
 type Millis = number;
@@ -288,4 +290,53 @@ export interface ChangeRequestApprovalTable {
   approver: string;
   at: Millis;
   comment: string | null;
+}
+
+export interface ReconRunTable {
+  id: string;
+  /** Shared by the periods reconciled by one invocation. */
+  batch_id: string;
+  period: string;
+  subsidiary: string | null;
+  currency: string | null;
+  /** `cli`, `schedule` or `api`. */
+  trigger: string;
+  actor: string;
+  status: string;
+  started_at: Millis;
+  finished_at: Millis | null;
+  discrepancy_count: number;
+  in_flight_count: number;
+  matched_count: number;
+  /** Discrepancies per class (`Record<DiscrepancyClass, number>`). */
+  summary: JsonText;
+  /** Matches per rule (`Record<MatchRule, number>`). */
+  matches: JsonText;
+  out_of_scope: JsonText;
+  payouts: JsonText | null;
+  /** Why a `failed` run failed (`SerializedError`-like). */
+  error: JsonText | null;
+}
+
+export interface ReconItemTable {
+  run_id: string;
+  seq: number;
+  /** `discrepancy`, `in_flight` or `match`. */
+  kind: string;
+  class: string | null;
+  billing_id: string | null;
+  erp_id: string | null;
+  crm_id: string | null;
+  subsidiary: string | null;
+  currency: string | null;
+  billing_amount: number | null;
+  erp_amount: number | null;
+  correlation_id: string | null;
+  run_ids: JsonText;
+  rule: string | null;
+  /** `{ amount, tax }` of a match, `number` of a discrepancy's match (minor units). */
+  tolerance: JsonText | null;
+  message: string | null;
+  /** The rest of a discrepancy (e.g. `payout`). */
+  detail: JsonText | null;
 }

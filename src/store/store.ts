@@ -11,6 +11,7 @@ import { ExceptionRepository } from './exception-repository.ts';
 import { GroupCommit, type TransactionWork } from './group-commit.ts';
 import { InboxRepository } from './inbox-repository.ts';
 import type { DialectName } from './migrations/migration.ts';
+import { ReconRunRepository } from './recon-run-repository.ts';
 import { RunRepository } from './run-repository.ts';
 import type { Database } from './schema.ts';
 import { SignalRepository } from './signal-repository.ts';
@@ -49,6 +50,8 @@ export class Store {
   readonly apiKeys = ApiKeyRepository;
   /** Four-eyes approvals: protected actions waiting for a second person. */
   readonly changeRequests = ChangeRequestRepository;
+  /** Stored reconciliation runs and what each found (discrepancies, in flight, matches). */
+  readonly reconRuns = ReconRunRepository;
 
   /**
    * Wakes the workers of other processes on this database when there is new work (PostgreSQL

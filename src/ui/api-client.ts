@@ -9,6 +9,9 @@ import type {
   ExceptionDetail,
   ExceptionRecord,
   MetricsSummary,
+  ReconRun,
+  ReconRunDetail,
+  ReconRunList,
   Run,
   RunDetail,
   RunList,
@@ -75,6 +78,43 @@ export class ApiClient {
   }
   close(period: string, subsidiary?: string): Promise<CloseStatus> {
     return this.#get('/v1/close', { period, ...(subsidiary ? { subsidiary } : {}) });
+  }
+  reconRuns(query: Query = {}): Promise<ReconRunList> {
+    return this.#get('/v1/recon/runs', query);
+  }
+  reconRun(id: string): Promise<ReconRunDetail> {
+    return this.#get(`/v1/recon/runs/${encodeURIComponent(id)}`);
+  }
+  /** Starts a reconciliation of the period now (operator); answers the run, `running`. */
+  startReconRun(period: string, subsidiary?: string): Promise<ReconRun> {
+    return this.#send('POST', '/v1/recon/runs', { period, ...(subsidiary ? { subsidiary } : {}) });
+  }
+  /** The URL of a run's CSV export (it needs the key: fetch it with {@link reconCsv}). */
+  reconCsvUrl(id: string): string {
+    return `/v1/recon/runs/${encodeURIComponent(id)}/discrepancies.csv`;
+  }
+  /** A run's discrepancies as CSV, with the file name the server suggests. */
+  async reconCsv(id: string): Promise<{ blob: Blob; filename: string }> {
+    let response: Response;
+    try {
+      response = await fetch(this.reconCsvUrl(id), {
+        headers: { ...this.headers, accept: 'text/csv' },
+      });
+    } catch (caught) {
+      throw new ApiError(
+        0,
+        'network',
+        `cannot reach the revsync API (${caught instanceof Error ? caught.message : String(caught)})`,
+      );
+    }
+    if (!response.ok) {
+      const error = await toApiError(response);
+      if (error.status === 401) this.#onUnauthorized?.(error);
+      throw error;
+    }
+    const disposition = response.headers.get('content-disposition') ?? '';
+    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `recon-${id}.csv`;
+    return { blob: await response.blob(), filename };
   }
   systems(): Promise<{ systems: SystemInfo[] }> {
     return this.#get('/v1/systems');

@@ -24,6 +24,11 @@ import type { BusinessViewColumnType, BusinessViewInfo } from '../api/deps.ts';
 import type { ErrorBody } from '../api/schemas/common.ts';
 import type { CloseStatusBody } from '../api/schemas/close.ts';
 import type {
+  ReconDiscrepancyView,
+  ReconRunDetail as ReconRunDetailBody,
+  ReconRunView,
+} from '../api/schemas/recon.ts';
+import type {
   ChangeRequestView,
   WaitsForApproval as WaitsForApprovalSchema,
 } from '../api/schemas/approvals.ts';
@@ -124,3 +129,16 @@ export interface LiveEvent {
 /** `GET /v1/close`. */
 export type CloseStatus = CloseStatusBody;
 export type CloseBlocker = CloseStatusBody['subsidiaries'][number]['blockers'][number];
+
+/** One stored reconciliation run (`GET /v1/recon/runs`). */
+export type ReconRun = ReconRunView;
+export type ReconDiscrepancy = ReconDiscrepancyView;
+/** `GET /v1/recon/runs`. */
+export interface ReconRunList {
+  runs: ReconRun[];
+  nextBefore: number | null;
+  /** The newest finished run of each period. */
+  latestPerPeriod: ReconRun[];
+}
+/** `GET /v1/recon/runs/:id`. */
+export type ReconRunDetail = z.infer<typeof ReconRunDetailBody>;

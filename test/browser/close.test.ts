@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRng } from '@revsync/emulators/kit';
@@ -125,6 +126,31 @@ describeInChromium('Close page in Chromium', () => {
       .toBe('ready');
     expect(await page.locator('.close-subsidiary[data-ready="true"]').count()).toBeGreaterThan(0);
     await page.getByText('READY').first().waitFor();
+
+    // Reconcile the period (stored, as the API starts it), then export its discrepancies as CSV.
+    const started = await api<{ id: string }>('/v1/recon/runs', {
+      method: 'POST',
+      body: JSON.stringify({ period }),
+    });
+    await expect
+      .poll(
+        async () =>
+          (await api<{ run: { status: string } }>(`/v1/recon/runs/${started.id}`)).run.status,
+        { timeout: 120_000, interval: 500 },
+      )
+      .not.toBe('running');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const csvLink = page.locator(`[data-testid="recon-csv"][data-run="${started.id}"]`);
+    await csvLink.waitFor(LONG);
+    const [download] = await Promise.all([page.waitForEvent('download'), csvLink.click()]);
+    expect(download.suggestedFilename()).toBe(`recon-${period}-${started.id}-discrepancies.csv`);
+    const csv = await readFile((await download.path())!, 'utf8');
+    const [header, ...rows] = csv.split('\r\n').filter((line) => line !== '');
+    expect(header).toBe(
+      'period,class,billing_id,erp_id,crm_id,subsidiary,currency,billing_amount_minor,erp_amount_minor,difference_minor,match_rule,tolerance_minor,correlation_id,run_ids,recon_run_id,message',
+    );
+    const stored = await api<{ discrepancies: unknown[] }>(`/v1/recon/runs/${started.id}`);
+    expect(rows).toHaveLength(stored.discrepancies.length);
     await page.close();
     expect(pageErrors).toEqual([]);
   }, 400_000);

@@ -10,6 +10,7 @@ import { healthRoutes } from './health-routes.ts';
 import { keyRoutes } from './key-routes.ts';
 import { metricsRoutes } from './metrics-routes.ts';
 import { openApiRoutes } from './openapi-routes.ts';
+import { reconRoutes } from './recon-routes.ts';
 import { runRoutes } from './run-routes.ts';
 import { usageRoutes } from './usage-routes.ts';
 import { viewRoutes } from './view-routes.ts';
@@ -32,4 +33,5 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...keyRoutes,
   ...openApiRoutes,
   ...approvalRoutes,
+  ...reconRoutes,
 ] as readonly RouteSpec[];

@@ -18,9 +18,10 @@ interface ReconRunOptions {
   json?: boolean;
 }
 
-/** The JSON of one period (the shape the API and the docs name). */
-export function reconJson(report: ReconReport) {
+/** The JSON of one period (the shape the API and the docs name), with its stored run's id. */
+export function reconJson(report: ReconReport, runId?: string) {
   return {
+    ...(runId !== undefined && { runId }),
     period: report.period,
     discrepancies: report.discrepancies,
     inFlight: report.inFlight,
@@ -91,13 +92,15 @@ export function registerReconCommand(program: Command): void {
         if (options.config === undefined) throw new ValidationError('--config <file> is required');
         if (options.period !== undefined && !isPeriod(options.period))
           throw new ValidationError(`--period must be YYYY-MM, got ${options.period}`);
-        const { reports, repairs } = await reconcileFromConfig({
+        const { reports, runIds, repairs } = await reconcileFromConfig({
           ...options,
           config: options.config,
         });
         if (options.json)
           print(
-            repairs ? { reports: reports.map(reconJson), repairs } : reports.map(reconJson),
+            repairs
+              ? { reports: reports.map((r, i) => reconJson(r, runIds[i])), repairs }
+              : reports.map((r, i) => reconJson(r, runIds[i])),
             options,
             (v) => String(v),
           );
@@ -125,11 +128,11 @@ function formatRepairs(repairs: RepairOutcome[]): string {
 
 async function reconcileFromConfig(
   options: ReconRunOptions & { config: string },
-): Promise<{ reports: ReconReport[]; repairs?: RepairOutcome[] }> {
+): Promise<{ reports: ReconReport[]; runIds: string[]; repairs?: RepairOutcome[] }> {
   const [
     { loadConfig },
     { buildConnectors },
-    { reconcileSystems },
+    { ReconRunner },
     { createLogger },
     { OutboundGateway },
     { openStore },
@@ -140,7 +143,7 @@ async function reconcileFromConfig(
   ] = await Promise.all([
     import('../../config/load-config.ts'),
     import('../../app/build-connectors.ts'),
-    import('../../app/reconciliation.ts'),
+    import('../../app/recon-runs.ts'),
     import('../../engine/logger.ts'),
     import('../../gateway/outbound-gateway.ts'),
     import('../../store/open-store.ts'),
@@ -155,24 +158,31 @@ async function reconcileFromConfig(
   const connectors = await buildConnectors(config, new OutboundGateway(), logger);
   const progress = process.stderr.isTTY && !options.json;
   try {
-    const result = await reconcileSystems(
-      {
+    // Every report is stored as a recon run (trigger `cli`), like scheduled and API runs.
+    const runner = new ReconRunner({
+      store,
+      systems: {
         billing: connectors.billing.port,
         erp: connectors.erp.port,
         crm: connectors.crm.port,
-        store,
       },
-      {
-        ...(options.period !== undefined && { period: options.period }),
-        ...(options.subsidiary !== undefined && { subsidiary: options.subsidiary }),
-        ...(options.syncStart !== undefined && { syncStart: options.syncStart }),
-        ...(progress && {
-          onProgress: (p) =>
-            process.stderr.write(`\rreading ${p.role} ${p.kind}: ${p.documents}\x1b[K`),
-        }),
-      },
-    );
-    if (!options.repair) return { reports: result.reports };
+      clock: systemClock,
+      ...(config.recon?.syncStart !== undefined && { syncStart: config.recon.syncStart }),
+      ...(config.recon?.tolerance !== undefined && { tolerance: config.recon.tolerance }),
+    });
+    const result = await runner.run({
+      trigger: 'cli',
+      actor: `cli:${process.env.USER ?? 'operator'}`,
+      ...(options.period !== undefined && { periods: [options.period] }),
+      ...(options.subsidiary !== undefined && { subsidiary: options.subsidiary }),
+      ...(options.syncStart !== undefined && { syncStart: options.syncStart }),
+      ...(progress && {
+        onProgress: (p) =>
+          process.stderr.write(`\rreading ${p.role} ${p.kind}: ${p.documents}\x1b[K`),
+      }),
+    });
+    const runIds = result.runs.map((r) => r.id);
+    if (!options.repair) return { reports: result.reports, runIds };
     // Without a key the requester is only claimed: a repair that needs approval then fails
     // with a message saying so, and the smaller ones start.
     const { approvals, actor } = await operatorApprovals(store, {
@@ -192,7 +202,7 @@ async function reconcileFromConfig(
       result.billingDocuments,
       { actor },
     );
-    return { reports: result.reports, repairs };
+    return { reports: result.reports, runIds, repairs };
   } finally {
     if (progress) process.stderr.write('\r\x1b[K');
     for (const c of Object.values(connectors)) await c.close?.();

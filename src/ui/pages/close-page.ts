@@ -1,5 +1,19 @@
-import type { CloseBlocker, CloseStatus } from '../api-types.ts';
-import { badge, correlationLink, idLink, notice, pageHeader, section } from '../components.ts';
+import type { ApiClient } from '../api-client.ts';
+import { messageOf } from '../api-client.ts';
+import type { CloseBlocker, CloseStatus, ReconRun, ReconRunList } from '../api-types.ts';
+import {
+  badge,
+  correlationLink,
+  idLink,
+  link,
+  notice,
+  pageHeader,
+  section,
+  table,
+  time,
+} from '../components.ts';
+import { count } from '../format.ts';
+import { canAct } from '../session.ts';
 import { h, type Child } from '../dom.ts';
 import { loadInto, type PageFactory } from '../page.ts';
 
@@ -86,6 +100,92 @@ function statusView(status: CloseStatus): HTMLElement {
 }
 
 /**
+ * Downloads a run's CSV: the export needs the API key, so the link fetches it with the key and
+ * hands the browser the file (a plain link would be refused without the key).
+ */
+async function downloadCsv(api: ApiClient, run: ReconRun, link: HTMLAnchorElement): Promise<void> {
+  try {
+    const { blob, filename } = await api.reconCsv(run.id);
+    const url = URL.createObjectURL(blob);
+    const save = h('a', { href: url, download: filename, class: 'sr-only' });
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    delete link.dataset.error;
+  } catch (caught) {
+    link.dataset.error = messageOf(caught);
+    link.title = messageOf(caught);
+  }
+}
+
+/** The latest stored reconciliation of each period, with its CSV export. */
+function reconView(api: ApiClient, list: ReconRunList, period: string): HTMLElement {
+  const rows = list.latestPerPeriod;
+  const running = list.runs.filter((r) => r.status === 'running');
+  return h(
+    'div',
+    { class: 'stack' },
+    ...running.map((r) => notice('info', `Reconciling ${r.period} (run ${r.id}) …`)),
+    table<ReconRun>(
+      [
+        {
+          title: 'Period',
+          cell: (r) =>
+            r.period === period
+              ? h('strong', null, r.period)
+              : link(`#/close?period=${r.period}`, r.period),
+        },
+        {
+          title: 'Result',
+          cell: (r) =>
+            badge(r.status === 'clean' ? 'ready' : 'blocked', r.status.replace('_', ' ')),
+        },
+        { title: 'Discrepancies', numeric: true, cell: (r) => count(r.discrepancyCount) },
+        {
+          title: 'By class',
+          className: 'wrap',
+          cell: (r) =>
+            Object.entries(r.summary)
+              .filter(([, n]) => n > 0)
+              .map(([cls, n]) => `${cls} ${n}`)
+              .join(', ') || '—',
+        },
+        { title: 'Matched', numeric: true, cell: (r) => count(r.matchedCount) },
+        { title: 'Finished', cell: (r) => time(r.finishedAt) },
+        { title: 'Started by', cell: (r) => `${r.trigger} (${r.actor})` },
+        {
+          title: 'Export',
+          cell: (r) => {
+            const a = h(
+              'a',
+              {
+                href: api.reconCsvUrl(r.id),
+                class: 'button small',
+                download: '',
+                data: { testid: 'recon-csv', run: r.id, period: r.period },
+              },
+              'CSV',
+            );
+            a.addEventListener('click', (event) => {
+              event.preventDefault();
+              void downloadCsv(api, r, a);
+            });
+            return a;
+          },
+        },
+      ],
+      rows,
+      {
+        caption: 'Latest reconciliation per period',
+        empty: 'No reconciliation stored yet.',
+        rowKey: (r) => r.period,
+      },
+    ),
+  );
+}
+
+/**
  * Month-end close: per subsidiary READY or BLOCKED for the chosen period, each blocker linked to
  * the record that clears it (exception, run, customer) and to its lineage.
  */
@@ -114,6 +214,43 @@ export const closePage: PageFactory = (ctx) => {
   );
   const body = h('div', { class: 'stack', data: { testid: 'close-status' } });
   const view = loadInto(body, () => ctx.api.close(period), statusView);
+  const reconBody = h('div', { class: 'stack', data: { testid: 'recon-runs' } });
+  const recon = loadInto(
+    reconBody,
+    () => ctx.api.reconRuns({ limit: 20 }),
+    (list) => reconView(ctx.api, list, period),
+  );
+  const reconNote = h('span', { class: 'muted', role: 'status' });
+  const reconcileNow = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button small',
+      on: {
+        click: () =>
+          void (async () => {
+            reconNote.textContent = '';
+            try {
+              const run = await ctx.api.startReconRun(period);
+              reconNote.textContent = `Reconciling ${period} (run ${run.id}) …`;
+              await recon.refresh();
+              for (let i = 0; i < 120; i++) {
+                await new Promise((r) => setTimeout(r, 1_000));
+                const { run: now } = await ctx.api.reconRun(run.id);
+                if (now.status !== 'running') {
+                  reconNote.textContent = `${period}: ${now.status} (${now.discrepancyCount} discrepancies)`;
+                  break;
+                }
+              }
+              await recon.refresh();
+            } catch (caught) {
+              reconNote.textContent = messageOf(caught);
+            }
+          })(),
+      },
+    },
+    `Reconcile ${period} now`,
+  );
   return {
     title: `Close ${period}`,
     el: h(
@@ -124,12 +261,28 @@ export const closePage: PageFactory = (ctx) => {
         'Can the period close? What blocks it, per subsidiary — read from the systems on each load.',
         h(
           'button',
-          { type: 'button', class: 'button small', on: { click: () => void view.refresh() } },
+          {
+            type: 'button',
+            class: 'button small',
+            on: { click: () => void Promise.all([view.refresh(), recon.refresh()]) },
+          },
           'Refresh',
         ),
       ),
       form,
       body,
+      section(
+        'Reconciliation',
+        h(
+          'p',
+          { class: 'muted' },
+          'The latest stored reconciliation of each period (scheduled, from the CLI or started here), with its discrepancies as CSV for auditors. ',
+          canAct(ctx.session) ? reconcileNow : null,
+          ' ',
+          reconNote,
+        ),
+        reconBody,
+      ),
     ),
   };
 };
