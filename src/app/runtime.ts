@@ -79,15 +79,12 @@ export class Runtime {
   alerts: AlertMonitor | undefined;
   /** Signs audit checkpoints when the configuration has an `audit` section. */
   checkpoints: AuditCheckpointer | undefined;
-<<<<<<< HEAD
   /** Consumes usage from NATS JetStream when the configuration sets `usage.source`. */
   natsUsage: NatsUsageIngest | undefined;
-=======
   /** Stored reconciliation (the API's `POST /v1/recon/runs` and the schedule). */
   readonly recon: ReconRunner;
   /** Scheduled reconciliation when the configuration has a `recon` section. */
   reconSchedule: ReconSchedule | undefined;
->>>>>>> wt/recon-store
   #url: string | undefined;
   readonly #options: RuntimeOptions;
 
