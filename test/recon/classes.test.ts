@@ -7,8 +7,9 @@
  * emulator, like NetSuite, refuses a currency that is neither the customer's nor the
  * subsidiary's; the matching itself is covered in src/recon/reconcile.test.ts.)
  * Reconciliation reports exactly those; repair starts ordinary runs for the missing documents and
- * queues the others for a person. The next reconciliation shows the refund's credit memo made
- * again; the deleted invoice is a known gap (see the end of the test).
+ * queues the others for a person. The next reconciliation shows the deleted invoice posted again
+ * (the repair run checks the ERP instead of trusting revsync's cross-reference to it), its payment
+ * applied and the refund's credit memo made again; only the classes queued for a person remain.
  */
 import { describe, expect, it } from 'vitest';
 import { repairDiscrepancies } from '../../src/app/recon-repair.ts';
@@ -125,18 +126,58 @@ describe('recon classes injected in the emulators', () => {
 
     const after = await reconcile();
     expect(after.inFlight).toEqual([]);
-    // The refund's credit memo is created again; tax and period wait for a person.
-    // KNOWN GAP (issue 10): the deleted invoice is NOT posted again. Its repair run starts, but the
-    // posting flow trusts revsync's cross-reference to the ERP invoice and stops there, so the
-    // invoice and its payment stay missing. When the flow re-checks the ERP on a repair run,
-    // these two lines leave this list.
+    // The deleted invoice is posted again with its payment applied, the refund's credit memo is
+    // created again; tax and period wait for a person.
     expect(after.discrepancies.map(brief).sort()).toEqual(
-      [
-        `missing_in_erp ${a!.externalId}`,
-        `payment_missing_in_erp ${payOf(a!.externalId).id}`,
-        `tax_mismatch ${b!.externalId}`,
-        `period_mismatch ${d!.externalId}`,
-      ].sort(),
+      [`tax_mismatch ${b!.externalId}`, `period_mismatch ${d!.externalId}`].sort(),
+    );
+    // Posted again under the same external id as a new ERP document, exactly once, and revsync's
+    // cross-reference moved from the deleted document to it.
+    const reposted = (await docs('CustInvc', 'invoice')).filter(
+      (i) => i.externalId === a!.externalId,
+    );
+    expect(reposted, 'one ERP invoice for the deleted one').toHaveLength(1);
+    expect(reposted[0]!.id).not.toBe(a!.id);
+    const canonical = await runtime.store.xrefs.findCanonical(
+      runtime.store.db,
+      runtime.connectors.billing.system,
+      'invoice',
+      a!.externalId,
+    );
+    expect(canonical, 'the billing invoice is cross-referenced').toBeDefined();
+    expect(
+      await runtime.store.xrefs.findExternal(
+        runtime.store.db,
+        canonical!,
+        runtime.connectors.erp.system,
+        'invoice',
+      ),
+    ).toBe(reposted[0]!.id);
+    expect(await paymentsOf(reposted[0]!.id), 'its payment applied once').toHaveLength(1);
+
+    // Asking again starts no second run and posts nothing twice.
+    const again = await repairDiscrepancies(
+      {
+        store: runtime.store,
+        inbox: runtime.engine.inbox,
+        billing: runtime.connectors.billing.port,
+        clock: runtime.clock,
+      },
+      before.discrepancies,
+      before.billingDocuments,
+      { actor: 'controller@example.com' },
+    );
+    for (const cls of ['missing_in_erp', 'payment_missing_in_erp', 'refund_missing_in_erp'])
+      expect(
+        again.filter((r) => r.class === cls).map((r) => r.outcome),
+        cls,
+      ).toEqual(['run_already_started']);
+    await t.settle();
+    expect(
+      (await docs('CustInvc', 'invoice')).filter((i) => i.externalId === a!.externalId),
+    ).toHaveLength(1);
+    expect((await reconcile()).discrepancies.map(brief).sort()).toEqual(
+      [`tax_mismatch ${b!.externalId}`, `period_mismatch ${d!.externalId}`].sort(),
     );
   }, 300_000);
 });
