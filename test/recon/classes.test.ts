@@ -3,9 +3,9 @@
  * emulator (its REST API, bypassing revsync) after a clean run: an invoice deleted
  * (`missing_in_erp`, with the payment that went with it), a refund's credit memo deleted
  * (`refund_missing_in_erp`), tax moved out of a line (`tax_mismatch`) and an invoice's date
- * moved a month back (`period_mismatch`). (`currency_mismatch` is not injected here: the
- * emulator, like NetSuite, refuses a currency that is neither the customer's nor the
- * subsidiary's; the matching itself is covered in src/recon/reconcile.test.ts.)
+ * moved a month back (`period_mismatch`) and an invoice's currency rewritten by hand
+ * (`currency_mismatch`, through the emulator's admin route: its REST routes, like NetSuite's,
+ * refuse a currency that is neither the customer's nor the subsidiary's).
  * Reconciliation reports exactly those; repair starts ordinary runs for the missing documents and
  * queues the others for a person. The next reconciliation shows the deleted invoice posted again
  * (the repair run checks the ERP instead of trusting revsync's cross-reference to it), its payment
@@ -21,6 +21,7 @@ import {
   NS_RECORDS as R,
   paymentsApplyingTo,
   reconcileEnvironment,
+  rewriteCurrency,
 } from '../support/netsuite-records.ts';
 
 describe('recon classes injected in the emulators', () => {
@@ -52,7 +53,7 @@ describe('recon classes injected in the emulators', () => {
     const invoices = (await docs('CustInvc', 'invoice')).filter((i) =>
       i.externalId.startsWith('in_'),
     );
-    const [a, b, , d] = invoices;
+    const [a, b, c, d] = invoices;
     expect(d, 'four posted invoices besides the refunded one').toBeDefined();
     const memos = await docs('CustCred', 'creditmemo');
     expect(memos, 'one credit memo for the refund').toHaveLength(1);
@@ -79,6 +80,11 @@ describe('recon classes injected in the emulators', () => {
       }),
       'move tax',
     );
+    // C: its currency changed by hand (amounts kept): USD becomes CAD, anything else USD.
+    const usd = '1';
+    const to = c!.currency.id === usd ? 'CAD' : 'USD';
+    const rewritten = await rewriteCurrency(t, 'invoice', c!.externalId, to);
+    expect(rewritten.status, JSON.stringify(rewritten.body)).toBe(200);
     // D: dated a month earlier.
     const earlier = new Date(`${d!.tranDate}T00:00:00Z`);
     earlier.setUTCMonth(earlier.getUTCMonth() - 1);
@@ -101,6 +107,7 @@ describe('recon classes injected in the emulators', () => {
         `payment_missing_in_erp ${payOf(a!.externalId).id}`,
         `refund_missing_in_erp ${refund.id}`,
         `tax_mismatch ${b!.externalId}`,
+        `currency_mismatch ${c!.externalId}`,
         `period_mismatch ${d!.externalId}`,
       ].sort(),
     );
@@ -120,16 +127,20 @@ describe('recon classes injected in the emulators', () => {
     const outcome = (cls: string) => repairs.filter((r) => r.class === cls).map((r) => r.outcome);
     for (const cls of ['missing_in_erp', 'payment_missing_in_erp', 'refund_missing_in_erp'])
       expect(outcome(cls), cls).toEqual(['run_started']);
-    for (const cls of ['tax_mismatch', 'period_mismatch'])
+    for (const cls of ['tax_mismatch', 'currency_mismatch', 'period_mismatch'])
       expect(outcome(cls), cls).toEqual(['queued']);
     await t.settle();
 
     const after = await reconcile();
     expect(after.inFlight).toEqual([]);
     // The deleted invoice is posted again with its payment applied, the refund's credit memo is
-    // created again; tax and period wait for a person.
+    // created again; tax, currency and period wait for a person.
     expect(after.discrepancies.map(brief).sort()).toEqual(
-      [`tax_mismatch ${b!.externalId}`, `period_mismatch ${d!.externalId}`].sort(),
+      [
+        `tax_mismatch ${b!.externalId}`,
+        `currency_mismatch ${c!.externalId}`,
+        `period_mismatch ${d!.externalId}`,
+      ].sort(),
     );
     // Posted again under the same external id as a new ERP document, exactly once, and revsync's
     // cross-reference moved from the deleted document to it.
@@ -177,7 +188,11 @@ describe('recon classes injected in the emulators', () => {
       (await docs('CustInvc', 'invoice')).filter((i) => i.externalId === a!.externalId),
     ).toHaveLength(1);
     expect((await reconcile()).discrepancies.map(brief).sort()).toEqual(
-      [`tax_mismatch ${b!.externalId}`, `period_mismatch ${d!.externalId}`].sort(),
+      [
+        `tax_mismatch ${b!.externalId}`,
+        `currency_mismatch ${c!.externalId}`,
+        `period_mismatch ${d!.externalId}`,
+      ].sort(),
     );
   }, 300_000);
 });
