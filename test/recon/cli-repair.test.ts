@@ -1,7 +1,8 @@
 /**
  * `revsync recon run --repair` as a real process against the emulators: after a clean run the ERP
  * is corrupted directly in the NetSuite emulator (an invoice deleted with its payment, another
- * invoice's payment deleted), the repairing run exits 2 and reports exactly what it found and the
+ * invoice's payment deleted, a third invoice deleted and put back by hand under its external id
+ * while revsync's link still names the deleted document), the repairing run exits 2 and reports exactly what it found and the
  * runs it started, the engine carries those runs out, and the next `recon run` exits 0.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,10 +67,11 @@ describe('revsync recon run --repair (a real process against the emulators)', ()
     const invoices = (await netsuiteDocs(t, 'CustInvc', 'invoice')).filter((i) =>
       i.externalId.startsWith('in_'),
     );
-    const [a, b] = invoices;
-    expect(b, 'two posted invoices').toBeDefined();
+    const [a, b, c] = invoices;
+    expect(c, 'three posted invoices').toBeDefined();
     const paymentsOfA = await paymentsApplyingTo(t, a!.id);
     const paymentsOfB = await paymentsApplyingTo(t, b!.id);
+    const paymentsOfC = await paymentsApplyingTo(t, c!.id);
     expect(paymentsOfA, 'A is paid').toHaveLength(1);
     expect(paymentsOfB, 'B is paid').toHaveLength(1);
     // The billing payment ids, which NetSuite keeps as the payments' external ids.
@@ -77,10 +79,52 @@ describe('revsync recon run --repair (a real process against the emulators)', ()
       (await t.netsuite.get<{ externalId: string }>(`${R}/customerpayment/${id}`)).body.externalId;
     const payA = await externalIdOf(paymentsOfA[0]!);
     const payB = await externalIdOf(paymentsOfB[0]!);
+    const payC = await externalIdOf(paymentsOfC[0]!);
     // A: deleted by hand with its payment; B: only its payment deleted.
     ok(await t.netsuite.delete(`${R}/customerpayment/${paymentsOfA[0]}`), 'delete payment of A');
     ok(await t.netsuite.delete(`${R}/invoice/eid:${a!.externalId}`), 'delete A');
     ok(await t.netsuite.delete(`${R}/customerpayment/${paymentsOfB[0]}`), 'delete payment of B');
+    // C: deleted with its payment and put back under the same external id as a new document — what
+    // a repair that posted again and crashed before moving revsync's link leaves behind.
+    ok(await t.netsuite.delete(`${R}/customerpayment/${paymentsOfC[0]}`), 'delete payment of C');
+    ok(await t.netsuite.delete(`${R}/invoice/eid:${c!.externalId}`), 'delete C');
+    ok(
+      await t.netsuite.put(`${R}/invoice/eid:${c!.externalId}`, {
+        entity: { id: c!.entity.id },
+        currency: { id: c!.currency.id },
+        tranDate: c!.tranDate,
+        ...(c!.memo !== undefined && { memo: c!.memo }),
+        taxTotal: c!.taxTotal ?? 0,
+        item: {
+          items: c!.item.items.map((l) => ({
+            item: { id: l.item.id },
+            quantity: l.quantity,
+            rate: l.rate,
+          })),
+        },
+      }),
+      'post C again',
+    );
+    const { runtime } = t.env;
+    const erpLinkOf = async (invoiceId: string) => {
+      const canonical = await runtime.store.xrefs.findCanonical(
+        runtime.store.db,
+        runtime.connectors.billing.system,
+        'invoice',
+        invoiceId,
+      );
+      return runtime.store.xrefs.findExternal(
+        runtime.store.db,
+        canonical!,
+        runtime.connectors.erp.system,
+        'invoice',
+      );
+    };
+    const cAgain = (await netsuiteDocs(t, 'CustInvc', 'invoice')).find(
+      (i) => i.externalId === c!.externalId,
+    )!;
+    expect(cAgain.id, 'C is a new ERP document').not.toBe(c!.id);
+    expect(await erpLinkOf(c!.externalId), "revsync's link to C is stale").toBe(c!.id);
 
     const repairing = await recon('--repair');
     expect(repairing.code, 'discrepancies were found').toBe(2);
@@ -91,7 +135,9 @@ describe('revsync recon run --repair (a real process against the emulators)', ()
         `missing_in_erp ${a!.externalId}`,
         `payment_missing_in_erp ${payA}`,
         `payment_missing_in_erp ${payB}`,
+        `payment_missing_in_erp ${payC}`,
         `status_mismatch ${b!.externalId}`,
+        `status_mismatch ${c!.externalId}`,
       ].sort(),
     );
     expect(
@@ -101,6 +147,8 @@ describe('revsync recon run --repair (a real process against the emulators)', ()
       'run_started missing_in_erp',
       'run_started payment_missing_in_erp',
       'run_started payment_missing_in_erp',
+      'run_started payment_missing_in_erp',
+      'run_started status_mismatch',
       'run_started status_mismatch',
     ]);
 
@@ -115,6 +163,15 @@ describe('revsync recon run --repair (a real process against the emulators)', ()
     expect(again).toHaveLength(1);
     expect(await paymentsApplyingTo(t, again[0]!.id)).toHaveLength(1);
     expect(await paymentsApplyingTo(t, b!.id)).toHaveLength(1);
+    // C was not posted a third time: the repair found it in the ERP and moved the link to it.
+    expect(
+      (await netsuiteDocs(t, 'CustInvc', 'invoice')).filter((i) => i.externalId === c!.externalId),
+    ).toHaveLength(1);
+    expect(await paymentsApplyingTo(t, cAgain.id)).toHaveLength(1);
+    expect(await erpLinkOf(c!.externalId), 'the link moved to the document in the ERP').toBe(
+      cAgain.id,
+    );
+    expect(await erpLinkOf(a!.externalId), 'and to A posted again').toBe(again[0]!.id);
 
     // Repairing a clean book starts nothing and exits 0.
     const nothing = await recon('--repair');
