@@ -10,14 +10,15 @@ import type { BillingSystem } from '../connectors/ports.ts';
 import type { Clock } from '../engine/clock.ts';
 import type { CanonicalEventType } from '../model/canonical-events.ts';
 import { stableId } from '../model/ids.ts';
+import { RECON_REPAIR_SOURCE } from '../model/repair-events.ts';
 import { coerceError } from '../model/revsync-error.ts';
 import type { BillingDocument, Discrepancy, DiscrepancyClass } from '../recon/index.ts';
 import type { Approvals } from '../governance/approvals.ts';
 import type { Inbox } from '../store/inbox.ts';
 import type { Store } from '../store/store.ts';
 
-/** The source of the events repair appends (canonical already: they pass the normalise stage). */
-export const RECON_REPAIR_SOURCE = 'revsync.recon';
+// The source of the events repair appends; flows read it to tell a repair run (model/repair-events).
+export { RECON_REPAIR_SOURCE };
 
 /** What repair does about one discrepancy. */
 export type RepairPlan =

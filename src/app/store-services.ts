@@ -15,6 +15,8 @@ export function storeServices(
       findExternal: (canonicalId, system, objectType) =>
         store.xrefs.findExternal(store.db, canonicalId, system, objectType),
       link: (link) => store.grouped((trx) => store.xrefs.link(trx, link, clock.now())),
+      relink: (link, previousExternalId) =>
+        store.grouped((trx) => store.xrefs.relink(trx, link, previousExternalId, clock.now())),
     },
     entities: {
       get: <T>(id: string) => store.entities.get<T>(store.db, id),

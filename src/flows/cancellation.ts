@@ -1,6 +1,8 @@
 import { defineFlow } from '../engine/flow.ts';
 import { ValidationError } from '../model/revsync-error.ts';
 import { canonicalData } from '../model/canonical-events.ts';
+import { isRepairEvent } from '../model/repair-events.ts';
+import { erpLink } from './erp-link.ts';
 import type { FlowDeps } from './deps.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
 import { postInOpenPeriod } from './erp-period.ts';
@@ -12,18 +14,19 @@ import { readOptions, writeOptions } from './step-options.ts';
  * subscription-status flow).
  */
 export function cancellationFlow(deps: FlowDeps) {
-  return defineFlow<{ creditNoteId: string }>({
+  return defineFlow<{ creditNoteId: string; repair?: boolean }>({
     name: 'cancellation',
     triggers: ['billing.credit_note.created'],
     priority: 'high',
     input: (event) => ({
       creditNoteId: canonicalData(event, 'billing.credit_note.created').creditNoteId,
+      ...(isRepairEvent(event) && { repair: true }),
     }),
-    async run(ctx, { creditNoteId }) {
+    async run(ctx, { creditNoteId, repair = false }) {
       const note = await ctx.step('read-credit-note', (s) =>
         deps.billing.getCreditNote(creditNoteId, readOptions(s, 'high')),
       );
-      const posted = await postInvoiceToErp(ctx, deps, note.invoiceId);
+      const posted = await postInvoiceToErp(ctx, deps, note.invoiceId, 'invoice', { repair });
       const erpCreditMemoId = await ctx.step('erp-credit-memo', async (s) => {
         if (note.lines.length === 0 && note.total.amount === 0)
           throw new ValidationError(`credit note ${note.id} is empty`);
@@ -56,13 +59,17 @@ export function cancellationFlow(deps: FlowDeps) {
             writeOptions(s, 'high'),
           ),
         );
-        await deps.xrefs.link({
-          canonicalId: `crn:${note.id}`,
-          entityType: 'credit_note',
-          system: deps.erp.system,
-          objectType: 'credit_memo',
-          externalId: id,
-        });
+        await erpLink(
+          deps,
+          {
+            canonicalId: `crn:${note.id}`,
+            entityType: 'credit_note',
+            system: deps.erp.system,
+            objectType: 'credit_memo',
+            externalId: id,
+          },
+          repair,
+        );
         return id;
       });
       return { creditNoteId, erpCreditMemoId };

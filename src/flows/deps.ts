@@ -24,6 +24,12 @@ export interface CrossReferences {
   ): Promise<string | undefined>;
   /** Links both ways; linking again is a no-op; a contradicting link throws `ConflictError`. */
   link(link: XrefLink): Promise<void>;
+  /**
+   * Moves the canonical record's link from `previousExternalId` (a stale id: the outside object
+   * was deleted) to `link.externalId`. Only a link that still points at `previousExternalId`
+   * moves; already moved is a no-op; any other link throws `ConflictError`.
+   */
+  relink(link: XrefLink, previousExternalId: string): Promise<void>;
 }
 
 export interface StoredEntity<T> {

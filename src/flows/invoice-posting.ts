@@ -5,11 +5,23 @@ import { stableId } from '../model/ids.ts';
 import { ValidationError } from '../model/revsync-error.ts';
 import type { CustomerState } from './customer-sync.ts';
 import type { FlowDeps } from './deps.ts';
+import { erpLink } from './erp-link.ts';
 import { postInOpenPeriod } from './erp-period.ts';
 import { readOptions, writeOptions } from './step-options.ts';
 
 /** How long a flow waits for the billing platform to finalize an invoice. */
 export const FINALIZE_TIMEOUT_MS = 6 * 60 * 60 * 1000;
+
+/** How `postInvoiceToErp` posts. */
+export interface PostInvoiceOptions {
+  /**
+   * A repair run (started by reconciliation): revsync's cross-reference to the ERP document is
+   * not trusted. The ERP is asked for the document by its external id; when it is gone (deleted
+   * by hand), the invoice is posted again under the same external id and the link moves to it.
+   * Ordinary runs trust the link and stop there.
+   */
+  repair?: boolean;
+}
 
 export interface PostedInvoice {
   invoice: BillingInvoice;
@@ -29,7 +41,9 @@ export async function postInvoiceToErp(
   deps: FlowDeps,
   invoiceId: string,
   prefix = 'invoice',
+  options: PostInvoiceOptions = {},
 ): Promise<PostedInvoice> {
+  const repair = options.repair === true;
   let invoice = await ctx.step(`${prefix}:read`, (s) =>
     deps.billing.getInvoice(invoiceId, readOptions(s, 'high')),
   );
@@ -94,7 +108,23 @@ export async function postInvoiceToErp(
     // A finalized invoice does not change: once posted (here or by another flow), it is done.
     const objectType = invoice.total.amount < 0 ? 'credit_memo' : 'invoice';
     const posted = await deps.xrefs.findExternal(canonicalId, deps.erp.system, objectType);
-    if (posted) return posted;
+    if (posted && !repair) return posted;
+    if (posted) {
+      // A repair: reconciliation found the ERP out of step, so the link is checked against the
+      // ERP itself. Still there (or already posted again by an earlier attempt): keep it.
+      const found =
+        objectType === 'credit_memo'
+          ? await deps.erp.getCreditMemo(invoice.id, readOptions(s, 'high'))
+          : await deps.erp.getInvoice(invoice.id, readOptions(s, 'high'));
+      if (found) {
+        await erpLink(
+          deps,
+          { ...erpXref(canonicalId, deps.erp.system, objectType), externalId: found.id },
+          true,
+        );
+        return found.id;
+      }
+    }
     const what = `${deps.billing.system} invoice ${invoice.number ?? invoice.id}`;
     const date = (invoice.finalizedAt ?? invoice.createdAt).slice(0, 10);
     // A downgrade's proration invoice can be negative: the ERP books that as a credit memo.
@@ -102,13 +132,11 @@ export async function postInvoiceToErp(
       const memo = await postInOpenPeriod(deps, what, date, s, () =>
         deps.erp.upsertCreditMemo(toErpCreditMemo(invoice, customerId), writeOptions(s, 'high')),
       );
-      await deps.xrefs.link({
-        canonicalId,
-        entityType: 'invoice',
-        system: deps.erp.system,
-        objectType: 'credit_memo',
-        externalId: memo.id,
-      });
+      await erpLink(
+        deps,
+        { ...erpXref(canonicalId, deps.erp.system, objectType), externalId: memo.id },
+        repair,
+      );
       return memo.id;
     }
     const { id } = await postInOpenPeriod(deps, what, date, s, () =>
@@ -117,16 +145,19 @@ export async function postInvoiceToErp(
         writeOptions(s, 'high'),
       ),
     );
-    await deps.xrefs.link({
-      canonicalId,
-      entityType: 'invoice',
-      system: deps.erp.system,
-      objectType: 'invoice',
-      externalId: id,
-    });
+    await erpLink(
+      deps,
+      { ...erpXref(canonicalId, deps.erp.system, objectType), externalId: id },
+      repair,
+    );
     return id;
   });
   return { invoice, customerId, erpInvoiceId };
+}
+
+/** The link of a billing invoice's canonical id to its ERP document (the external id to fill in). */
+function erpXref(canonicalId: string, system: string, objectType: 'invoice' | 'credit_memo') {
+  return { canonicalId, entityType: 'invoice', system, objectType };
 }
 
 /** Billing invoice → ERP invoice: same lines, tax, total and currency; rev-rec dates from service periods. */

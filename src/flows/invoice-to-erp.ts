@@ -1,5 +1,6 @@
 import { defineFlow } from '../engine/flow.ts';
 import { canonicalData } from '../model/canonical-events.ts';
+import { isRepairEvent } from '../model/repair-events.ts';
 import type { FlowDeps } from './deps.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
 
@@ -9,15 +10,19 @@ import { postInvoiceToErp } from './invoice-posting.ts';
  * billing invoice id, so the quote-to-cash and amendment flows posting the same invoice converge.
  */
 export function invoiceToErpFlow(deps: FlowDeps) {
-  return defineFlow<{ invoiceId: string }>({
+  return defineFlow<{ invoiceId: string; repair?: boolean }>({
     name: 'invoice-to-erp',
     triggers: ['billing.invoice.finalized'],
     filter: (event) =>
       canonicalData(event, 'billing.invoice.finalized').reason !== 'subscription_cycle',
     priority: 'high',
-    input: (event) => ({ invoiceId: canonicalData(event, 'billing.invoice.finalized').invoiceId }),
-    async run(ctx, { invoiceId }) {
-      const posted = await postInvoiceToErp(ctx, deps, invoiceId);
+    input: (event) => ({
+      invoiceId: canonicalData(event, 'billing.invoice.finalized').invoiceId,
+      ...(isRepairEvent(event) && { repair: true }),
+    }),
+    async run(ctx, { invoiceId, repair }) {
+      // A repair run (recon) checks the ERP instead of trusting revsync's link to it.
+      const posted = await postInvoiceToErp(ctx, deps, invoiceId, 'invoice', { repair });
       return { invoiceId, erpInvoiceId: posted.erpInvoiceId, total: posted.invoice.total };
     },
   });

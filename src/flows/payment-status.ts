@@ -1,8 +1,10 @@
 import type { BillingPayment } from '../connectors/ports.ts';
-import { defineFlow, type FlowContext } from '../engine/flow.ts';
+import { defineFlow, type FlowContext, type TriggerEvent } from '../engine/flow.ts';
 import { subtract } from '../model/money.ts';
 import { ValidationError } from '../model/revsync-error.ts';
 import { canonicalData } from '../model/canonical-events.ts';
+import { isRepairEvent } from '../model/repair-events.ts';
+import { erpLink } from './erp-link.ts';
 import type { FlowDeps } from './deps.ts';
 import { applyCustomerCredit } from './customer-credit.ts';
 import { postInOpenPeriod } from './erp-period.ts';
@@ -17,9 +19,13 @@ export interface PaymentHistory {
   history: { status: BillingPayment['status']; at: string; reason?: string; eventId: string }[];
 }
 
-type PaymentEventInput =
+type PaymentEventInput = (
   | { kind: 'paid' | 'failed'; invoiceId: string; eventId: string }
-  | { kind: 'refund'; refundId: string; eventId: string };
+  | { kind: 'refund'; refundId: string; eventId: string }
+) & {
+  /** Started by recon repair: the ERP is checked instead of revsync's links to it. */
+  repair?: boolean;
+};
 
 /**
  * Payment status: paid invoices → an ERP customer payment applied to the invoice (external id =
@@ -32,29 +38,17 @@ export function paymentStatusFlow(deps: FlowDeps) {
     name: 'payment-status',
     triggers: ['billing.invoice.paid', 'billing.payment.failed', 'billing.refund.created'],
     priority: 'critical',
-    input: (event) =>
-      event.type === 'billing.refund.created'
-        ? {
-            kind: 'refund',
-            refundId: canonicalData(event, 'billing.refund.created').refundId,
-            eventId: event.eventId,
-          }
-        : event.type === 'billing.invoice.paid'
-          ? {
-              kind: 'paid',
-              invoiceId: canonicalData(event, 'billing.invoice.paid').invoiceId,
-              eventId: event.eventId,
-            }
-          : {
-              kind: 'failed',
-              invoiceId: canonicalData(event, 'billing.payment.failed').invoiceId,
-              eventId: event.eventId,
-            },
+    input: (event) => ({
+      ...paymentInput(event),
+      ...(isRepairEvent(event) && { repair: true }),
+    }),
     async run(ctx, input) {
-      if (input.kind === 'refund') return applyRefund(ctx, deps, input.refundId, input.eventId);
+      const repair = input.repair === true;
+      if (input.kind === 'refund')
+        return applyRefund(ctx, deps, input.refundId, input.eventId, repair);
       // The invoice must be in the ERP before a payment can be applied to it; posting is an
       // idempotent upsert, so this also covers a paid event that overtook the finalized one.
-      const posted = await postInvoiceToErp(ctx, deps, input.invoiceId);
+      const posted = await postInvoiceToErp(ctx, deps, input.invoiceId, 'invoice', { repair });
       const invoice = posted.invoice;
       // The part billing settled from the customer's credit balance: apply those credit memos.
       if (input.kind === 'paid') await applyCustomerCredit(ctx, deps, invoice);
@@ -89,13 +83,17 @@ export function paymentStatusFlow(deps: FlowDeps) {
               writeOptions(s, 'critical'),
             ),
           );
-          await deps.xrefs.link({
-            canonicalId: `pay:${payment.id}`,
-            entityType: 'payment',
-            system: deps.erp.system,
-            objectType: 'payment',
-            externalId: id,
-          });
+          await erpLink(
+            deps,
+            {
+              canonicalId: `pay:${payment.id}`,
+              entityType: 'payment',
+              system: deps.erp.system,
+              objectType: 'payment',
+              externalId: id,
+            },
+            repair,
+          );
           return id;
         });
       }
@@ -132,7 +130,34 @@ export function paymentStatusFlow(deps: FlowDeps) {
   });
 }
 
-async function applyRefund(ctx: FlowContext, deps: FlowDeps, refundId: string, eventId: string) {
+/** The run's input from the trigger event. */
+function paymentInput(event: TriggerEvent): PaymentEventInput {
+  return event.type === 'billing.refund.created'
+    ? {
+        kind: 'refund',
+        refundId: canonicalData(event, 'billing.refund.created').refundId,
+        eventId: event.eventId,
+      }
+    : event.type === 'billing.invoice.paid'
+      ? {
+          kind: 'paid',
+          invoiceId: canonicalData(event, 'billing.invoice.paid').invoiceId,
+          eventId: event.eventId,
+        }
+      : {
+          kind: 'failed',
+          invoiceId: canonicalData(event, 'billing.payment.failed').invoiceId,
+          eventId: event.eventId,
+        };
+}
+
+async function applyRefund(
+  ctx: FlowContext,
+  deps: FlowDeps,
+  refundId: string,
+  eventId: string,
+  repair: boolean,
+) {
   const refund = await ctx.step('read-refund', (s) =>
     deps.billing.getRefund(refundId, readOptions(s, 'critical')),
   );
@@ -147,7 +172,7 @@ async function applyRefund(ctx: FlowContext, deps: FlowDeps, refundId: string, e
       );
     });
   }
-  const posted = await postInvoiceToErp(ctx, deps, invoiceId!);
+  const posted = await postInvoiceToErp(ctx, deps, invoiceId!, 'invoice', { repair });
   await ctx.step('erp-credit-memo', async (s) => {
     const what = `${deps.billing.system} refund ${refund.id}`;
     const { id } = await postInOpenPeriod(deps, what, refund.createdAt.slice(0, 10), s, () =>

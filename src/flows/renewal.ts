@@ -4,6 +4,7 @@ import { toCurrencyCode } from '../model/currency.ts';
 import { buildStraightLineSchedule } from '../model/revenue.ts';
 import type { RevenueScheduleV1 } from '../model/entities/revenue-schedule.ts';
 import { canonicalData } from '../model/canonical-events.ts';
+import { isRepairEvent } from '../model/repair-events.ts';
 import type { FlowDeps } from './deps.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
 
@@ -13,15 +14,18 @@ import { postInvoiceToErp } from './invoice-posting.ts';
  * RevenueSchedule records (lines sum exactly to the line amount).
  */
 export function renewalFlow(deps: FlowDeps) {
-  return defineFlow<{ invoiceId: string }>({
+  return defineFlow<{ invoiceId: string; repair?: boolean }>({
     name: 'renewal',
     triggers: ['billing.invoice.finalized'],
     filter: (event) =>
       canonicalData(event, 'billing.invoice.finalized').reason === 'subscription_cycle',
     priority: 'high',
-    input: (event) => ({ invoiceId: canonicalData(event, 'billing.invoice.finalized').invoiceId }),
-    async run(ctx, { invoiceId }) {
-      const posted = await postInvoiceToErp(ctx, deps, invoiceId);
+    input: (event) => ({
+      invoiceId: canonicalData(event, 'billing.invoice.finalized').invoiceId,
+      ...(isRepairEvent(event) && { repair: true }),
+    }),
+    async run(ctx, { invoiceId, repair }) {
+      const posted = await postInvoiceToErp(ctx, deps, invoiceId, 'invoice', { repair });
       const schedules = await ctx.step('revenue-schedules', async () => {
         const ids: string[] = [];
         const invoiceCanonicalId = stableId('inv', `${deps.billing.system}:invoice:${invoiceId}`);

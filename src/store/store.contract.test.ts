@@ -128,6 +128,54 @@ for (const dialect of DIALECTS) {
           (await store.xrefs.listForCanonical(store.db, 'cus_1')).map((x) => x.system),
         ).toEqual(['netsuite', 'stripe']);
       });
+      it('relinks a stale link only from the id it still points at', async () => {
+        const link = {
+          canonicalId: 'inv_1',
+          entityType: 'invoice',
+          system: 'netsuite',
+          objectType: 'invoice',
+          externalId: '501',
+        };
+        await store.xrefs.link(store.db, link, 1);
+        await store.xrefs.link(store.db, { ...link, canonicalId: 'inv_2', externalId: '777' }, 1);
+        // The ERP document 501 was deleted and posted again as 502.
+        await store.xrefs.relink(store.db, { ...link, externalId: '502' }, '501', 2);
+        expect(await store.xrefs.findExternal(store.db, 'inv_1', 'netsuite', 'invoice')).toBe(
+          '502',
+        );
+        expect(await store.xrefs.findCanonical(store.db, 'netsuite', 'invoice', '501')).toBe(
+          undefined,
+        );
+        expect(await store.xrefs.findCanonical(store.db, 'netsuite', 'invoice', '502')).toBe(
+          'inv_1',
+        );
+        // A retried repair: already relinked, a no-op.
+        await store.xrefs.relink(store.db, { ...link, externalId: '502' }, '501', 3);
+        // A second repair racing from the same stale id to another document loses.
+        await expect(
+          store.xrefs.relink(store.db, { ...link, externalId: '503' }, '501', 3),
+        ).rejects.toBeInstanceOf(ConflictError);
+        // Never onto a document another canonical record owns.
+        await expect(
+          store.xrefs.relink(store.db, { ...link, externalId: '777' }, '502', 3),
+        ).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.xrefs.findExternal(store.db, 'inv_1', 'netsuite', 'invoice')).toBe(
+          '502',
+        );
+        expect(await store.xrefs.findExternal(store.db, 'inv_2', 'netsuite', 'invoice')).toBe(
+          '777',
+        );
+        // No link at all (dropped by hand): it links.
+        await store.xrefs.relink(
+          store.db,
+          { ...link, canonicalId: 'inv_3', externalId: '504' },
+          '499',
+          4,
+        );
+        expect(await store.xrefs.findExternal(store.db, 'inv_3', 'netsuite', 'invoice')).toBe(
+          '504',
+        );
+      });
     });
 
     describe('entities', () => {

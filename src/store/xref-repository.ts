@@ -54,6 +54,50 @@ export const XrefRepository = {
       .execute();
   },
 
+  /**
+   * Replaces a stale link: the canonical record's object in `xref.system` moves from
+   * `previousExternalId` to `xref.externalId` (the ERP document behind the old id was deleted and
+   * posted again). Guarded: it changes only a link that still points at `previousExternalId`, so
+   * two repairs racing cannot both win; linked to the new id already, it is a no-op (a retried
+   * repair); with no link at all, it links. A link to any other id, or a new id that belongs to
+   * another canonical record, throws `ConflictError`.
+   */
+  async relink(db: Executor, xref: Xref, previousExternalId: string, at: number): Promise<void> {
+    const byExternal = await XrefRepository.findCanonical(
+      db,
+      xref.system,
+      xref.objectType,
+      xref.externalId,
+    );
+    if (byExternal !== undefined && byExternal !== xref.canonicalId) {
+      throw new ConflictError(
+        `${xref.system} ${xref.objectType} ${xref.externalId} is already linked to ${byExternal}, not ${xref.canonicalId}`,
+      );
+    }
+    if (byExternal !== undefined) return;
+    const moved = await db
+      .updateTable('xrefs')
+      .set({ external_id: xref.externalId, created_at: at })
+      .where('canonical_id', '=', xref.canonicalId)
+      .where('system', '=', xref.system)
+      .where('object_type', '=', xref.objectType)
+      .where('external_id', '=', previousExternalId)
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) === 1) return;
+    const current = await XrefRepository.findExternal(
+      db,
+      xref.canonicalId,
+      xref.system,
+      xref.objectType,
+    );
+    if (current !== undefined) {
+      throw new ConflictError(
+        `${xref.canonicalId} has ${xref.system} ${xref.objectType} ${current}, not ${previousExternalId}: not relinked to ${xref.externalId}`,
+      );
+    }
+    await XrefRepository.link(db, xref, at);
+  },
+
   async findCanonical(
     db: Executor,
     system: string,

@@ -3,12 +3,13 @@
  * emulator (its REST API, bypassing revsync) after a clean run: an invoice deleted
  * (`missing_in_erp`, with the payment that went with it), a refund's credit memo deleted
  * (`refund_missing_in_erp`), tax moved out of a line (`tax_mismatch`) and an invoice's date
- * moved a month back (`period_mismatch`). (`currency_mismatch` is not injected here: the
- * emulator, like NetSuite, refuses a currency that is neither the customer's nor the
- * subsidiary's; the matching itself is covered in src/recon/reconcile.test.ts.)
+ * moved a month back (`period_mismatch`) and an invoice's currency rewritten by hand
+ * (`currency_mismatch`, through the emulator's admin route: its REST routes, like NetSuite's,
+ * refuse a currency that is neither the customer's nor the subsidiary's).
  * Reconciliation reports exactly those; repair starts ordinary runs for the missing documents and
- * queues the others for a person. The next reconciliation shows the refund's credit memo made
- * again; the deleted invoice is a known gap (see the end of the test).
+ * queues the others for a person. The next reconciliation shows the deleted invoice posted again
+ * (the repair run checks the ERP instead of trusting revsync's cross-reference to it), its payment
+ * applied and the refund's credit memo made again; only the classes queued for a person remain.
  */
 import { describe, expect, it } from 'vitest';
 import { repairDiscrepancies } from '../../src/app/recon-repair.ts';
@@ -20,6 +21,7 @@ import {
   NS_RECORDS as R,
   paymentsApplyingTo,
   reconcileEnvironment,
+  rewriteCurrency,
 } from '../support/netsuite-records.ts';
 
 describe('recon classes injected in the emulators', () => {
@@ -51,7 +53,7 @@ describe('recon classes injected in the emulators', () => {
     const invoices = (await docs('CustInvc', 'invoice')).filter((i) =>
       i.externalId.startsWith('in_'),
     );
-    const [a, b, , d] = invoices;
+    const [a, b, c, d] = invoices;
     expect(d, 'four posted invoices besides the refunded one').toBeDefined();
     const memos = await docs('CustCred', 'creditmemo');
     expect(memos, 'one credit memo for the refund').toHaveLength(1);
@@ -78,6 +80,11 @@ describe('recon classes injected in the emulators', () => {
       }),
       'move tax',
     );
+    // C: its currency changed by hand (amounts kept): USD becomes CAD, anything else USD.
+    const usd = '1';
+    const to = c!.currency.id === usd ? 'CAD' : 'USD';
+    const rewritten = await rewriteCurrency(t, 'invoice', c!.externalId, to);
+    expect(rewritten.status, JSON.stringify(rewritten.body)).toBe(200);
     // D: dated a month earlier.
     const earlier = new Date(`${d!.tranDate}T00:00:00Z`);
     earlier.setUTCMonth(earlier.getUTCMonth() - 1);
@@ -100,6 +107,7 @@ describe('recon classes injected in the emulators', () => {
         `payment_missing_in_erp ${payOf(a!.externalId).id}`,
         `refund_missing_in_erp ${refund.id}`,
         `tax_mismatch ${b!.externalId}`,
+        `currency_mismatch ${c!.externalId}`,
         `period_mismatch ${d!.externalId}`,
       ].sort(),
     );
@@ -119,22 +127,70 @@ describe('recon classes injected in the emulators', () => {
     const outcome = (cls: string) => repairs.filter((r) => r.class === cls).map((r) => r.outcome);
     for (const cls of ['missing_in_erp', 'payment_missing_in_erp', 'refund_missing_in_erp'])
       expect(outcome(cls), cls).toEqual(['run_started']);
-    for (const cls of ['tax_mismatch', 'period_mismatch'])
+    for (const cls of ['tax_mismatch', 'currency_mismatch', 'period_mismatch'])
       expect(outcome(cls), cls).toEqual(['queued']);
     await t.settle();
 
     const after = await reconcile();
     expect(after.inFlight).toEqual([]);
-    // The refund's credit memo is created again; tax and period wait for a person.
-    // KNOWN GAP (issue 10): the deleted invoice is NOT posted again. Its repair run starts, but the
-    // posting flow trusts revsync's cross-reference to the ERP invoice and stops there, so the
-    // invoice and its payment stay missing. When the flow re-checks the ERP on a repair run,
-    // these two lines leave this list.
+    // The deleted invoice is posted again with its payment applied, the refund's credit memo is
+    // created again; tax, currency and period wait for a person.
     expect(after.discrepancies.map(brief).sort()).toEqual(
       [
-        `missing_in_erp ${a!.externalId}`,
-        `payment_missing_in_erp ${payOf(a!.externalId).id}`,
         `tax_mismatch ${b!.externalId}`,
+        `currency_mismatch ${c!.externalId}`,
+        `period_mismatch ${d!.externalId}`,
+      ].sort(),
+    );
+    // Posted again under the same external id as a new ERP document, exactly once, and revsync's
+    // cross-reference moved from the deleted document to it.
+    const reposted = (await docs('CustInvc', 'invoice')).filter(
+      (i) => i.externalId === a!.externalId,
+    );
+    expect(reposted, 'one ERP invoice for the deleted one').toHaveLength(1);
+    expect(reposted[0]!.id).not.toBe(a!.id);
+    const canonical = await runtime.store.xrefs.findCanonical(
+      runtime.store.db,
+      runtime.connectors.billing.system,
+      'invoice',
+      a!.externalId,
+    );
+    expect(canonical, 'the billing invoice is cross-referenced').toBeDefined();
+    expect(
+      await runtime.store.xrefs.findExternal(
+        runtime.store.db,
+        canonical!,
+        runtime.connectors.erp.system,
+        'invoice',
+      ),
+    ).toBe(reposted[0]!.id);
+    expect(await paymentsOf(reposted[0]!.id), 'its payment applied once').toHaveLength(1);
+
+    // Asking again starts no second run and posts nothing twice.
+    const again = await repairDiscrepancies(
+      {
+        store: runtime.store,
+        inbox: runtime.engine.inbox,
+        billing: runtime.connectors.billing.port,
+        clock: runtime.clock,
+      },
+      before.discrepancies,
+      before.billingDocuments,
+      { actor: 'controller@example.com' },
+    );
+    for (const cls of ['missing_in_erp', 'payment_missing_in_erp', 'refund_missing_in_erp'])
+      expect(
+        again.filter((r) => r.class === cls).map((r) => r.outcome),
+        cls,
+      ).toEqual(['run_already_started']);
+    await t.settle();
+    expect(
+      (await docs('CustInvc', 'invoice')).filter((i) => i.externalId === a!.externalId),
+    ).toHaveLength(1);
+    expect((await reconcile()).discrepancies.map(brief).sort()).toEqual(
+      [
+        `tax_mismatch ${b!.externalId}`,
+        `currency_mismatch ${c!.externalId}`,
         `period_mismatch ${d!.externalId}`,
       ].sort(),
     );

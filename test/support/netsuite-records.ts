@@ -76,3 +76,18 @@ export async function paymentsApplyingTo(t: FlowEnvironment, invoiceId: string):
   }
   return out;
 }
+
+/**
+ * Rewrites a posted transaction's currency behind revsync, as a hand edit in NetSuite would
+ * (the emulator's `POST /_emulator/transactions/{type}/{id}/currency`; amounts are kept).
+ */
+export async function rewriteCurrency(
+  t: FlowEnvironment,
+  record: 'invoice' | 'creditmemo' | 'customerpayment',
+  externalId: string,
+  currency: string,
+): Promise<{ status: number; body: unknown }> {
+  return t.netsuite.post(`/_emulator/transactions/${record}/eid:${externalId}/currency`, {
+    currency,
+  });
+}

@@ -22,6 +22,7 @@ import {
   formatNetsuiteError,
   invalidContent,
   netsuiteFaultResponse,
+  nonexistentId,
 } from './errors.ts';
 import { createOAuthVerifier, type NetsuiteCredentials } from './oauth.ts';
 import { createRecordRoutes } from './record-routes.ts';
@@ -145,6 +146,48 @@ export async function createNetsuiteServer(config: NetsuiteServerConfig): Promis
     },
   };
 
+  /**
+   * `POST /_emulator/transactions/{invoice|creditmemo|customerpayment}/{id | eid:X}/currency
+   * {"currency": "EUR"}`: rewrites a posted transaction's currency as a person editing the ERP
+   * by hand (or an old import) would leave it, skipping the customer/subsidiary currency check
+   * the REST routes make; amounts stay as they are (so only a currency with the same decimals
+   * is accepted). Reconciliation tests inject `currency_mismatch` with it.
+   */
+  const currencyRoute: Route = {
+    method: 'POST',
+    path: '/_emulator/transactions/:type/:id/currency',
+    handler(req) {
+      const type = req.params['type'] ?? '';
+      if (type !== 'invoice' && type !== 'creditmemo' && type !== 'customerpayment') {
+        throw invalidContent(
+          `Record type '${type}' has no currency to rewrite: use invoice, creditmemo or customerpayment.`,
+        );
+      }
+      const key = req.params['id'] ?? '';
+      const id = key.startsWith('eid:') ? state.idForExternalId(type, key.slice(4)) : key;
+      const record = id === undefined ? undefined : state.get(type, id);
+      if (!record) throw nonexistentId(req.path);
+      const body = req.json() as { currency?: unknown };
+      const wanted = state
+        .list('currency')
+        .find((c) => c.symbol === body.currency || c.id === body.currency);
+      if (!wanted)
+        throw invalidContent(
+          `currency must be a currency symbol or id, got ${JSON.stringify(body.currency)}.`,
+          'currency',
+        );
+      const current = state.get('currency', record.currency);
+      if (current && current.currencyPrecision !== wanted.currencyPrecision) {
+        throw invalidContent(
+          `${wanted.symbol} has ${wanted.currencyPrecision} decimals and ${current.symbol} ${current.currencyPrecision}: the stored amounts would change meaning.`,
+          'currency',
+        );
+      }
+      state.put({ ...record, currency: wanted.id, lastModifiedMs: clock.now() });
+      return { status: 200, body: { type, id: record.id, currency: wanted.symbol } };
+    },
+  };
+
   const server = await createEmulatorServer({
     name: 'netsuite',
     port: config.port,
@@ -168,6 +211,7 @@ export async function createNetsuiteServer(config: NetsuiteServerConfig): Promis
       seedRoute,
       receiptsRoute,
       periodsRoute,
+      currencyRoute,
     ],
     formatError: (e) => formatNetsuiteError(e),
     faultResponse: netsuiteFaultResponse,

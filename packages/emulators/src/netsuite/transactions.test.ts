@@ -165,6 +165,40 @@ describe('invoices', () => {
     });
   });
 
+  it('rewrites a posted invoice currency by hand through the admin route (same decimals only)', async () => {
+    const id = await createInvoice({
+      entity: { id: ukCustomer },
+      externalId: 'in_CUR',
+      item: { items: [{ item: { id: plan }, quantity: 1, rate: 100 }] },
+    });
+    const rewrite = (key: string, body: unknown, type = 'invoice') =>
+      fetch(`${emu.url}/_emulator/transactions/${type}/${key}/currency`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    // The record routes refuse EUR for a GBP customer in the UK subsidiary; a hand edit does not ask.
+    const res = await rewrite('eid:in_CUR', { currency: 'EUR' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ type: 'invoice', id, currency: 'EUR' });
+    const got = await ns.get<{ currency: { id: string }; total: number }>(`${R}/invoice/${id}`);
+    expect(got.body.currency.id).toBe('4');
+    expect(got.body.total).toBe(100);
+    const rows = await ns.suiteql<{ currency: string }>(
+      `SELECT currency FROM transaction WHERE id = ${id}`,
+    );
+    expect(rows.body.items.map((r) => String(r.currency))).toEqual(['4']);
+    // By internal id and currency id too; JPY (no decimals) would change what 100.00 means.
+    expect((await rewrite(id, { currency: '2' })).status).toBe(200);
+    expect((await rewrite(id, { currency: 'JPY' })).status).toBe(400);
+    expect((await rewrite(id, { currency: 'XXX' })).status).toBe(400);
+    expect((await rewrite('eid:nothing', { currency: 'EUR' })).status).toBe(404);
+    expect((await rewrite(ukCustomer, { currency: 'EUR' }, 'customer')).status).toBe(400);
+    expect(
+      (await ns.get<{ currency: { id: string } }>(`${R}/invoice/${id}`)).body.currency.id,
+    ).toBe('2');
+  });
+
   it('refuses more decimals than the currency has', async () => {
     const jp = idFromLocation(await ns.post(`${R}/customer`, { companyName: 'KK', subsidiary: 4 }));
     const bad = await ns.post(`${R}/invoice`, {
