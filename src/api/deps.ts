@@ -56,7 +56,13 @@ export interface CloseReadiness {
  * Throws a `ConflictError` while another reconciliation runs.
  */
 export interface ReconStarter {
-  start(request: { period: string; subsidiary?: string; actor: string }): Promise<ReconRunRecord[]>;
+  start(request: {
+    period: string;
+    subsidiary?: string;
+    actor: string;
+    /** Repair what was found once the run is stored (audited per discrepancy, as the CLI's). */
+    repair?: boolean;
+  }): Promise<ReconRunRecord[]>;
 }
 
 /** What the HTTP API serves from. `store` is normally `engine.store`. */

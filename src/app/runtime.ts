@@ -34,7 +34,8 @@ import { createApiServer } from '../api/create-api-server.ts';
 import type { ApiOptions } from '../api/api-options.ts';
 import { UsageService } from './usage-service.ts';
 import { closeJson, closeReadiness, type CloseReadinessOptions } from './close-readiness.ts';
-import { ReconRunner } from './recon-runs.ts';
+import { ReconRunner, type ReconRunOutcome } from './recon-runs.ts';
+import { repairDiscrepancies, type RepairOutcome } from './recon-repair.ts';
 import { ReconSchedule, reconIntervalMs } from './recon-schedule.ts';
 
 /** The connectors a runtime runs with, already built on its gateway. */
@@ -169,6 +170,7 @@ export class Runtime {
     period: string;
     subsidiary?: string;
     actor: string;
+    repair?: boolean;
   }): Promise<ReconRunRecord[]> {
     const { runs, done } = await this.recon.begin({
       trigger: 'api',
@@ -176,8 +178,44 @@ export class Runtime {
       periods: [request.period],
       ...(request.subsidiary !== undefined && { subsidiary: request.subsidiary }),
     });
-    done.catch(() => undefined);
+    const finished = request.repair
+      ? done.then((outcome) => this.#repair(outcome, request.actor))
+      : done;
+    finished.catch((caught: unknown) =>
+      this.log.error({ err: caught, period: request.period }, 'reconciliation repair failed'),
+    );
     return runs;
+  }
+
+  /**
+   * Repairs what a stored reconciliation found, as `revsync recon run --repair` does, in the
+   * name of the API key that asked (so a repair above the approval threshold becomes its
+   * change request).
+   */
+  async #repair(outcome: ReconRunOutcome, actor: string): Promise<RepairOutcome[]> {
+    const out: RepairOutcome[] = [];
+    const approvals = new Approvals(this.store, this.engine.exceptions, {
+      policy: resolveApprovalPolicy(this.config.approvals),
+      now: () => this.clock.now(),
+    });
+    for (const [i, report] of outcome.reports.entries()) {
+      const reconRunId = outcome.runs[i]?.id;
+      out.push(
+        ...(await repairDiscrepancies(
+          {
+            store: this.store,
+            inbox: this.engine.inbox,
+            billing: this.connectors.billing.port,
+            clock: this.clock,
+            approvals,
+          },
+          report.discrepancies,
+          outcome.billingDocuments,
+          { actor, ...(reconRunId !== undefined && { reconRunId }) },
+        )),
+      );
+    }
+    return out;
   }
 
   /** Webhook sources by path segment (`/webhooks/<system>`). */

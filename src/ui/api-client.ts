@@ -86,8 +86,13 @@ export class ApiClient {
     return this.#get(`/v1/recon/runs/${encodeURIComponent(id)}`);
   }
   /** Starts a reconciliation of the period now (operator); answers the run, `running`. */
-  startReconRun(period: string, subsidiary?: string): Promise<ReconRun> {
-    return this.#send('POST', '/v1/recon/runs', { period, ...(subsidiary ? { subsidiary } : {}) });
+  /** Reconciles a period now; with `repair`, also starts the safe fixes of what it finds. */
+  startReconRun(period: string, subsidiary?: string, repair?: boolean): Promise<ReconRun> {
+    return this.#send('POST', '/v1/recon/runs', {
+      period,
+      ...(subsidiary ? { subsidiary } : {}),
+      ...(repair ? { repair: true } : {}),
+    });
   }
   /** The URL of a run's CSV export (it needs the key: fetch it with {@link reconCsv}). */
   reconCsvUrl(id: string): string {

@@ -151,6 +151,16 @@ describeInChromium('Close page in Chromium', () => {
     );
     const stored = await api<{ discrepancies: unknown[] }>(`/v1/recon/runs/${started.id}`);
     expect(rows).toHaveLength(stored.discrepancies.length);
+
+    // "Reconcile and repair" reconciles the period with repair on (as `recon run --repair`).
+    await page.getByRole('button', { name: `Reconcile and repair ${period}` }).click();
+    await expect
+      .poll(async () => page.locator('[data-testid="recon-note"]').textContent(), LONG)
+      .toMatch(new RegExp(`^${period}: (clean|discrepancies)`));
+    const audit = await api<{
+      entries: { action: string; details: { repair?: boolean } }[];
+    }>('/v1/audit?targetType=recon_run&limit=5');
+    expect(audit.entries.find((e) => e.action === 'recon.run')?.details.repair).toBe(true);
     await page.close();
     expect(pageErrors).toEqual([]);
   }, 400_000);

@@ -11,8 +11,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RevsyncConfig } from '../../src/config/define-config.ts';
 import { createAccount, winDeal } from '../../src/sim/actions.ts';
 import { revsyncCli, useFlowEnvironment } from '../support/flow-env.ts';
+import { NS_RECORDS, paymentsApplyingTo } from '../support/netsuite-records.ts';
 
 const OPERATOR = 'rsk_reconop01_recon-operator-secret-000000001';
+const APPROVER = 'rsk_reconap01_recon-approver-secret-000000001';
 
 interface NsInvoice {
   id: string;
@@ -29,16 +31,19 @@ describe('stored reconciliation runs against the emulators', () => {
     configure: (c) => (config = { ...c, recon: { every: '1h', periods: 1 } }),
     api: {
       processMetrics: false,
-      bootstrapKeys: [{ name: 'recon-operator', role: 'operator', key: OPERATOR }],
+      bootstrapKeys: [
+        { name: 'recon-operator', role: 'operator', key: OPERATOR },
+        { name: 'recon-approver', role: 'approver', key: APPROVER },
+      ],
     },
   });
   const period = new Date().toISOString().slice(0, 7);
 
-  const call = (method: 'GET' | 'POST', url: string, body?: unknown) =>
+  const call = (method: 'GET' | 'POST', url: string, body?: unknown, key = OPERATOR) =>
     t.env.runtime.http!.inject({
       method,
       url,
-      headers: { authorization: `Bearer ${OPERATOR}` },
+      headers: { authorization: `Bearer ${key}` },
       ...(body !== undefined && { payload: body as Record<string, unknown> }),
     });
 
@@ -181,4 +186,59 @@ describe('stored reconciliation runs against the emulators', () => {
     });
     expect(stored!.actor).toMatch(/^cli:/);
   }, 120_000);
+
+  it("repairs what it found when asked to (the dashboard's and the API's --repair)", async () => {
+    const { store } = t.env.runtime;
+    // A customer payment is deleted in NetSuite by hand.
+    const rows = await t.netsuite.suiteql<{ id: string; externalid: string }>(
+      "SELECT id, externalid FROM transaction WHERE type = 'CustInvc' ORDER BY id",
+    );
+    const paid = rows.body.items.find((r) => r.externalid.startsWith('in_'))!;
+    const [paymentId] = await paymentsApplyingTo(t, paid.id);
+    expect(paymentId, 'the invoice has a payment').toBeDefined();
+    const removed = await t.netsuite.delete(`${NS_RECORDS}/customerpayment/${paymentId}`);
+    expect(removed.status).toBe(204);
+
+    const started = await call('POST', '/v1/recon/runs', { period, repair: true });
+    expect(started.statusCode, started.body).toBe(202);
+    const id = started.json<{ id: string }>().id;
+    // Every discrepancy of the run gets its decision audited with the run's id.
+    const decisions = async () =>
+      (await store.audit.list(store.db, { targetType: 'discrepancy', limit: 1000 })).filter(
+        (a) => a.details['reconRunId'] === id,
+      );
+    await expect
+      .poll(async () => (await decisions()).length, { timeout: 120_000, interval: 250 })
+      .toBeGreaterThanOrEqual(2);
+    const byClass = Object.fromEntries((await decisions()).map((a) => [a.details['class'], a]));
+    // The hand-edited amount needs a person; the missing payment is posted again by a run
+    // (or, above the approval threshold, waits for a second person).
+    expect(byClass['amount_mismatch']).toMatchObject({
+      action: 'recon.queue_for_person',
+      actor: 'recon-operator',
+    });
+    const payment = byClass['payment_missing_in_erp'];
+    expect(payment, JSON.stringify(await decisions())).toBeDefined();
+    expect(['recon.repair', 'recon.repair_awaiting_approval']).toContain(payment!.action);
+    if (payment!.action === 'recon.repair_awaiting_approval') {
+      // Above the threshold: the requester cannot approve it; another person can, and then the
+      // repair run starts.
+      const request = payment!.details['changeRequest'] as string;
+      const shown = await call('GET', `/v1/approvals/${request}`);
+      expect(shown.json().changeRequest).toMatchObject({
+        action: 'recon.repair',
+        requestedBy: 'recon-operator',
+        status: 'pending',
+      });
+      const self = await call('POST', `/v1/approvals/${request}/approve`, {});
+      expect(self.statusCode).toBe(403);
+      const approved = await call('POST', `/v1/approvals/${request}/approve`, {}, APPROVER);
+      expect(approved.statusCode, approved.body).toBe(200);
+      expect(approved.json().changeRequest).toMatchObject({ status: 'executed' });
+    }
+    await t.settle();
+    await expect
+      .poll(async () => (await paymentsApplyingTo(t, paid.id)).length, { timeout: 60_000 })
+      .toBe(1);
+  }, 300_000);
 });

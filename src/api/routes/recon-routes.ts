@@ -48,7 +48,7 @@ export const reconRoutes = [
     tag: 'recon',
     summary: 'Reconcile an accounting period now (billing against the ERP); answers at once',
     description:
-      'Starts a reconciliation of the period through the connectors and answers 202 with the stored run, `running`; poll `GET /v1/recon/runs/{id}` until it is `clean`, `discrepancies` or `failed`. Reads only: repairs are separate. 409 while another reconciliation runs on this server.',
+      'Starts a reconciliation of the period through the connectors and answers 202 with the stored run, `running`; poll `GET /v1/recon/runs/{id}` until it is `clean`, `discrepancies` or `failed`. Reads only unless `repair` is true: then, once stored, each discrepancy with a safe fix starts an engine run (or, at or above the approval threshold, a change request) and the others are queued for a person; each is audited on target `discrepancy` with the run id. 409 while another reconciliation runs on this server.',
     body: ReconRunInput,
     status: 202,
     errors: [409, 503],
@@ -58,6 +58,7 @@ export const reconRoutes = [
       const runs = await api.recon.start({
         period: body.period,
         ...(body.subsidiary !== undefined && { subsidiary: body.subsidiary }),
+        ...(body.repair === true && { repair: true }),
         actor,
       });
       const run = runs[0];
@@ -68,7 +69,11 @@ export const reconRoutes = [
         action: 'recon.run',
         targetType: 'recon_run',
         targetId: run.id,
-        details: { period: body.period, subsidiary: body.subsidiary ?? null },
+        details: {
+          period: body.period,
+          subsidiary: body.subsidiary ?? null,
+          repair: body.repair === true,
+        },
       });
       return toRunView(run);
     },

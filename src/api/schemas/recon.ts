@@ -10,6 +10,10 @@ export const ReconRunInput = z.object({
     .max(100)
     .optional()
     .meta({ description: 'Only report this ERP subsidiary' }),
+  repair: z.boolean().optional().meta({
+    description:
+      'After reading, start engine runs for the safe fixes and queue the rest for a person, as `revsync recon run --repair` does; a repair at or above the `recon.repair` approval threshold becomes a change request in your name',
+  }),
 });
 
 export const ReconRunStatus = z.enum(['running', 'clean', 'discrepancies', 'failed']);

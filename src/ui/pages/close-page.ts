@@ -220,37 +220,44 @@ export const closePage: PageFactory = (ctx) => {
     () => ctx.api.reconRuns({ limit: 20 }),
     (list) => reconView(ctx.api, list, period),
   );
-  const reconNote = h('span', { class: 'muted', role: 'status' });
-  const reconcileNow = h(
-    'button',
-    {
-      type: 'button',
-      class: 'button small',
-      on: {
-        click: () =>
-          void (async () => {
-            reconNote.textContent = '';
-            try {
-              const run = await ctx.api.startReconRun(period);
-              reconNote.textContent = `Reconciling ${period} (run ${run.id}) …`;
-              await recon.refresh();
-              for (let i = 0; i < 120; i++) {
-                await new Promise((r) => setTimeout(r, 1_000));
-                const { run: now } = await ctx.api.reconRun(run.id);
-                if (now.status !== 'running') {
-                  reconNote.textContent = `${period}: ${now.status} (${now.discrepancyCount} discrepancies)`;
-                  break;
+  const reconNote = h('span', { class: 'muted', role: 'status', data: { testid: 'recon-note' } });
+  const reconcileButton = (repair: boolean) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'button small',
+        on: {
+          click: () =>
+            void (async () => {
+              reconNote.textContent = '';
+              try {
+                const run = await ctx.api.startReconRun(period, undefined, repair);
+                reconNote.textContent = `Reconciling ${period} (run ${run.id}) …`;
+                await recon.refresh();
+                for (let i = 0; i < 120; i++) {
+                  await new Promise((r) => setTimeout(r, 1_000));
+                  const { run: now } = await ctx.api.reconRun(run.id);
+                  if (now.status !== 'running') {
+                    reconNote.textContent =
+                      `${period}: ${now.status} (${now.discrepancyCount} discrepancies)` +
+                      (repair && now.discrepancyCount > 0
+                        ? ' — repairs started; those above the approval threshold wait in Approvals, the rest in Exceptions'
+                        : '');
+                    break;
+                  }
                 }
+                await Promise.all([recon.refresh(), view.refresh()]);
+              } catch (caught) {
+                reconNote.textContent = messageOf(caught);
               }
-              await recon.refresh();
-            } catch (caught) {
-              reconNote.textContent = messageOf(caught);
-            }
-          })(),
+            })(),
+        },
       },
-    },
-    `Reconcile ${period} now`,
-  );
+      repair ? `Reconcile and repair ${period}` : `Reconcile ${period} now`,
+    );
+  const reconcileNow = reconcileButton(false);
+  const reconcileAndRepair = reconcileButton(true);
   return {
     title: `Close ${period}`,
     el: h(
@@ -278,6 +285,8 @@ export const closePage: PageFactory = (ctx) => {
           { class: 'muted' },
           'The latest stored reconciliation of each period (scheduled, from the CLI or started here), with its discrepancies as CSV for auditors. ',
           canAct(ctx.session) ? reconcileNow : null,
+          ' ',
+          canAct(ctx.session) ? reconcileAndRepair : null,
           ' ',
           reconNote,
         ),
