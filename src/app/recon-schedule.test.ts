@@ -23,6 +23,27 @@ describe('scheduled reconciliation', () => {
   });
   afterAll(async () => store.dispose());
 
+  it("periods 'open': the months of the window the ERP does not report locked", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 11, 7, 9));
+    const runner = new ReconRunner({ store, systems: LEDGER_SYSTEMS, clock });
+    let locked = ['2026-09', '2026-10'];
+    const schedule = new ReconSchedule({
+      runner,
+      everyMs: 60_000,
+      periods: 'open',
+      openWindow: 4,
+      lockedPeriods: async () => locked,
+      clock,
+    });
+    expect(await schedule.periods()).toEqual(['2026-11', '2026-12']);
+    // The controller closes November: the next run no longer covers it.
+    locked = [...locked, '2026-11'];
+    expect(await schedule.periods()).toEqual(['2026-12']);
+    // An ERP that cannot say: every month of the window.
+    const unknown = new ReconSchedule({ runner, everyMs: 60_000, periods: 'open', clock });
+    expect(await unknown.periods()).toHaveLength(12);
+  });
+
   it('reconciles the last N periods every interval, stores each run, and never overlaps runs', async () => {
     const ledger = createReconLedger();
     bookInvoice(ledger, 'in_1', 1_000, { period: '2026-11' });
@@ -103,6 +124,9 @@ describe('scheduled reconciliation', () => {
         ].map((f) => [f, false]),
       ),
     };
+    expect(
+      resolveConfig({ ...base, recon: { every: '15m', periods: 'open', openWindow: 6 } }, {}).recon,
+    ).toEqual({ every: '15m', periods: 'open', openWindow: 6 });
     const ok = resolveConfig({ ...base, recon: { every: '15m', periods: 3 } }, {});
     expect(ok.recon).toEqual({ every: '15m', periods: 3 });
     expect(resolveConfig(base, {}).recon).toBeUndefined();

@@ -21,8 +21,14 @@ export function reconIntervalMs(every: string | number): number {
 export interface ReconScheduleOptions {
   runner: ReconRunner;
   everyMs: number;
-  /** How many periods each run covers: the current month and the ones before it. */
-  periods: number;
+  /**
+   * Which periods each run covers: N — the current month and the N-1 before it — or `'open'`:
+   * of the last `openWindow` (default 12) months, those `lockedPeriods` does not name.
+   */
+  periods: number | 'open';
+  openWindow?: number;
+  /** The periods the ERP refuses postings in (`YYYY-MM`), read on each run for `'open'`. */
+  lockedPeriods?: () => Promise<string[]>;
   subsidiary?: string;
   /** Which month is current (the periods); the interval itself is measured in real time. */
   clock: Clock;
@@ -57,8 +63,9 @@ export class ReconSchedule {
    * was running (skipped). A failed run is stored as failed and logged, never thrown.
    */
   async tick(): Promise<ReconRunOutcome | undefined> {
-    const periods = lastPeriods(this.#o.clock.now(), this.#o.periods);
+    let periods: string[] = [];
     try {
+      periods = await this.periods();
       return await this.#o.runner.run({
         trigger: 'schedule',
         actor: 'schedule',
@@ -76,6 +83,15 @@ export class ReconSchedule {
       }
       return undefined;
     }
+  }
+
+  /** The periods the next run covers, oldest first. */
+  async periods(): Promise<string[]> {
+    const { periods, clock } = this.#o;
+    if (periods !== 'open') return lastPeriods(clock.now(), periods);
+    const window = lastPeriods(clock.now(), this.#o.openWindow ?? 12);
+    const locked = new Set((await this.#o.lockedPeriods?.()) ?? []);
+    return window.filter((p) => !locked.has(p));
   }
 
   #next(delayMs: number): void {

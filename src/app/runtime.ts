@@ -289,6 +289,11 @@ export class Runtime {
         runner: this.recon,
         everyMs: reconIntervalMs(this.config.recon.every),
         periods: this.config.recon.periods,
+        ...(this.config.recon.openWindow !== undefined && {
+          openWindow: this.config.recon.openWindow,
+        }),
+        lockedPeriods: async () =>
+          (await this.connectors.erp.port.lockedPeriods?.({ fresh: true })) ?? [],
         clock: this.clock,
         logger: this.log,
         ...(this.config.recon.subsidiary !== undefined && {

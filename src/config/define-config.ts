@@ -77,8 +77,15 @@ const every = z.union([
 const reconSchedule = z.strictObject({
   /** How often to reconcile: `'15m'`, `'1h'`, … or seconds. */
   every,
-  /** How many accounting periods to reconcile each time: the current month and the N-1 before it. */
-  periods: z.int().min(1).max(36),
+  /**
+   * Which accounting periods to reconcile each time: a number N (the current month and the N-1
+   * before it), or `'open'` — of the last `openWindow` months, those the ERP does not report
+   * closed or locked (read through the ERP port on every run; every one of them when the ERP
+   * cannot say).
+   */
+  periods: z.union([z.int().min(1).max(36), z.literal('open')]),
+  /** With `periods: 'open'`: how many months back to look (default 12). */
+  openWindow: z.int().min(1).max(36).optional(),
   /** Only this ERP subsidiary (default: every subsidiary). */
   subsidiary: z.string().min(1).optional(),
   /** Documents dated before it are out of scope (`before_sync_start`); ISO date. */
