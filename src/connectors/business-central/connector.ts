@@ -40,7 +40,7 @@ export interface BusinessCentralConnectorOptions {
  * The Business Central connector: the ERP port over API v2.0 (one company per region), a delta
  * feed per company, `clientState`-checked webhook notifications with the `validationToken`
  * handshake, and — when `notificationUrl` is set — subscriptions kept alive. The companies are
- * read when the connector is built (they are the pollers). See `docs/connectors.md`.
+ * read on first use (and kept). See `docs/connectors.md`.
  */
 export async function createBusinessCentralConnector(
   options: BusinessCentralConnectorOptions,
@@ -58,15 +58,13 @@ export async function createBusinessCentralConnector(
   });
   const port = new BusinessCentralErp(client);
   const clientState = options.webhookClientState ?? defaultClientState(options.clientSecret);
-  const companies = await port.companyIds({ lane: 'low' });
-  const pollers: PollSource[] = companies.map(
-    (companyId) =>
-      new BusinessCentralPoller(client, {
-        companyId,
-        ...(options.pollPageSize !== undefined && { pageSize: options.pollPageSize }),
-        ...(options.pollSince !== undefined && { since: options.pollSince }),
-      }),
-  );
+  const pollers: PollSource[] = [
+    new BusinessCentralPoller(client, {
+      companyIds: () => port.companyIds({ lane: 'low' }),
+      ...(options.pollPageSize !== undefined && { pageSize: options.pollPageSize }),
+      ...(options.pollSince !== undefined && { since: options.pollSince }),
+    }),
+  ];
   if (options.notificationUrl !== undefined) {
     pollers.push(
       new BusinessCentralSubscriptions(client, {

@@ -521,6 +521,19 @@ describe('throttling', () => {
     }
   });
 
+  it('builds without reaching Business Central, and says so when checked', async () => {
+    const offline = await createBusinessCentralConnector({
+      tenantId: emu.tenantId,
+      clientId: emu.clientId,
+      clientSecret: emu.clientSecret,
+      baseUrl: 'http://127.0.0.1:9',
+      loginUrl: 'http://127.0.0.1:9',
+      connection: new OutboundConnection('business-central', { system: 'business-central' }),
+    });
+    expect(offline.pollers.map((p) => p.cursorName)).toEqual(['business-central:delta']);
+    await expect(offline.check()).rejects.toBeInstanceOf(RetryableError);
+  });
+
   it('gets a fresh token after a 401', async () => {
     await admin('POST', '/oauth/expire-access-tokens');
     const seen = intercept();

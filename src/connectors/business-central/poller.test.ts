@@ -48,7 +48,7 @@ async function drain(poller: BusinessCentralPoller, cursor?: string, limit = 2) 
 
 describe('the delta poller', () => {
   it('pages customers, posted documents and payments by lastModifiedDateTime, each once', async () => {
-    const poller = new BusinessCentralPoller(client, { companyId: US });
+    const poller = new BusinessCentralPoller(client, { companyIds: async () => [US] });
     const customers = ['cus_01JBCPOLL0000000000000000A', 'cus_01JBCPOLL0000000000000000B'];
     const ids: string[] = [];
     for (const externalId of customers) {
@@ -119,7 +119,7 @@ describe('the delta poller', () => {
   });
 
   it('refuses a cursor that is not its own', async () => {
-    const poller = new BusinessCentralPoller(client, { companyId: US });
+    const poller = new BusinessCentralPoller(client, { companyIds: async () => [US] });
     await expect(poller.poll('{"since":1}')).rejects.toThrow(/not a Business Central poll cursor/);
   });
 });

@@ -17,7 +17,8 @@ export const DELTA_SETS = Object.keys(ENTITY_OF_SET) as (keyof typeof ENTITY_OF_
 
 /** Options of {@link BusinessCentralPoller}. */
 export interface BusinessCentralPollerOptions {
-  companyId: string;
+  /** The companies to follow, asked on every poll (the environment's, read lazily). */
+  companyIds: () => Promise<readonly string[]>;
   /** Events per poll when the caller gives no `limit` (default 200). */
   pageSize?: number;
   /** Where a first poll starts, ISO 8601 (default 30 days ago). */
@@ -30,11 +31,13 @@ export interface BusinessCentralPollerOptions {
  * with it already read (`<id>@<etag>`).
  */
 const SetCursor = z.strictObject({ since: z.string(), seen: z.array(z.string()) });
-const Cursor = z.strictObject({ sets: z.record(z.string(), SetCursor) });
+const Cursor = z.strictObject({
+  companies: z.record(z.string(), z.record(z.string(), SetCursor)),
+});
 type Cursor = z.infer<typeof Cursor>;
 
 /**
- * The delta feed of one company: each entity set read with
+ * The delta feed of the environment's companies: in each company, each entity set read with
  * `$filter=lastModifiedDateTime ge <cursor>&$orderby=lastModifiedDateTime`, the records of the
  * cursor's instant already read dropped, so a burst of changes stamped alike still moves on and a
  * record changed again at that instant (a new etag) is not lost. The fallback to webhooks (which
@@ -44,7 +47,7 @@ type Cursor = z.infer<typeof Cursor>;
 export class BusinessCentralPoller implements PollSource {
   readonly cursorName: string;
   readonly #client: BusinessCentralClient;
-  readonly #companyId: string;
+  readonly #companyIds: () => Promise<readonly string[]>;
   readonly #pageSize: number;
   readonly #since: string | undefined;
   readonly #now: () => number;
@@ -52,8 +55,8 @@ export class BusinessCentralPoller implements PollSource {
 
   constructor(client: BusinessCentralClient, options: BusinessCentralPollerOptions) {
     this.#client = client;
-    this.#companyId = options.companyId.toLowerCase();
-    this.cursorName = `business-central:delta:${this.#companyId}`;
+    this.#companyIds = options.companyIds;
+    this.cursorName = 'business-central:delta';
     this.#pageSize = Math.max(1, Math.min(1000, options.pageSize ?? 200));
     this.#since = options.since;
     this.#now = options.now ?? Date.now;
@@ -64,7 +67,7 @@ export class BusinessCentralPoller implements PollSource {
     options: ReadOptions & { limit?: number } = {},
   ): Promise<PollResult> {
     const start = new Date(Date.parse(this.#since ?? '') || this.#now() - 30 * 86_400_000);
-    const from: Cursor = cursor === undefined ? { sets: {} } : parseCursor(cursor);
+    const from: Cursor = cursor === undefined ? { companies: {} } : parseCursor(cursor);
     const call = {
       operation: `poll.${this.cursorName}`,
       lane: options.lane ?? ('low' as const),
@@ -73,18 +76,22 @@ export class BusinessCentralPoller implements PollSource {
     };
     let remaining = Math.max(1, Math.min(1000, options.limit ?? this.#pageSize));
     const events: VendorEvent[] = [];
-    const next: Cursor = { sets: { ...from.sets } };
+    const next: Cursor = { companies: { ...from.companies } };
     let hasMore = false;
-    for (const set of DELTA_SETS) {
+    const work = (await this.#companyIds()).flatMap((companyId) =>
+      DELTA_SETS.map((set) => ({ companyId: companyId.toLowerCase(), set })),
+    );
+    for (const { companyId, set } of work) {
       if (remaining === 0) {
         hasMore = true;
         break;
       }
-      const at = from.sets[set] ?? { since: start.toISOString(), seen: [] };
+      const sets = (next.companies[companyId] = { ...next.companies[companyId] });
+      const at = sets[set] ?? { since: start.toISOString(), seen: [] };
       const seen = new Set(at.seen);
       const fetch = Math.min(1000, remaining + seen.size + 1);
       const rows = await this.#client.list(
-        `companies(${this.#companyId})/${set}${query({
+        `companies(${companyId})/${set}${query({
           $filter: `lastModifiedDateTime ge ${at.since}`,
           $orderby: 'lastModifiedDateTime',
           $top: String(fetch),
@@ -95,7 +102,7 @@ export class BusinessCentralPoller implements PollSource {
       const page = fresh.slice(0, remaining);
       if (fresh.length > page.length || rows.length >= fetch) hasMore = true;
       for (const row of page) {
-        const event = await this.#event(set, row, call);
+        const event = await this.#event(companyId, set, row, call);
         if (event) events.push(event);
       }
       remaining -= page.length;
@@ -103,7 +110,7 @@ export class BusinessCentralPoller implements PollSource {
       if (last) {
         const stamp = String(last.lastModifiedDateTime);
         const carried = Date.parse(stamp) === Date.parse(at.since) ? at.seen : [];
-        next.sets[set] = {
+        sets[set] = {
           since: stamp,
           seen: [
             ...carried,
@@ -113,13 +120,14 @@ export class BusinessCentralPoller implements PollSource {
           ],
         };
       } else {
-        next.sets[set] = at;
+        sets[set] = at;
       }
     }
     return { events, cursor: JSON.stringify(next), hasMore };
   }
 
   async #event(
+    companyId: string,
     set: (typeof DELTA_SETS)[number],
     row: BcEntity,
     call: BusinessCentralCallOptions,
@@ -129,7 +137,7 @@ export class BusinessCentralPoller implements PollSource {
     let customer: BusinessCentralChange['customer'];
     if (set === 'customers') {
       externalId = externalIdFromCustomer(row);
-      this.#customers.set(row.id, externalId);
+      this.#customers.set(`${companyId}:${row.id}`, externalId);
     } else if (set === 'customerPaymentJournals') {
       const record = parsePaymentRecord(row.displayName);
       // Only revsync's posted payments: other journal batches hold no payment.
@@ -140,26 +148,24 @@ export class BusinessCentralPoller implements PollSource {
       externalId = externalIdFromDocument(row);
       const customerId = typeof row.customerId === 'string' ? row.customerId : undefined;
       if (customerId !== undefined) {
-        if (!this.#customers.has(customerId)) {
-          const c = await this.#client.get(
-            `companies(${this.#companyId})/customers(${customerId})`,
-            {
-              ...call,
-              operation: 'customer.get',
-            },
-          );
-          this.#customers.set(customerId, c ? externalIdFromCustomer(c) : undefined);
+        const cached = `${companyId}:${customerId}`;
+        if (!this.#customers.has(cached)) {
+          const c = await this.#client.get(`companies(${companyId})/customers(${customerId})`, {
+            ...call,
+            operation: 'customer.get',
+          });
+          this.#customers.set(cached, c ? externalIdFromCustomer(c) : undefined);
         }
-        const customerExternalId = this.#customers.get(customerId);
+        const customerExternalId = this.#customers.get(cached);
         customer = {
-          id: bcId(this.#companyId, customerId),
+          id: bcId(companyId, customerId),
           ...(customerExternalId !== undefined && { externalId: customerExternalId }),
         };
       }
     }
     const stamp = String(row.lastModifiedDateTime);
     const data: BusinessCentralChange = {
-      companyId: this.#companyId,
+      companyId,
       entitySet: set,
       id: row.id,
       lastModifiedDateTime: stamp,
@@ -170,8 +176,8 @@ export class BusinessCentralPoller implements PollSource {
     return makeEnvelope<Record<string, unknown>>({
       source: 'business-central',
       type: `business-central.${entity}.updated`,
-      id: `${this.#companyId}:${set}:${key(row)}`,
-      subject: bcId(this.#companyId, row.id),
+      id: `${companyId}:${set}:${key(row)}`,
+      subject: bcId(companyId, row.id),
       time: new Date(Date.parse(stamp)).toISOString(),
       data: { ...data },
     });
