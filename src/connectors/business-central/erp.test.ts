@@ -485,6 +485,78 @@ describe('the ERP port on the emulator', () => {
   });
 });
 
+describe('a lost answer', () => {
+  it('posts an invoice and a payment once when the $batch answer never came back', async () => {
+    const impatient = await createBusinessCentralConnector({
+      tenantId: emu.tenantId,
+      clientId: emu.clientId,
+      clientSecret: emu.clientSecret,
+      baseUrl: emu.url,
+      loginUrl: emu.url,
+      timeoutMs: 150,
+      connection: new OutboundConnection('business-central', { system: 'business-central' }),
+    });
+    const port = impatient.port;
+    const externalId = 'cus_01JBCTESTLOST00000000000001';
+    await port.upsertCustomer(
+      { externalId, name: 'Lost Co', subsidiary: US, currency: 'USD' },
+      write(),
+    );
+    const invoice = {
+      externalId: 'in_bc_lost_1',
+      customerExternalId: externalId,
+      subsidiary: US,
+      currency: 'USD',
+      tranDate: day(6),
+      lines: [
+        { description: 'a', quantity: 2, amount: usd(4_000) },
+        { description: 'b', quantity: 1, amount: usd(1_000) },
+      ],
+      tax: usd(400),
+      total: usd(5_400),
+    };
+    const payment = {
+      externalId: 'py_bc_lost_1',
+      customerExternalId: externalId,
+      invoiceExternalId: invoice.externalId,
+      amount: usd(5_400),
+      date: day(7),
+    };
+    // The emulator handles each $batch 400 ms late: the client gives up at 150 ms.
+    const hang = async (on: boolean) => {
+      const res = await admin(
+        'PUT',
+        '/faults',
+        on ? { rules: [{ match: 'POST /v2.0/*/$batch', hang: { p: 1, ms: 400 } }] } : { rules: [] },
+      );
+      expect(res.status).toBe(200);
+    };
+    const settle = () => new Promise((r) => setTimeout(r, 600));
+    try {
+      await hang(true);
+      await expect(port.upsertInvoice(invoice, write())).rejects.toMatchObject({ retryable: true });
+      await settle();
+      await hang(false);
+      const { id } = await port.upsertInvoice(invoice, write());
+      await hang(true);
+      await expect(port.upsertPayment(payment, write())).rejects.toMatchObject({ retryable: true });
+      await settle();
+      await hang(false);
+      const paid = await port.upsertPayment(payment, write());
+      const ours = Object.values(company(US).salesInvoices).filter(
+        (d) => d.externalDocumentNumber === invoice.externalId,
+      );
+      expect(ours.map((d) => [`${US}:${d.id}`, d.status])).toEqual([[id, 'Paid']]);
+      expect(
+        company(US).postedPayments.filter((p) => p.externalDocumentNumber === payment.externalId),
+      ).toHaveLength(1);
+      expect((await port.getPayment(payment.externalId))?.id).toBe(paid.id);
+    } finally {
+      await hang(false);
+    }
+  });
+});
+
 describe('throttling', () => {
   it('waits out a short Retry-After inside the call, and throws a long one as RateLimitedError', async () => {
     const small = await startBusinessCentralEmulator({
