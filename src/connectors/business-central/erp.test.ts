@@ -684,5 +684,10 @@ describe('webhooks', () => {
     await admin('POST', '/clock/advance', { ms: 2.5 * 86_400_000 });
     skew += 2.5 * 86_400_000;
     expect(await subs.ensure()).toEqual({ created: 0, renewed: 4 });
+    // Left to lapse, they are replaced, not piled up.
+    await admin('POST', '/clock/advance', { ms: 4 * 86_400_000 });
+    skew += 4 * 86_400_000;
+    expect(await subs.ensure()).toEqual({ created: 4, renewed: 0 });
+    expect(emu.notifier.subscriptions.size).toBe(4);
   });
 });

@@ -212,7 +212,17 @@ export class BusinessCentralSubscriptions implements PollSource {
       for (const set of SUBSCRIBED_SETS) {
         const resource = `/api/v2.0/companies(${company})/${set}`;
         const sub = ours.find((s) => s.resource === resource);
-        if (!sub || Date.parse(String(sub.expirationDateTime)) <= this.#now()) {
+        const expired =
+          sub !== undefined && Date.parse(String(sub.expirationDateTime)) <= this.#now();
+        if (sub && expired) {
+          // Business Central no longer notifies it: replace it (the handshake runs again).
+          await this.#client.request('DELETE', `subscriptions('${String(sub.subscriptionId)}')`, {
+            ...call,
+            ifMatch: String(sub['@odata.etag']),
+            allowNotFound: true,
+          });
+        }
+        if (!sub || expired) {
           await this.#client.request('POST', 'subscriptions', {
             ...call,
             body: {
