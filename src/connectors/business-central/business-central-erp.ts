@@ -8,6 +8,7 @@ import {
 } from '../../model/revsync-error.ts';
 import type {
   DocumentWindow,
+  ErpCreditApplication,
   ErpCreditMemo,
   ErpCreditMemoInput,
   ErpCustomer,
@@ -33,6 +34,8 @@ import { isDuplicate, isStaleEtag } from './errors.ts';
 import {
   assertDocumentAmounts,
   bcDate,
+  creditApplicationFor,
+  creditApplicationText,
   customerName,
   customerNumberFor,
   documentLines,
@@ -42,6 +45,7 @@ import {
   externalIdFromDocument,
   fromBcAmount,
   odataText,
+  parseCreditApplication,
   parsePaymentRecord,
   paymentJournalCodeFor,
   paymentRecordText,
@@ -332,6 +336,161 @@ export class BusinessCentralErp implements ErpSystem {
       if (error) throw error;
       return { id: bcId(company, journal.id) };
     });
+  }
+
+  /**
+   * Applies a posted credit memo to a posted invoice for `amount` (a customer credit billing
+   * used). API v2.0 has no application of posted entries, so the application is a payment
+   * journal batch of its own (code `RC…`, a hash of the pair) whose lines move the credit: one
+   * applied to the invoice (−amount, lowering what it has open) and one unapplied on the
+   * customer (+amount, the credit consumed), posted together with the batch's record of the total
+   * applied in one `$batch` group. A repeat with the same amount changes nothing; a larger amount
+   * applies the difference (at most what the invoice still has open); a smaller one is refused.
+   */
+  async applyCreditMemo(input: ErpCreditApplication, options: WriteOptions): Promise<void> {
+    const call = callOptions(options, 'creditmemo.apply');
+    const currency = input.amount.currency;
+    for (const company of await this.companyIds(options)) {
+      const memo = await this.#findDocument(
+        company,
+        'salesCreditMemos',
+        input.creditMemoExternalId,
+        call,
+      );
+      if (!memo) continue;
+      await this.#retryStale(async () => {
+        const invoice = await this.#findDocument(
+          company,
+          'salesInvoices',
+          input.invoiceExternalId,
+          call,
+        );
+        if (!invoice) {
+          throw new NotFoundError(
+            `invoice ${input.invoiceExternalId} is not in Business Central company ${company}; post it first`,
+            { system: 'business-central' },
+          );
+        }
+        if (invoice.currencyCode !== currency || memo.currencyCode !== currency) {
+          throw new ValidationError(
+            `credit ${input.creditMemoExternalId} → ${input.invoiceExternalId}: currencies differ`,
+            {
+              system: 'business-central',
+              details: [{ path: 'amount.currency', message: 'differs' }],
+            },
+          );
+        }
+        const { code, key } = creditApplicationFor(
+          input.creditMemoExternalId,
+          input.invoiceExternalId,
+        );
+        const path = `companies(${company})/customerPaymentJournals`;
+        const find = async () =>
+          (
+            await this.#client.list(`${path}${query({ $filter: `code eq ${odataText(code)}` })}`, {
+              ...call,
+              operation: 'paymentjournal.find',
+            })
+          )[0];
+        let journal = await find();
+        if (!journal) {
+          try {
+            journal = (await this.#client.request('POST', path, {
+              ...call,
+              body: { code, displayName: creditApplicationText(key, 0) },
+            })) as BcEntity;
+          } catch (caught) {
+            if (!isDuplicate(caught)) throw caught;
+            journal = await find();
+            if (!journal) throw caught;
+          }
+        }
+        const record = parseCreditApplication(journal.displayName);
+        if (record?.key !== key) {
+          throw new ConflictError(`credit application ${code} belongs to another pair`, {
+            system: 'business-central',
+          });
+        }
+        if (record.applied === input.amount.amount) return;
+        if (record.applied > input.amount.amount) {
+          throw new ValidationError(
+            `credit ${input.creditMemoExternalId} applies ${record.applied} to ${input.invoiceExternalId} in Business Central; lowering an application is not supported`,
+            {
+              system: 'business-central',
+              details: [{ path: 'amount', message: 'below what is applied' }],
+            },
+          );
+        }
+        const open =
+          invoice.status === 'Open' ? fromBcAmount(invoice.remainingAmount, currency).amount : 0;
+        const delta = Math.min(input.amount.amount - record.applied, open);
+        if (delta <= 0) return; // the invoice has nothing open left to take the credit
+        const base = `${path}(${journal.id})`;
+        const date =
+          [bcDate(invoice.postingDate), bcDate(memo.postingDate)].filter(Boolean).sort().at(-1) ??
+          new Date(this.#now()).toISOString().slice(0, 10);
+        const amount = toBcAmount({ amount: delta, currency });
+        const reference = documentNumberFor(
+          `${input.creditMemoExternalId}>${input.invoiceExternalId}`,
+        );
+        const requests: BcBatchRequest[] = [
+          {
+            id: 'to-invoice',
+            method: 'POST',
+            url: `${base}/customerPayments`,
+            atomicityGroup: 'credit',
+            body: {
+              customerId: String(invoice.customerId),
+              postingDate: date,
+              amount: -amount,
+              appliesToInvoiceId: invoice.id,
+              externalDocumentNumber: reference,
+              description: `credit ${String(memo.number)} applied`.slice(0, 100),
+            },
+          },
+          {
+            id: 'from-credit',
+            method: 'POST',
+            url: `${base}/customerPayments`,
+            atomicityGroup: 'credit',
+            body: {
+              customerId: String(memo.customerId),
+              postingDate: date,
+              amount,
+              externalDocumentNumber: reference,
+              description: `credit ${String(memo.number)} used on ${String(invoice.number)}`.slice(
+                0,
+                100,
+              ),
+            },
+          },
+          {
+            id: 'post',
+            method: 'POST',
+            url: `${base}/Microsoft.NAV.post`,
+            atomicityGroup: 'credit',
+            dependsOn: ['to-invoice', 'from-credit'],
+          },
+          {
+            id: 'record',
+            method: 'PATCH',
+            url: base,
+            atomicityGroup: 'credit',
+            dependsOn: ['post'],
+            headers: { 'if-match': String(journal['@odata.etag']) },
+            body: { displayName: creditApplicationText(key, record.applied + delta) },
+          },
+        ];
+        const responses = await this.#client.batch(requests, call);
+        const error = this.#client.batchError(requests, responses);
+        if (error) throw error;
+      });
+      return;
+    }
+    throw new NotFoundError(
+      `credit memo ${input.creditMemoExternalId} is not in Business Central; post it first`,
+      { system: 'business-central' },
+    );
   }
 
   async getCustomer(externalId: string, options?: ReadOptions): Promise<ErpCustomer | undefined> {

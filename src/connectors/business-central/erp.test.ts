@@ -314,6 +314,76 @@ describe('the ERP port on the emulator', () => {
     expect((await erp.getInvoice('in_bc_cm_1'))?.amountRemaining).toEqual(usd(7_500));
   });
 
+  it('applies a customer credit (a credit memo) to a later invoice, once', async () => {
+    const externalId = 'cus_01JBCTESTAPPLY0000000000001';
+    await erp.upsertCustomer(
+      { externalId, name: 'Apply Co', subsidiary: UK, currency: 'GBP' },
+      write(),
+    );
+    await erp.upsertCreditMemo(
+      {
+        externalId: 'in_bc_downgrade_1',
+        customerExternalId: externalId,
+        currency: 'GBP',
+        tranDate: day(2),
+        lines: [{ description: 'Downgrade credit', quantity: 1, amount: gbp(2_000) }],
+        total: gbp(2_000),
+      },
+      write(),
+    );
+    await erp.upsertInvoice(
+      {
+        externalId: 'in_bc_after_1',
+        customerExternalId: externalId,
+        subsidiary: UK,
+        currency: 'GBP',
+        tranDate: day(3),
+        lines: [{ description: 'Plan', quantity: 1, amount: gbp(10_000) }],
+        tax: gbp(0),
+        total: gbp(10_000),
+      },
+      write(),
+    );
+    const application = {
+      creditMemoExternalId: 'in_bc_downgrade_1',
+      invoiceExternalId: 'in_bc_after_1',
+      amount: gbp(2_000),
+    };
+    await erp.applyCreditMemo!(application, write());
+    expect((await erp.getInvoice('in_bc_after_1'))?.amountRemaining).toEqual(gbp(8_000));
+    const seen = intercept();
+    await erp.applyCreditMemo!(application, write());
+    expect(seen.filter((r) => r.method !== 'GET')).toEqual([]);
+    globalThis.fetch = realFetch;
+    await expect(
+      erp.applyCreditMemo!({ ...application, amount: gbp(1_000) }, write()),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await erp.upsertPayment(
+      {
+        externalId: 'py_bc_after_1',
+        customerExternalId: externalId,
+        invoiceExternalId: 'in_bc_after_1',
+        amount: gbp(8_000),
+        date: day(4),
+      },
+      write(),
+    );
+    expect((await erp.getInvoice('in_bc_after_1'))?.status).toBe('paid');
+    const payments = [];
+    for await (const page of erp.pageDocuments!('payment', {
+      from: `${thisMonth()}01T00:00:00Z`,
+      to: '2999-01-01T00:00:00Z',
+    }))
+      payments.push(...page);
+    const forInvoice = payments.filter((p) =>
+      p.appliedTo?.some((a) => a.invoiceExternalId === 'in_bc_after_1'),
+    );
+    expect(forInvoice.map((p) => [p.externalId, p.total])).toEqual([['py_bc_after_1', gbp(8_000)]]);
+    await expect(
+      erp.applyCreditMemo!({ ...application, creditMemoExternalId: 'in_bc_no_such' }, write()),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('posts a payment through its own journal batch, applied to the invoice, and records it', async () => {
     const payment = {
       externalId: 'py_bc_jpy_1',

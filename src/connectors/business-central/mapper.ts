@@ -105,6 +105,28 @@ export function parsePaymentRecord(text: unknown): PaymentRecord | undefined {
   };
 }
 
+/** The journal batch of a credit memo's application to an invoice: its `code` and its key. */
+export function creditApplicationFor(
+  creditMemoExternalId: string,
+  invoiceExternalId: string,
+): { code: string; key: string } {
+  const pair = `${creditMemoExternalId}>${invoiceExternalId}`;
+  return { code: `RC${hashRef(`credit:${pair}`, 8)}`, key: hashRef(`credit-key:${pair}`, 24) };
+}
+
+/** What a credit application's journal batch records: `rc:<key>|<minor units applied>`. */
+export function creditApplicationText(key: string, applied: number): string {
+  return `rc:${key}|${applied}`;
+}
+
+/** A credit application's record read back. */
+export function parseCreditApplication(
+  text: unknown,
+): { key: string; applied: number } | undefined {
+  const m = typeof text === 'string' ? /^rc:([0-9A-Z]+)\|(\d+)$/.exec(text) : null;
+  return m ? { key: m[1]!, applied: Number(m[2]) } : undefined;
+}
+
 /** A literal in an OData `$filter` (`''` escapes a quote). */
 export function odataText(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
