@@ -66,8 +66,21 @@ export interface PostalAddress {
  */
 export type VendorEvent = EventEnvelope<Record<string, unknown>>;
 
+/** The answer to a vendor's endpoint-validation request (no events, nothing stored). */
+export interface WebhookHandshake {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
 /** Push: verifies a webhook delivery and turns it into events. */
 export interface WebhookSource {
+  /**
+   * Vendors that validate an endpoint before delivering to it (Business Central's
+   * `?validationToken=`, answered 200 `text/plain` with the token) ask this first: an answer is
+   * sent as is, `undefined` means the request is a delivery for {@link verify}. Optional.
+   */
+  handshake?(query: URLSearchParams): WebhookHandshake | undefined;
   /**
    * Checks the signature against the raw body exactly as received and returns the events it
    * carries. A bad or stale signature throws `AuthError`; a body that is not the vendor's event

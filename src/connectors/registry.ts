@@ -10,6 +10,7 @@ import { netsuiteConnector } from './netsuite/index.ts';
 import { quickbooksConnector } from './quickbooks/index.ts';
 import { salesforceConnector } from './salesforce/index.ts';
 import { stripeConnector } from './stripe/index.ts';
+import { businessCentralConnector } from './business-central/index.ts';
 
 /** Every registered connector. */
 export const CONNECTORS = [
@@ -19,6 +20,7 @@ export const CONNECTORS = [
   hubspotConnector,
   chargebeeConnector,
   quickbooksConnector,
+  businessCentralConnector,
 ] as const;
 
 /** The stack revsync runs when nothing else is chosen (the demo's and the simulator's default). */

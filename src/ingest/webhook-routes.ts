@@ -6,7 +6,8 @@ import type { EntityKeyResolver } from './entity-keys.ts';
 
 /**
  * `POST /webhooks/:system`: verifies the vendor's signature on the raw body, and answers 2xx only
- * after the events are durably in the inbox. A bad signature is 400 (the vendor should not
+ * after the events are durably in the inbox. A source's endpoint-validation handshake (Business
+ * Central's `?validationToken=`) is answered before any verification. A bad signature is 400 (the vendor should not
  * retry it); a storage failure is 503 (it should).
  */
 export async function registerWebhookRoutes(
@@ -24,6 +25,12 @@ export async function registerWebhookRoutes(
         return reply.code(404).send({
           error: { code: 'not_found', message: `no webhook source ${request.params.system}` },
         });
+      }
+      const handshake = source.handshake?.(
+        new URLSearchParams(request.query as Record<string, string>),
+      );
+      if (handshake) {
+        return reply.code(handshake.status).type(handshake.contentType).send(handshake.body);
       }
       let events;
       try {

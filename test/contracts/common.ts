@@ -141,7 +141,13 @@ export async function checkWebhooks<R extends Role>(subject: ContractSubject<R>)
       AuthError,
     );
   }
-  expect(() => connector.webhooks!.verify(good.body, {}), 'no signature').toThrow(AuthError);
+  const unsigned = delivery!.deliverUnsigned?.(subject.started.env) ?? {
+    body: good.body,
+    headers: {},
+  };
+  expect(() => connector.webhooks!.verify(unsigned.body, unsigned.headers), 'no signature').toThrow(
+    AuthError,
+  );
   if (delivery!.authenticatesBody === false) return; // the scheme cannot see a changed body
   expect(
     () => connector.webhooks!.verify(`${good.body} `, good.headers),
