@@ -108,6 +108,47 @@ describe('recon_discrepancies alert [sqlite]', () => {
     ]);
   });
 
+  it('olderThanMinutes: fires only for discrepancies every run has found for that long', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 11, 8, 9, 0));
+    const ledger = createReconLedger();
+    const runner = new ReconRunner({
+      store,
+      systems: LEDGER_SYSTEMS,
+      clock,
+      reconcile: ledger.reconcile,
+    });
+    const views = new StoreBusinessViews(store, () => clock.now(), {
+      crm: 'salesforce',
+      billing: 'stripe',
+      erp: 'netsuite',
+    });
+    const hourOld = new AlertMonitor({
+      store,
+      views,
+      rules: [{ kind: 'recon_discrepancies', olderThanMinutes: 60 }],
+      webhookUrl: url,
+      clock,
+      logger: pino({ level: 'silent' }),
+    });
+    const reconcile = () =>
+      runner.run({ trigger: 'schedule', actor: 'schedule', periods: ['2026-10'] });
+    bookInvoice(ledger, 'in_old', 1_000, { period: '2026-10', erp: false });
+    await reconcile();
+    clock.advance(30 * 60_000);
+    bookInvoice(ledger, 'in_new', 2_000, { period: '2026-10', erp: false });
+    await reconcile();
+    // (The first test's 2026-11 runs, a day old, are this store's too: only 2026-10 is looked at.)
+    const october = async () =>
+      (await hourOld.evaluate()).filter((a) => a.fields.period === '2026-10');
+    expect(await october(), 'the oldest is 30 min old').toEqual([]);
+    clock.advance(31 * 60_000);
+    await reconcile();
+    // in_old has been found by every run for 61 min; in_new only for 31 min.
+    const [alert] = await october();
+    expect(alert!.title).toBe('1 reconciliation discrepancies in 2026-10 for 60 min or more');
+    expect(alert!.fields.classes).toBe('missing_in_erp 1');
+  });
+
   it('is a configuration rule kind with class names checked', () => {
     const base = {
       connections: {},

@@ -65,6 +65,8 @@ const alertRule = z.discriminatedUnion('kind', [
     kind: z.literal('recon_discrepancies'),
     classes: z.array(z.enum(DISCREPANCY_CLASSES)).min(1).optional(),
     threshold: z.int().min(0).optional(),
+    /** Count only discrepancies every stored run of the period has found for this long (e.g. 60). */
+    olderThanMinutes: z.number().positive().optional(),
   }),
 ]);
 

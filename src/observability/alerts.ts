@@ -4,6 +4,7 @@ import type { Clock } from '../engine/clock.ts';
 import type { OutboundGateway } from '../gateway/outbound-gateway.ts';
 import type { DiscrepancyClass } from '../recon/report.ts';
 import type { Store } from '../store/store.ts';
+import type { ReconItemRecord, ReconRunRecord } from '../store/recon-run-repository.ts';
 
 /** Business conditions worth waking someone for. */
 export type AlertRule =
@@ -11,7 +12,13 @@ export type AlertRule =
   | { kind: 'exception_queue_growth'; threshold: number; windowMinutes: number }
   | { kind: 'circuit_open'; afterMinutes: number }
   | { kind: 'approval_waiting'; afterMinutes: number }
-  | { kind: 'recon_discrepancies'; classes?: DiscrepancyClass[]; threshold?: number };
+  | {
+      kind: 'recon_discrepancies';
+      classes?: DiscrepancyClass[];
+      threshold?: number;
+      /** Count only discrepancies every stored run of the period has found for this long. */
+      olderThanMinutes?: number;
+    };
 
 /** One firing condition. `key` identifies it, so it is sent once while it lasts. */
 export interface Alert {
@@ -149,7 +156,7 @@ export class AlertMonitor {
       case 'approval_waiting':
         return this.#approvalsWaiting(rule, now);
       case 'recon_discrepancies':
-        return this.#reconDiscrepancies(rule);
+        return this.#reconDiscrepancies(rule, now);
     }
   }
 
@@ -157,25 +164,32 @@ export class AlertMonitor {
    * The latest stored reconciliation of each period with more than `threshold` discrepancies of
    * the rule's classes: one alert per period while it lasts (a later clean run clears it).
    */
-  async #reconDiscrepancies(rule: {
-    classes?: DiscrepancyClass[];
-    threshold?: number;
-  }): Promise<Alert[]> {
+  async #reconDiscrepancies(
+    rule: { classes?: DiscrepancyClass[]; threshold?: number; olderThanMinutes?: number },
+    now: number,
+  ): Promise<Alert[]> {
     const threshold = rule.threshold ?? 0;
     const latest = await this.#o.store.reconRuns.latestPerPeriod(this.#o.store.db);
     const out: Alert[] = [];
+    const wanted = (cls: string) =>
+      rule.classes === undefined || rule.classes.includes(cls as DiscrepancyClass);
     for (const run of latest) {
-      const counted = Object.entries(run.summary).filter(
-        ([cls, n]) =>
-          n > 0 && (rule.classes === undefined || rule.classes.includes(cls as DiscrepancyClass)),
-      );
+      let counted = Object.entries(run.summary).filter(([cls, n]) => n > 0 && wanted(cls));
+      if (rule.olderThanMinutes !== undefined && counted.length > 0) {
+        counted = await this.#lastingDiscrepancies(
+          run,
+          rule.olderThanMinutes * 60_000,
+          now,
+          wanted,
+        );
+      }
       const count = counted.reduce((sum, [, n]) => sum + n, 0);
       if (count <= threshold) continue;
       const classes = counted.map(([cls, n]) => `${cls} ${n}`).join(', ');
       out.push({
         key: `recon_discrepancies:${run.period}:${run.subsidiary ?? '*'}`,
         rule: 'recon_discrepancies',
-        title: `${count} reconciliation discrepancies in ${run.period}`,
+        title: `${count} reconciliation discrepancies in ${run.period}${rule.olderThanMinutes !== undefined ? ` for ${rule.olderThanMinutes} min or more` : ''}`,
         text: `The latest reconciliation of ${run.period}${run.subsidiary ? ` (subsidiary ${run.subsidiary})` : ''}, run ${run.id} finished ${new Date(run.finishedAt ?? run.startedAt).toISOString()}, found ${classes} (threshold ${threshold}). Its CSV: /v1/recon/runs/${run.id}/discrepancies.csv`,
         fields: {
           period: run.period,
@@ -186,6 +200,45 @@ export class AlertMonitor {
       });
     }
     return out;
+  }
+
+  /**
+   * Per class, the discrepancies of `run` that every finished run of its period has found since
+   * at least `ageMs` ago (by class and document ids): the stored runs are walked back from the
+   * newest until one started that long ago; a discrepancy missing from any of them is younger.
+   */
+  async #lastingDiscrepancies(
+    run: ReconRunRecord,
+    ageMs: number,
+    now: number,
+    wanted: (cls: string) => boolean,
+  ): Promise<[string, number][]> {
+    const { store } = this.#o;
+    const keyOf = (i: ReconItemRecord) => `${i.class}\u0000${i.billingId}\u0000${i.erpId}`;
+    const itemsOf = (id: string) =>
+      store.reconRuns.items(store.db, id, { kind: 'discrepancy', limit: 100_000 });
+    let lasting = new Map(
+      (await itemsOf(run.id)).filter((i) => i.class && wanted(i.class)).map((i) => [keyOf(i), i]),
+    );
+    let oldEnough = run.startedAt <= now - ageMs;
+    const earlier = await store.reconRuns.list(store.db, {
+      period: run.period,
+      status: ['clean', 'discrepancies'],
+      startedBefore: run.startedAt,
+      limit: 500,
+    });
+    for (const before of earlier) {
+      if (oldEnough || lasting.size === 0) break;
+      if ((before.subsidiary ?? null) !== (run.subsidiary ?? null)) continue;
+      const seen = new Set((await itemsOf(before.id)).map(keyOf));
+      lasting = new Map([...lasting].filter(([key]) => seen.has(key)));
+      oldEnough = before.startedAt <= now - ageMs;
+    }
+    if (!oldEnough) return [];
+    const perClass = new Map<string, number>();
+    for (const item of lasting.values())
+      perClass.set(item.class!, (perClass.get(item.class!) ?? 0) + 1);
+    return [...perClass];
   }
 
   async #approvalsWaiting(rule: { afterMinutes: number }, now: number): Promise<Alert[]> {
