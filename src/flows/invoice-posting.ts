@@ -97,7 +97,7 @@ export async function postInvoiceToErp(
   });
 
   const erpInvoiceId = await ctx.step(`${prefix}:post`, async (s) => {
-    const canonicalId = stableId('inv', `${deps.billing.system}:invoice:${invoice.id}`);
+    const canonicalId = invoiceCanonicalId(deps, invoice.id);
     await deps.xrefs.link({
       canonicalId,
       entityType: 'invoice',
@@ -156,6 +156,27 @@ export async function postInvoiceToErp(
 }
 
 /** The link of a billing invoice's canonical id to its ERP document (the external id to fill in). */
+/** The canonical id of a billing invoice (the key of its cross-references). */
+function invoiceCanonicalId(deps: Pick<FlowDeps, 'billing'>, invoiceId: string): string {
+  return stableId('inv', `${deps.billing.system}:invoice:${invoiceId}`);
+}
+
+/**
+ * The ERP document revsync already posted for a billing invoice (invoice or credit memo), read
+ * from revsync's own cross-references — no outside call. A finalized invoice does not change,
+ * so a flow that only posts can stop here.
+ */
+export async function postedInvoice(
+  deps: Pick<FlowDeps, 'billing' | 'erp' | 'xrefs'>,
+  invoiceId: string,
+): Promise<string | undefined> {
+  const canonicalId = invoiceCanonicalId(deps, invoiceId);
+  return (
+    (await deps.xrefs.findExternal(canonicalId, deps.erp.system, 'invoice')) ??
+    (await deps.xrefs.findExternal(canonicalId, deps.erp.system, 'credit_memo'))
+  );
+}
+
 function erpXref(canonicalId: string, system: string, objectType: 'invoice' | 'credit_memo') {
   return { canonicalId, entityType: 'invoice', system, objectType };
 }

@@ -2,7 +2,7 @@ import { defineFlow } from '../engine/flow.ts';
 import { canonicalData } from '../model/canonical-events.ts';
 import { isRepairEvent } from '../model/repair-events.ts';
 import type { FlowDeps } from './deps.ts';
-import { postInvoiceToErp } from './invoice-posting.ts';
+import { postedInvoice, postInvoiceToErp } from './invoice-posting.ts';
 
 /**
  * Invoice posting: every finalized billing invoice (other than renewals, which the renewal flow
@@ -21,7 +21,16 @@ export function invoiceToErpFlow(deps: FlowDeps) {
       ...(isRepairEvent(event) && { repair: true }),
     }),
     async run(ctx, { invoiceId, repair }) {
-      // A repair run (recon) checks the ERP instead of trusting revsync's link to it.
+      // Most finalized invoices were posted already by the flow that created them (quote to
+      // cash, amendment): then there is nothing to read or write. A repair run (recon) checks
+      // the ERP instead of trusting revsync's link to it.
+      if (!repair) {
+        const erpInvoiceId = await ctx.step(
+          'invoice:already-posted',
+          async () => (await postedInvoice(deps, invoiceId)) ?? null,
+        );
+        if (erpInvoiceId) return { invoiceId, erpInvoiceId, alreadyPosted: true };
+      }
       const posted = await postInvoiceToErp(ctx, deps, invoiceId, 'invoice', { repair });
       return { invoiceId, erpInvoiceId: posted.erpInvoiceId, total: posted.invoice.total };
     },
