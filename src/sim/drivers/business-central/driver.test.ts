@@ -98,18 +98,28 @@ describe('the Business Central simulator driver', () => {
         await bc('POST', `companies(${company})/${set}(${String(doc.id)})/Microsoft.NAV.post`);
       return String(doc.id);
     };
-    const pay = async (company: string, lines: Json[], post = true) => {
-      const journals = (await bc('GET', `companies(${company})/customerPaymentJournals`)) as {
-        value: { id: string }[];
-      };
-      const journal = journals.value[0]!.id;
+    /** Journal lines in the seeded GENERAL batch, or in a batch of their own as revsync posts. */
+    const pay = async (
+      company: string,
+      lines: Json[],
+      options: { post?: boolean; batch?: { code: string; displayName: string } } = {},
+    ) => {
+      const journal = options.batch
+        ? String(
+            (await bc('POST', `companies(${company})/customerPaymentJournals`, options.batch)).id,
+          )
+        : (
+            (await bc('GET', `companies(${company})/customerPaymentJournals`)) as {
+              value: { id: string }[];
+            }
+          ).value[0]!.id;
       for (const line of lines)
         await bc(
           'POST',
           `companies(${company})/customerPaymentJournals(${journal})/customerPayments`,
           line,
         );
-      if (post)
+      if (options.post !== false)
         await bc(
           'POST',
           `companies(${company})/customerPaymentJournals(${journal})/Microsoft.NAV.post`,
@@ -117,7 +127,7 @@ describe('the Business Central simulator driver', () => {
     };
 
     // Yen: 3 × ¥1,234 = ¥3,702, 10 % tax ¥370.2 → ¥370 (zero decimals), total ¥4,072.
-    const tanaka = await customer(jp!, 'Tanaka KK', 'JPY');
+    const tanaka = await customer(jp!, 'Tanaka KK [cus_jp_1]', 'JPY');
     const jpInvoice = await posted(jp!, 'salesInvoices', {
       customerId: tanaka,
       invoiceDate: today(),
@@ -143,8 +153,9 @@ describe('the Business Central simulator driver', () => {
     ]);
 
     // Pounds: 2 × £12.345 = £24.69, 20 % tax £4.938 → £4.94, total £29.63; a credit memo of
-    // £5.01 + £1.00 tax applied to it; a part payment of £10.00 whose id only fits the description.
-    const smith = await customer(uk!, 'Smith Ltd', 'GBP');
+    // £5.01 + £1.00 tax applied to it; a part payment of £10.00 whose id is too long for
+    // externalDocumentNumber (an RS- hash there), read from its journal batch's record.
+    const smith = await customer(uk!, 'Smith Ltd', 'GBP'); // not revsync's: no tag
     const ukInvoice = await posted(uk!, 'salesInvoices', {
       customerId: smith,
       invoiceDate: today(),
@@ -175,15 +186,19 @@ describe('the Business Central simulator driver', () => {
       ],
     });
     const longId = 'py_a_payment_id_longer_than_thirty_five_characters';
-    await pay(uk!, [
-      {
-        customerId: smith,
-        amount: -10,
-        appliesToInvoiceId: ukInvoice,
-        externalDocumentNumber: 'py_cut',
-        description: `Smith revsync:${longId}`,
-      },
-    ]);
+    await pay(
+      uk!,
+      [
+        {
+          customerId: smith,
+          amount: -10,
+          appliesToInvoiceId: ukInvoice,
+          externalDocumentNumber: 'RS-0123456789ABCDEFGHJKMNPQRSTVWX',
+          description: `revsync ${longId}`,
+        },
+      ],
+      { batch: { code: 'RS7K2M9Q4T', displayName: `rs:${longId}|${today()}|1000|1000|` } },
+    );
     // Not in the books: a draft invoice and an unposted journal line.
     await posted(
       uk!,
@@ -198,11 +213,9 @@ describe('the Business Central simulator driver', () => {
       },
       false,
     );
-    await pay(
-      uk!,
-      [{ customerId: smith, amount: -1, externalDocumentNumber: 'py_unposted' }],
-      false,
-    );
+    await pay(uk!, [{ customerId: smith, amount: -1, externalDocumentNumber: 'py_unposted' }], {
+      post: false,
+    });
 
     const documents = await system.actor.documents();
     const byExternal = Object.fromEntries(documents.map(({ id: _id, ...d }) => [d.externalId, d]));
@@ -238,8 +251,10 @@ describe('the Business Central simulator driver', () => {
     expect(documents.find((d) => d.externalId === 'in_gbp_1')!.id).toBe(ukInvoice);
 
     const customers = await system.actor.customers();
-    expect(customers.map((c) => c.name).sort()).toEqual(['Smith Ltd', 'Tanaka KK']);
-    expect(customers.map((c) => c.id).sort()).toEqual([smith, tanaka].sort());
+    expect(customers.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { id: smith, name: 'Smith Ltd' },
+      { id: tanaka, externalId: 'cus_jp_1', name: 'Tanaka KK' },
+    ]);
 
     // Faults on: the reads are retried and give the same books; clearFaults switches them off.
     await setEmulatorFaults(system.url, 'light');

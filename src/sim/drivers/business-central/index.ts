@@ -178,21 +178,29 @@ function minor(value: unknown, currency: string): number {
 }
 
 /**
- * revsync's id of a document: a `revsync:<id>` tag in one of `tagged` (a payment's description,
- * for ids longer than BC's 35 characters) or else the `externalDocumentNumber` it posts with.
+ * revsync's id of a document: its `externalDocumentNumber` — the billing document's id, unless
+ * that is longer than BC's 35 characters and revsync posted an `RS-<hash>` in its place, which
+ * cannot be read back.
  */
-function externalIdOf(
-  externalDocumentNumber: unknown,
-  tagged: readonly unknown[] = [],
-): string | undefined {
-  for (const f of tagged) {
-    const tag = typeof f === 'string' ? /(?:^|\s)revsync:(\S+)/.exec(f)?.[1] : undefined;
-    if (tag) return tag;
-  }
-  return typeof externalDocumentNumber === 'string' && externalDocumentNumber !== ''
+function externalIdOf(externalDocumentNumber: unknown): string | undefined {
+  return typeof externalDocumentNumber === 'string' &&
+    externalDocumentNumber !== '' &&
+    !externalDocumentNumber.startsWith('RS-')
     ? externalDocumentNumber
     : undefined;
 }
+
+/**
+ * The payment id a payment-journal batch records: revsync posts each payment through a batch of
+ * its own whose `displayName` is `rs:<payment id>|<date>|<amount>|<applied>|<invoice number>`.
+ */
+function journalPaymentId(displayName: unknown): string | undefined {
+  if (typeof displayName !== 'string' || !displayName.startsWith('rs:')) return undefined;
+  return displayName.slice(3).split('|')[0] || undefined;
+}
+
+/** A revsync customer's `displayName` is its name and ` [<canonical id>]`. */
+const CUSTOMER_TAG = /\s\[([^\]\s]+)\]$/;
 
 /** The books in every Business Central company of the environment, read through API v2.0. */
 export class BusinessCentralActor implements ErpActor {
@@ -207,10 +215,14 @@ export class BusinessCentralActor implements ErpActor {
     return (await this.reader.all('companies')).map((c) => String(c.id));
   }
 
-  /** Posted sales invoices and credit memos (drafts are not in the books), posted payments. */
+  /**
+   * Posted sales invoices and credit memos (drafts are not in the books) and posted customer
+   * payments, each with revsync's id where it can be read back.
+   */
   async documents(): Promise<ErpDocumentFacts[]> {
     const out: ErpDocumentFacts[] = [];
-    for (const company of await this.companyIds()) {
+    const companies = await this.companyIds();
+    for (const company of companies) {
       for (const [set, kind] of [
         ['salesInvoices', 'invoice'],
         ['salesCreditMemos', 'credit_memo'],
@@ -231,8 +243,15 @@ export class BusinessCentralActor implements ErpActor {
         }
       }
     }
+    const journals = new Map<string, unknown>();
+    for (const company of companies) {
+      for (const j of await this.reader.all(`companies(${company})/customerPaymentJournals`))
+        journals.set(`${company}:${String(j.code)}`, j.displayName);
+    }
     for (const p of await this.reader.postedPayments()) {
-      const externalId = externalIdOf(p.externalDocumentNumber, [p.description]);
+      const externalId =
+        journalPaymentId(journals.get(`${p.companyId}:${p.journalCode}`)) ??
+        externalIdOf(p.externalDocumentNumber);
       out.push({
         kind: 'payment',
         id: p.id,
@@ -251,7 +270,13 @@ export class BusinessCentralActor implements ErpActor {
     const out: { id: string; externalId?: string; name: string }[] = [];
     for (const company of await this.companyIds()) {
       for (const c of await this.reader.all(`companies(${company})/customers`)) {
-        out.push({ id: String(c.id), name: String(c.displayName ?? '') });
+        const displayName = String(c.displayName ?? '');
+        const externalId = CUSTOMER_TAG.exec(displayName)?.[1];
+        out.push({
+          id: String(c.id),
+          ...(externalId !== undefined && { externalId }),
+          name: displayName.replace(CUSTOMER_TAG, ''),
+        });
       }
     }
     return out;
