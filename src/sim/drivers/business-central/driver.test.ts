@@ -199,6 +199,20 @@ describe('the Business Central simulator driver', () => {
       ],
       { batch: { code: 'RS7K2M9Q4T', displayName: `rs:${longId}|${today()}|1000|1000|` } },
     );
+    // Not a payment: £1.00 of the credit memo moved onto the invoice, as revsync applies a credit.
+    await pay(
+      uk!,
+      [
+        {
+          customerId: smith,
+          amount: -1,
+          appliesToInvoiceId: ukInvoice,
+          externalDocumentNumber: 'RS-CREDIT',
+        },
+        { customerId: smith, amount: 1, externalDocumentNumber: 'RS-CREDIT' },
+      ],
+      { batch: { code: 'RC4N8P2S6V', displayName: 'rc:0123456789ABCDEFGHJKMNPQ|100' } },
+    );
     // Not in the books: a draft invoice and an unposted journal line.
     await posted(
       uk!,

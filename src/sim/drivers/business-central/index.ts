@@ -249,9 +249,11 @@ export class BusinessCentralActor implements ErpActor {
         journals.set(`${company}:${String(j.code)}`, j.displayName);
     }
     for (const p of await this.reader.postedPayments()) {
-      const externalId =
-        journalPaymentId(journals.get(`${p.companyId}:${p.journalCode}`)) ??
-        externalIdOf(p.externalDocumentNumber);
+      const record = journals.get(`${p.companyId}:${p.journalCode}`);
+      // A credit memo applied to a later invoice: revsync moves the credit through a batch of
+      // its own (`rc:<key>|<applied>`), a line to the invoice and one back; no payment received.
+      if (typeof record === 'string' && record.startsWith('rc:')) continue;
+      const externalId = journalPaymentId(record) ?? externalIdOf(p.externalDocumentNumber);
       out.push({
         kind: 'payment',
         id: p.id,
