@@ -9,6 +9,7 @@ import {
   type RevsyncError,
 } from '../../model/revsync-error.ts';
 import { classifyBusinessCentralError } from './errors.ts';
+import { parseJsonBody, transportError, withTimeout } from '../transport.ts';
 
 /** The little of a logger the client uses (pino's `Logger` fits). */
 export interface BusinessCentralLogger {
@@ -157,7 +158,13 @@ export class BusinessCentralClient {
             });
             text = await res.text();
           } catch (caught) {
-            throw transportError(caught, request, timeout.aborted, this.#timeoutMs);
+            throw transportError(
+              'business-central',
+              caught,
+              request,
+              timeout.aborted,
+              this.#timeoutMs,
+            );
           }
           this.#options.logger?.debug(
             { operation: options.operation, request, status: res.status, ms: Date.now() - started },
@@ -168,7 +175,7 @@ export class BusinessCentralClient {
             refreshed = true;
             continue;
           }
-          const body = parseJson(text);
+          const body = parseJsonBody(text);
           if (res.ok) {
             const out = (body ?? {}) as Record<string, unknown>;
             const etag = res.headers.get('etag');
@@ -292,6 +299,8 @@ export class BusinessCentralClient {
       result = await withTimeout(
         msal.acquireTokenByClientCredential({ scopes: [BC_SCOPE], skipCache: fresh }),
         this.#timeoutMs,
+        'business-central',
+        'Entra ID token request',
       );
     } catch (caught) {
       throw tokenError(caught);
@@ -338,7 +347,7 @@ export function mappedNetwork(from: string, to: string): INetworkModule {
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => (headers[k] = v));
     const text = await res.text();
-    return { status: res.status, headers, body: (parseJson(text) ?? {}) as T };
+    return { status: res.status, headers, body: (parseJsonBody(text) ?? {}) as T };
   };
   return {
     sendGetRequestAsync: (url, options, timeout) => send('GET', url, options, timeout),
@@ -360,22 +369,6 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new TimeoutError(`Entra ID token request took over ${ms} ms`, {
-            system: 'business-central',
-          }),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 function tokenError(caught: unknown): Error {
   if (caught instanceof TimeoutError) return caught;
   const e = caught as { errorCode?: unknown; message?: unknown };
@@ -388,28 +381,4 @@ function tokenError(caught: unknown): Error {
     return new AuthError(message, { system: 'business-central', cause: caught });
   }
   return new RetryableError(message, { system: 'business-central', cause: caught });
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-function transportError(caught: unknown, request: string, timedOut: boolean, timeoutMs: number) {
-  if (timedOut) {
-    return new TimeoutError(`business-central did not answer ${request} within ${timeoutMs} ms`, {
-      system: 'business-central',
-      cause: caught,
-    });
-  }
-  const error = coerceError(caught);
-  if (error.code === 'timeout') return error;
-  return new RetryableError(`business-central request ${request} failed: ${error.message}`, {
-    system: 'business-central',
-    cause: caught,
-  });
 }

@@ -2,14 +2,10 @@ import { createHmac } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
 import type { Lane } from '../../gateway/lanes.ts';
 import type { OutboundConnection } from '../../gateway/outbound-gateway.ts';
-import {
-  RetryableError,
-  TimeoutError,
-  ValidationError,
-  coerceError,
-} from '../../model/revsync-error.ts';
+import { RetryableError, ValidationError } from '../../model/revsync-error.ts';
 import { stringifyWithDecimals } from './decimal-json.ts';
 import { classifyNetsuiteError } from './errors.ts';
+import { parseJsonBody, transportError } from '../transport.ts';
 
 /** The little of a logger the client uses (pino's `Logger` fits). */
 export interface NetsuiteLogger {
@@ -165,9 +161,9 @@ export class NetsuiteClient {
           });
           text = await res.text();
         } catch (caught) {
-          throw transportError(caught, request, timeout.aborted, this.#timeoutMs);
+          throw transportError('netsuite', caught, request, timeout.aborted, this.#timeoutMs);
         }
-        const body = parseJson(text);
+        const body = parseJsonBody(text);
         this.#logger?.debug(
           { operation: options.operation, request, status: res.status, ms: Date.now() - started },
           'netsuite call',
@@ -272,35 +268,6 @@ export class NetsuiteClient {
     for await (const page of this.suiteqlPages(q, options)) rows.push(...page);
     return rows;
   }
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-function transportError(
-  caught: unknown,
-  request: string,
-  timedOut: boolean,
-  timeoutMs: number,
-): Error {
-  if (timedOut) {
-    return new TimeoutError(`netsuite did not answer ${request} within ${timeoutMs} ms`, {
-      system: 'netsuite',
-      cause: caught,
-    });
-  }
-  const error = coerceError(caught);
-  if (error.code === 'timeout') return error;
-  return new RetryableError(`netsuite request ${request} failed: ${error.message}`, {
-    system: 'netsuite',
-    cause: caught,
-  });
 }
 
 function idFromLocation(location: string | null | undefined): string | undefined {

@@ -6,9 +6,9 @@ import {
   RetryableError,
   TimeoutError,
   ValidationError,
-  coerceError,
 } from '../../model/revsync-error.ts';
 import { classifyQuickbooksError, isFault } from './errors.ts';
+import { parseJsonBody, transportError, withTimeout } from '../transport.ts';
 
 /** The little of a logger the client uses (pino's `Logger` fits). */
 export interface QuickbooksLogger {
@@ -165,9 +165,9 @@ export class QuickbooksClient {
             });
             text = await res.text();
           } catch (caught) {
-            throw transportError(caught, request, timeout.aborted, this.#timeoutMs);
+            throw transportError('quickbooks', caught, request, timeout.aborted, this.#timeoutMs);
           }
-          const body = parseJson(text);
+          const body = parseJsonBody(text);
           this.#options.logger?.debug(
             { operation: options.operation, request, status: res.status, ms: Date.now() - started },
             'quickbooks call',
@@ -313,7 +313,7 @@ export class QuickbooksClient {
         return client.refreshUsingToken(refresh);
       })();
       // intuit-oauth sets no timeout of its own.
-      answer = await withTimeout(call, this.#timeoutMs, 'token refresh');
+      answer = await withTimeout(call, this.#timeoutMs, 'quickbooks', 'quickbooks token refresh');
     } catch (caught) {
       throw tokenError(caught, realmId);
     }
@@ -338,18 +338,6 @@ export class QuickbooksClient {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new TimeoutError(`quickbooks ${what} took over ${ms} ms`, { system: 'quickbooks' })),
-      ms,
-    );
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 function tokenError(caught: unknown, realmId: string): Error {
   if (caught instanceof TimeoutError) return caught;
   const e = caught as { error?: unknown; error_description?: unknown; message?: unknown };
@@ -359,28 +347,4 @@ function tokenError(caught: unknown, realmId: string): Error {
     return new AuthError(message, { system: 'quickbooks', cause: caught });
   }
   return new RetryableError(message, { system: 'quickbooks', cause: caught });
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-function transportError(caught: unknown, request: string, timedOut: boolean, timeoutMs: number) {
-  if (timedOut) {
-    return new TimeoutError(`quickbooks did not answer ${request} within ${timeoutMs} ms`, {
-      system: 'quickbooks',
-      cause: caught,
-    });
-  }
-  const error = coerceError(caught);
-  if (error.code === 'timeout') return error;
-  return new RetryableError(`quickbooks request ${request} failed: ${error.message}`, {
-    system: 'quickbooks',
-    cause: caught,
-  });
 }
