@@ -20,6 +20,7 @@ import type { Money } from '../../model/money.ts';
 import { ValidationError } from '../../model/revsync-error.ts';
 import type { ErpCustomerInput, ErpInvoiceLineInput } from '../ports.ts';
 import type { BcEntity } from './client.ts';
+import { fromJsonAmount, toJsonAmount } from '../json-amount.ts';
 
 const REF_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32
 
@@ -141,24 +142,11 @@ export function query(params: Record<string, string | undefined>): string {
 }
 
 /** Minor units → Business Central's JSON decimal (exact for the currency's decimals). */
-export function toBcAmount(m: Money): number {
-  const d = currencyExponent(m.currency);
-  return Number((m.amount / 10 ** d).toFixed(d));
-}
+export const toBcAmount = toJsonAmount;
 
 /** Business Central's JSON decimal → minor units of `currency`; a fraction of a minor unit is an error. */
 export function fromBcAmount(value: unknown, currency: string): Money {
-  const code = toCurrencyCode(currency);
-  const n = typeof value === 'number' ? value : Number(value ?? 0);
-  const scaled = n * 10 ** currencyExponent(code);
-  const amount = Math.round(scaled);
-  if (!Number.isFinite(n) || Math.abs(scaled - amount) > 1e-6) {
-    throw new ValidationError(
-      `business-central amount ${String(value)} is not a whole ${code} minor unit`,
-      { system: 'business-central' },
-    );
-  }
-  return { amount: amount === 0 ? 0 : amount, currency: code };
+  return fromJsonAmount(value, currency, 'business-central');
 }
 
 /** The tag ending a revsync customer's `displayName`. */

@@ -6,7 +6,6 @@
  * in `PrivateNote` (transactions) or `Notes` (customers) as `revsync:<id>`.
  */
 import { createHash } from 'node:crypto';
-import { currencyExponent, toCurrencyCode } from '../../model/currency.ts';
 import type { Money } from '../../model/money.ts';
 import { ValidationError } from '../../model/revsync-error.ts';
 import type {
@@ -17,6 +16,7 @@ import type {
   ErpPaymentInput,
 } from '../ports.ts';
 import type { QboObject } from './client.ts';
+import { fromJsonAmount, toJsonAmount } from '../json-amount.ts';
 
 const REF_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32
 
@@ -65,26 +65,11 @@ export function queryText(value: string): string {
 }
 
 /** Minor units → QuickBooks' JSON number (exact for the currency's decimals). */
-export function toQboAmount(m: Money): number {
-  const d = currencyExponent(m.currency);
-  return Number((m.amount / 10 ** d).toFixed(d));
-}
+export const toQboAmount = toJsonAmount;
 
 /** QuickBooks' JSON number → minor units of `currency`; more decimals than it has is an error. */
 export function fromQboAmount(value: unknown, currency: string): Money {
-  const code = toCurrencyCode(currency);
-  const n = typeof value === 'number' ? value : Number(value ?? 0);
-  const scaled = n * 10 ** currencyExponent(code);
-  const amount = Math.round(scaled);
-  if (!Number.isFinite(n) || Math.abs(scaled - amount) > 1e-6) {
-    throw new ValidationError(
-      `quickbooks amount ${String(value)} is not a whole ${code} minor unit`,
-      {
-        system: 'quickbooks',
-      },
-    );
-  }
-  return { amount, currency: code };
+  return fromJsonAmount(value, currency, 'quickbooks');
 }
 
 export const refValue = (v: unknown): string | undefined =>
