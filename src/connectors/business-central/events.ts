@@ -6,6 +6,7 @@
 import type { CanonicalEventInput } from '../../model/canonical-events.ts';
 import type { EntityKeyHint } from '../definition.ts';
 import type { VendorEvent } from '../ports.ts';
+import { erpCanonicalEvents, taggedCustomerKey } from '../erp-events.ts';
 
 /** The entity sets revsync follows, and the entity name of each in event types. */
 export const ENTITY_OF_SET = {
@@ -32,36 +33,16 @@ export interface BusinessCentralChange {
 
 /** The canonical event of a changed customer, document or payment. */
 export function toCanonicalEvents(event: VendorEvent): CanonicalEventInput[] {
-  const subject = event.subject;
-  if (!subject) return [];
-  const [, entity, action] = event.type.split('.');
-  if (action === 'deleted') return [];
-  const externalId = (event.data as Partial<BusinessCentralChange> | undefined)?.externalId;
-  const ext = externalId ? { externalId } : {};
-  switch (entity) {
-    case 'customer':
-      return [
-        {
-          type: 'erp.customer.changed',
-          subject,
-          data: {
-            customerId: subject,
-            ...ext,
-            change: action === 'created' ? 'created' : 'updated',
-          },
-        },
-      ];
-    case 'salesinvoice':
-      return [{ type: 'erp.invoice.changed', subject, data: { invoiceId: subject, ...ext } }];
-    case 'salescreditmemo':
-      return [
-        { type: 'erp.credit_memo.changed', subject, data: { creditMemoId: subject, ...ext } },
-      ];
-    case 'payment':
-      return [{ type: 'erp.payment.changed', subject, data: { paymentId: subject, ...ext } }];
-    default:
-      return [];
-  }
+  return erpCanonicalEvents(
+    event,
+    {
+      customer: 'customer',
+      salesinvoice: 'invoice',
+      salescreditmemo: 'credit_memo',
+      payment: 'payment',
+    },
+    { ignoreDeleted: true },
+  );
 }
 
 /**
@@ -69,12 +50,5 @@ export function toCanonicalEvents(event: VendorEvent): CanonicalEventInput[] {
  * display-name tag), else the Business Central customer.
  */
 export function businessCentralEntityKey(event: VendorEvent): EntityKeyHint {
-  const data = event.data as Partial<BusinessCentralChange> | undefined;
-  if (event.type.startsWith('business-central.customer.')) {
-    if (data?.externalId?.startsWith('cus_')) return { canonicalId: data.externalId };
-    return event.subject ? { objectType: 'customer', id: event.subject } : undefined;
-  }
-  const customer = data?.customer;
-  if (customer?.externalId?.startsWith('cus_')) return { canonicalId: customer.externalId };
-  return customer?.id ? { objectType: 'customer', id: customer.id } : undefined;
+  return taggedCustomerKey(event, 'business-central');
 }

@@ -6,39 +6,17 @@
 import type { CanonicalEventInput } from '../../model/canonical-events.ts';
 import type { EntityKeyHint } from '../definition.ts';
 import type { VendorEvent } from '../ports.ts';
+import { erpCanonicalEvents } from '../erp-events.ts';
 import type { NetsuiteCustomerChange, NetsuiteTransactionChange } from './mapper.ts';
 
 /** The canonical event of a changed NetSuite customer or customer transaction. */
 export function toCanonicalEvents(event: VendorEvent): CanonicalEventInput[] {
-  const subject = event.subject;
-  if (!subject) return [];
-  const [, record, action] = event.type.split('.');
-  const externalId = (event.data as { externalId?: string } | undefined)?.externalId;
-  const ext = externalId ? { externalId } : {};
-  switch (record) {
-    case 'customer':
-      return [
-        {
-          type: 'erp.customer.changed',
-          subject,
-          data: {
-            customerId: subject,
-            ...ext,
-            change: action === 'created' ? 'created' : 'updated',
-          },
-        },
-      ];
-    case 'invoice':
-      return [{ type: 'erp.invoice.changed', subject, data: { invoiceId: subject, ...ext } }];
-    case 'creditmemo':
-      return [
-        { type: 'erp.credit_memo.changed', subject, data: { creditMemoId: subject, ...ext } },
-      ];
-    case 'customerpayment':
-      return [{ type: 'erp.payment.changed', subject, data: { paymentId: subject, ...ext } }];
-    default:
-      return [];
-  }
+  return erpCanonicalEvents(event, {
+    customer: 'customer',
+    invoice: 'invoice',
+    creditmemo: 'credit_memo',
+    customerpayment: 'payment',
+  });
 }
 
 /**

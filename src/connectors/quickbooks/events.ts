@@ -6,6 +6,7 @@
 import type { CanonicalEventInput } from '../../model/canonical-events.ts';
 import type { EntityKeyHint } from '../definition.ts';
 import type { VendorEvent } from '../ports.ts';
+import { erpCanonicalEvents, taggedCustomerKey } from '../erp-events.ts';
 
 /** The data of a QuickBooks vendor event. */
 export interface QuickbooksChange {
@@ -24,36 +25,13 @@ export interface QuickbooksChange {
 
 /** The canonical event of a changed customer or transaction. */
 export function toCanonicalEvents(event: VendorEvent): CanonicalEventInput[] {
-  const subject = event.subject;
-  if (!subject) return [];
-  const [, entity, action] = event.type.split('.');
-  const externalId = (event.data as Partial<QuickbooksChange> | undefined)?.externalId;
-  const ext = externalId ? { externalId } : {};
-  switch (entity) {
-    case 'customer':
-      return [
-        {
-          type: 'erp.customer.changed',
-          subject,
-          data: {
-            customerId: subject,
-            ...ext,
-            change: action === 'created' ? 'created' : 'updated',
-          },
-        },
-      ];
-    case 'invoice':
-      return [{ type: 'erp.invoice.changed', subject, data: { invoiceId: subject, ...ext } }];
-    case 'creditmemo':
-    case 'refundreceipt':
-      return [
-        { type: 'erp.credit_memo.changed', subject, data: { creditMemoId: subject, ...ext } },
-      ];
-    case 'payment':
-      return [{ type: 'erp.payment.changed', subject, data: { paymentId: subject, ...ext } }];
-    default:
-      return [];
-  }
+  return erpCanonicalEvents(event, {
+    customer: 'customer',
+    invoice: 'invoice',
+    creditmemo: 'credit_memo',
+    refundreceipt: 'credit_memo',
+    payment: 'payment',
+  });
 }
 
 /**
@@ -61,12 +39,5 @@ export function toCanonicalEvents(event: VendorEvent): CanonicalEventInput[] {
  * (its note), else the QuickBooks customer.
  */
 export function quickbooksEntityKey(event: VendorEvent): EntityKeyHint {
-  const data = event.data as Partial<QuickbooksChange> | undefined;
-  if (event.type.startsWith('quickbooks.customer.')) {
-    if (data?.externalId?.startsWith('cus_')) return { canonicalId: data.externalId };
-    return event.subject ? { objectType: 'customer', id: event.subject } : undefined;
-  }
-  const customer = data?.customer;
-  if (customer?.externalId?.startsWith('cus_')) return { canonicalId: customer.externalId };
-  return customer?.id ? { objectType: 'customer', id: customer.id } : undefined;
+  return taggedCustomerKey(event, 'quickbooks');
 }
