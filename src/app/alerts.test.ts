@@ -1,7 +1,11 @@
-import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore } from '../../test/support/stores.ts';
+import {
+  startSlackReceiver,
+  type SlackMessage,
+  type SlackReceiver,
+} from '../../test/support/slack-receiver.ts';
 import { StoreBusinessViews } from './business-views.ts';
 import { ManualClock } from '../engine/clock.ts';
 import type { Store } from '../store/store.ts';
@@ -9,26 +13,17 @@ import { AlertMonitor } from '../observability/alerts.ts';
 
 describe('alerts [sqlite]', () => {
   let store: Store & { dispose(): Promise<void> };
-  let server: Server;
+  let slack: SlackReceiver;
   let url = '';
-  const received: { text: string; blocks: unknown[] }[] = [];
+  let received: SlackMessage[] = [];
 
   beforeAll(async () => {
     store = await openTestStore('sqlite');
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        received.push(JSON.parse(body) as { text: string; blocks: unknown[] });
-        res.writeHead(200).end('ok');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const addr = server.address();
-    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hooks/slack`;
+    slack = await startSlackReceiver();
+    ({ url, received } = slack);
   });
   afterAll(async () => {
-    server.close();
+    await slack.close();
     await store.dispose();
   });
 
