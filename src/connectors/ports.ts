@@ -248,6 +248,12 @@ export interface BillingSubscription {
   cancelAtPeriodEnd: boolean;
   canceledAt?: string;
   latestInvoiceId?: string;
+  /**
+   * The latest invoice as the platform answered it with the write that made it (Stripe's
+   * `subscriptions.create` with `latest_invoice` expanded), so the caller need not read it
+   * again. Optional: absent when the platform did not return it; a draft is not complete.
+   */
+  latestInvoice?: BillingInvoice;
   metadata: Record<string, string>;
 }
 
@@ -396,7 +402,12 @@ export interface BillingSystem {
     filter: { customerId?: string; subscriptionId?: string; createdAfter?: string },
     options?: ReadOptions,
   ): Promise<BillingInvoice[]>;
-  getPayment(id: string, options?: ReadOptions): Promise<BillingPayment>;
+  /**
+   * A payment. `options.invoiceId` is what the caller already knows about it (the invoice it
+   * paid, e.g. the invoice the payment id was read from): an implementation may use it as the
+   * payment's `invoiceId` instead of asking the platform, and ignore it otherwise.
+   */
+  getPayment(id: string, options?: ReadOptions & { invoiceId?: string }): Promise<BillingPayment>;
   getRefund(id: string, options?: ReadOptions): Promise<BillingRefund>;
   getCreditNote(id: string, options?: ReadOptions): Promise<BillingCreditNote>;
   /**

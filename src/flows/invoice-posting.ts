@@ -21,6 +21,13 @@ export interface PostInvoiceOptions {
    * Ordinary runs trust the link and stop there.
    */
   repair?: boolean;
+  /**
+   * The invoice as this run already has it, from a checkpointed step's result (the first
+   * invoice `createSubscription` answered with): posted without reading it again
+   * (read-your-write) when it is this invoice and no longer a draft. Otherwise, or when absent,
+   * the invoice is read (and waited for) as usual.
+   */
+  invoice?: BillingInvoice;
 }
 
 export interface PostedInvoice {
@@ -31,7 +38,8 @@ export interface PostedInvoice {
 
 /**
  * Posts a billing invoice to the ERP exactly once: waits until it is finalized ("notify, then
- * fetch" — the invoice is re-read, never taken from the event), resolves its canonical customer,
+ * fetch" — the invoice is re-read, never taken from the event; an invoice this run's own write
+ * was answered with can be passed as `options.invoice` instead), resolves its canonical customer,
  * makes sure the ERP customer exists, and upserts the ERP invoice with the billing invoice's id as
  * its external id, so a repeated posting updates instead of duplicating. Steps are named under
  * `prefix`, so one run can post several invoices.
@@ -44,9 +52,13 @@ export async function postInvoiceToErp(
   options: PostInvoiceOptions = {},
 ): Promise<PostedInvoice> {
   const repair = options.repair === true;
-  let invoice = await ctx.step(`${prefix}:read`, (s) =>
-    deps.billing.getInvoice(invoiceId, readOptions(s, 'high')),
-  );
+  const known = options.invoice;
+  let invoice =
+    known?.id === invoiceId && known.status !== 'draft'
+      ? known
+      : await ctx.step(`${prefix}:read`, (s) =>
+          deps.billing.getInvoice(invoiceId, readOptions(s, 'high')),
+        );
   if (invoice.status === 'draft') {
     await ctx.waitForSignal(`billing.invoice.finalized:${invoiceId}`, {
       timeoutMs: FINALIZE_TIMEOUT_MS,

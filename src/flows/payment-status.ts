@@ -60,8 +60,12 @@ export function paymentStatusFlow(deps: FlowDeps) {
           status: input.kind === 'paid' ? 'settled_without_payment' : 'failed_without_payment',
         };
       }
+      // The payment was read from this invoice: the billing platform need not look it up.
       const payment = await ctx.step('read-payment', (s) =>
-        deps.billing.getPayment(invoice.paymentId!, readOptions(s, 'critical')),
+        deps.billing.getPayment(invoice.paymentId!, {
+          ...readOptions(s, 'critical'),
+          invoiceId: invoice.id,
+        }),
       );
       if (
         input.kind === 'paid' &&
@@ -161,8 +165,12 @@ async function applyRefund(
   const refund = await ctx.step('read-refund', (s) =>
     deps.billing.getRefund(refundId, readOptions(s, 'critical')),
   );
+  // The refund's invoice is the invoice of the payment it refunds.
   const payment = await ctx.step('read-payment', (s) =>
-    deps.billing.getPayment(refund.paymentId, readOptions(s, 'critical')),
+    deps.billing.getPayment(refund.paymentId, {
+      ...readOptions(s, 'critical'),
+      ...(refund.invoiceId !== undefined && { invoiceId: refund.invoiceId }),
+    }),
   );
   const invoiceId = refund.invoiceId ?? payment.invoiceId;
   if (!invoiceId) {

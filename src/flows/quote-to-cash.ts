@@ -70,7 +70,9 @@ export function quoteToCashFlow(deps: FlowDeps) {
         customer.billingCustomerId,
       );
       const posted = subscription.latestInvoiceId
-        ? await postInvoiceToErp(ctx, deps, subscription.latestInvoiceId, 'first-invoice')
+        ? await postInvoiceToErp(ctx, deps, subscription.latestInvoiceId, 'first-invoice', {
+            ...(subscription.latestInvoice && { invoice: subscription.latestInvoice }),
+          })
         : undefined;
       const mrr = await writeSubscriptionToCrm(ctx, deps, opp, customer.customerId, subscription);
       return {

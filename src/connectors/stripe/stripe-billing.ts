@@ -54,6 +54,14 @@ export interface StripeBillingOptions {
 const SUBSCRIPTION_EXPAND = ['items.data.price.product'];
 /** Invoices are read with their payments (not included by default) and their customer. */
 const INVOICE_EXPAND = ['payments', 'customer'];
+/**
+ * A new subscription is answered with its first invoice, expanded as invoices are read (two
+ * levels; Stripe allows four).
+ */
+const CREATE_SUBSCRIPTION_EXPAND = [
+  ...SUBSCRIPTION_EXPAND,
+  ...INVOICE_EXPAND.map((path) => `latest_invoice.${path}`),
+];
 /** Prices never change their amount, so their unit amounts can be kept; bounded anyway. */
 const CACHE_LIMIT = 2_000;
 
@@ -218,7 +226,10 @@ export class StripeBilling implements BillingSystem {
   /**
    * Creates the subscription with `payment_behavior: 'allow_incomplete'`: Stripe creates,
    * finalizes and charges the first invoice at once; a declined card leaves the subscription
-   * `incomplete` (an outcome, not an error). `latestInvoiceId` is that first invoice.
+   * `incomplete` (an outcome, not an error). `latestInvoiceId` is that first invoice, and
+   * `latestInvoice` the invoice itself as Stripe answered the create (expanded the way
+   * {@link getInvoice} reads it), so the caller need not read it again. An idempotent replay
+   * returns Stripe's saved answer: the invoice as it was at creation.
    */
   async createSubscription(
     input: {
@@ -235,12 +246,15 @@ export class StripeBilling implements BillingSystem {
           items: input.items.map((item) => ({ price: item.priceId, quantity: item.quantity })),
           metadata: input.metadata,
           payment_behavior: 'allow_incomplete',
-          expand: SUBSCRIPTION_EXPAND,
+          expand: CREATE_SUBSCRIPTION_EXPAND,
         },
         request,
       ),
     );
-    return this.#toSubscription(sub, options);
+    const invoice = sub.latest_invoice;
+    const subscription = await this.#toSubscription(sub, options);
+    if (invoice === null || typeof invoice === 'string') return subscription;
+    return { ...subscription, latestInvoice: await this.#toInvoice(invoice, options) };
   }
 
   /**
@@ -511,9 +525,14 @@ export class StripeBilling implements BillingSystem {
 
   /**
    * A payment intent (or a charge's payment intent) → {@link BillingPayment}, with the refunded
-   * amount of its latest charge and the invoice it paid (through Stripe's invoice payments).
+   * amount of its latest charge and the invoice it paid: `options.invoiceId` when the caller
+   * knows it (read from that invoice's payments), else found through Stripe's invoice payments
+   * (one call more).
    */
-  async getPayment(id: string, options?: ReadOptions): Promise<BillingPayment> {
+  async getPayment(
+    id: string,
+    options?: ReadOptions & { invoiceId?: string },
+  ): Promise<BillingPayment> {
     const piId = id.startsWith('ch_') ? await this.#paymentIntentOfCharge(id, options) : id;
     const pi = await this.#client.read('paymentIntents.retrieve', options, (request) =>
       this.#sdk.paymentIntents.retrieve(piId, { expand: ['latest_charge'] }, request),
@@ -521,7 +540,7 @@ export class StripeBilling implements BillingSystem {
     const charge = pi.latest_charge;
     const amountRefunded =
       charge !== null && typeof charge !== 'string' ? charge.amount_refunded : 0;
-    const invoiceId = await this.#invoiceOfPaymentIntent(pi.id, options);
+    const invoiceId = options?.invoiceId ?? (await this.#invoiceOfPaymentIntent(pi.id, options));
     return toBillingPayment(pi, {
       amountRefunded,
       ...(invoiceId !== undefined && { invoiceId }),
