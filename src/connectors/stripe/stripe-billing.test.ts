@@ -276,9 +276,45 @@ describe('subscriptions and invoices', () => {
     });
   });
 
+  it('answers the create with its first invoice as getInvoice reads it; a replay with the same', async () => {
+    expect(created.latestInvoice).toEqual(
+      await fixture.billing.getInvoice(created.latestInvoiceId!),
+    );
+    expect(created.latestInvoice?.status).toBe('paid');
+    // A step retried after a crash sends the same key: Stripe replays its saved answer.
+    const key = fx.key();
+    const input = {
+      customerId: ids.customerId,
+      items: [{ priceId: ids.seats, quantity: 1 }],
+      metadata: {},
+    };
+    const first = await fixture.billing.createSubscription(input, { idempotencyKey: key });
+    fx.emu.app.requests.clear();
+    const replayed = await fixture.billing.createSubscription(input, { idempotencyKey: key });
+    expect(replayed).toEqual(first);
+    expect(replayed.latestInvoice?.id).toBe(replayed.latestInvoiceId);
+    expect(fx.emu.app.requests.list().map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /v1/subscriptions',
+    ]);
+  });
+
+  it('getPayment takes the invoice the caller knows instead of looking it up', async () => {
+    const invoice = created.latestInvoice!;
+    const looked = await fixture.billing.getPayment(invoice.paymentId!);
+    fx.emu.app.requests.clear();
+    const known = await fixture.billing.getPayment(invoice.paymentId!, { invoiceId: invoice.id });
+    expect(known).toEqual(looked);
+    expect(known.invoiceId).toBe(invoice.id);
+    expect(fx.emu.app.requests.list().map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET /v1/payment_intents/${invoice.paymentId}`,
+    ]);
+  });
+
   it('getSubscription reads items with unit amounts, interval and product codes', async () => {
     const sub = await fixture.billing.getSubscription(created.id);
-    expect(sub).toEqual(created);
+    // Only the create's answer carries the first invoice.
+    expect(sub.latestInvoice).toBeUndefined();
+    expect(sub).toEqual({ ...created, latestInvoice: undefined });
   });
 
   it('a mid-cycle quantity upgrade invoices Stripe’s proration at once', async () => {
@@ -468,6 +504,7 @@ describe('declined payments are outcomes, not errors', () => {
     expect(sub.status).toBe('incomplete');
     const invoice = await billing.getInvoice(sub.latestInvoiceId!);
     expect([invoice.status, invoice.amountDue.amount]).toEqual(['open', 1500]);
+    expect(sub.latestInvoice).toEqual(invoice);
     const payment = await billing.getPayment(invoice.paymentId!);
     expect(payment.status).toBe('failed');
     expect(payment.failureReason).toMatch(/card_declined/);

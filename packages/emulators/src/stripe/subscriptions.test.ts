@@ -297,6 +297,45 @@ describe('subscription lifecycle (real stripe SDK)', () => {
     ).rejects.toBeInstanceOf(Stripe.errors.StripeCardError);
   });
 
+  it('answers a create with its first invoice expanded as it stands at creation; a replay, the saved answer', async () => {
+    const { customer } = await customerOnClock(utc(2026, 9, 1));
+    const price = await monthlyPrice(1200, 'Expanded');
+    const params: Stripe.SubscriptionCreateParams = {
+      customer: customer.id,
+      items: [{ price: price.id, quantity: 2 }],
+      payment_behavior: 'allow_incomplete',
+      expand: ['items.data.price.product', 'latest_invoice.payments', 'latest_invoice.customer'],
+    };
+    const key = `expand-latest-invoice-${customer.id}`;
+    const sub = await stripe.subscriptions.create(params, { idempotencyKey: key });
+    expect((sub.items.data[0]?.price.product as Stripe.Product).name).toBe('Expanded');
+    const inv = sub.latest_invoice as Stripe.Invoice;
+    // charge_automatically: finalized and paid within the create.
+    expect([inv.status, inv.amount_paid, inv.amount_due]).toEqual(['paid', 2400, 2400]);
+    expect((inv.customer as Stripe.Customer).name).toBe('Example Co');
+    expect(inv.payments?.data.map((p) => p.status)).toEqual(['paid']);
+    // The same invoice a read right after the create answers.
+    const read = await stripe.invoices.retrieve(inv.id, { expand: ['payments', 'customer'] });
+    expect(JSON.parse(JSON.stringify(inv))).toEqual(JSON.parse(JSON.stringify(read)));
+
+    // A retried create (same key and parameters) is answered from the saved response, even
+    // though the customer has changed since.
+    await stripe.customers.update(customer.id, { name: 'Renamed Co' });
+    const replayed = await stripe.subscriptions.create(params, { idempotencyKey: key });
+    expect(replayed.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.id).toBe(sub.id);
+    expect(((replayed.latest_invoice as Stripe.Invoice).customer as Stripe.Customer).name).toBe(
+      'Example Co',
+    );
+
+    // Stripe expands at most four levels.
+    const tooDeep = await stripe.subscriptions
+      .retrieve(sub.id, { expand: ['latest_invoice.payments.data.payment.payment_intent'] })
+      .catch((e: unknown) => e);
+    expect(tooDeep).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect((tooDeep as Error).message).toMatch(/more than 4 levels/);
+  });
+
   it('applies exclusive tax rates per line, rounded to the cent', async () => {
     const { customer } = await customerOnClock(utc(2026, 9, 1));
     const price = await monthlyPrice(1234);
