@@ -48,6 +48,19 @@ describe('quote-to-cash and amendment flows (Salesforce → Stripe → NetSuite 
     expect((erp!.subsidiary as { id: string }).id).toBe(expectedSubsidiary);
     const customer = await netsuiteRecord(env, 'customer', String(account.Revsync_Id__c));
     expect(customer?.companyName).toBe(sim.name);
+
+    // Read-your-write: the first invoice came with the create (checkpointed in its step's
+    // result) and was posted without being read again.
+    const store = env.runtime.store;
+    const [run] = await store.runs.list(store.db, { flow: 'quote-to-cash' });
+    const steps = await store.steps.listForRun(store.db, run!.id);
+    const created = steps.find((s) => s.name === 'create-subscription')?.result as
+      | { latestInvoice?: { id: string; status: string } }
+      | undefined;
+    expect(created?.latestInvoice).toMatchObject({ id: invoice.id, status: 'paid' });
+    const names = steps.map((s) => s.name);
+    expect(names).toContain('first-invoice:post');
+    expect(names).not.toContain('first-invoice:read');
   });
 
   it('posts a mid-cycle upgrade’s proration invoice to NetSuite to the cent (Stripe’s documented method)', async () => {
