@@ -139,6 +139,34 @@ export const billingChecks: Record<string, (world: BillingWorld) => Promise<void
     expect(listed.every((i) => i.customerId === world.customerId)).toBe(true);
   },
 
+  async 'a new subscription’s first invoice, when the create answers with it, is the one getInvoice reads'(
+    world,
+  ) {
+    const { port } = await world.subject.connect();
+    const created = await port.createSubscription(
+      {
+        customerId: world.customerId,
+        items: [{ priceId: world.priceId, quantity: 1 }],
+        metadata: { revsync_contract: 'first-invoice' },
+      },
+      { idempotencyKey: unique('first-invoice') },
+    );
+    // Optional: a platform that does not answer with it leaves the caller to read it.
+    if (created.latestInvoice === undefined) return;
+    expect(created.latestInvoice.id).toBe(created.latestInvoiceId);
+    expect(created.latestInvoice).toEqual(await port.getInvoice(created.latestInvoiceId!));
+  },
+
+  async 'reads a payment the same with or without the invoice the caller knows it paid'(world) {
+    const { port } = await world.subject.connect();
+    const invoiceId = (await port.getSubscription(world.subscription.id)).latestInvoiceId;
+    const invoice = await port.getInvoice(invoiceId!);
+    expect(invoice.paymentId, 'the first invoice was charged').toBeDefined();
+    const looked = await port.getPayment(invoice.paymentId!);
+    const known = await port.getPayment(invoice.paymentId!, { invoiceId: invoice.id });
+    expect(known).toEqual(looked);
+  },
+
   async 'answers NotFoundError for ids that name nothing'({ subject }) {
     const { port } = await subject.connect();
     await rejection(
