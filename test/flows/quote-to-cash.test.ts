@@ -55,8 +55,7 @@ describe('quote-to-cash and amendment flows (Salesforce → Stripe → NetSuite 
     const [run] = await store.runs.list(store.db, { flow: 'quote-to-cash' });
     const steps = await store.steps.listForRun(store.db, run!.id);
     const created = steps.find((s) => s.name === 'create-subscription')?.result as
-      | { latestInvoice?: { id: string; status: string } }
-      | undefined;
+      { latestInvoice?: { id: string; status: string } } | undefined;
     expect(created?.latestInvoice).toMatchObject({ id: invoice.id, status: 'paid' });
     const names = steps.map((s) => s.name);
     expect(names).toContain('first-invoice:post');
