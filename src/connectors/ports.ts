@@ -251,7 +251,8 @@ export interface BillingSubscription {
   /**
    * The latest invoice as the platform answered it with the write that made it (Stripe's
    * `subscriptions.create` with `latest_invoice` expanded), so the caller need not read it
-   * again. Optional: absent when the platform did not return it; a draft is not complete.
+   * again. Optional: absent when the platform did not return it (and on reads). It can still be
+   * a draft, which changes until it is finalized: a caller that needs the final invoice reads it.
    */
   latestInvoice?: BillingInvoice;
   metadata: Record<string, string>;

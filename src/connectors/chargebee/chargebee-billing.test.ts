@@ -65,6 +65,14 @@ function events(type: string): VendorEvent[] {
 }
 
 describe('chargebee billing port', () => {
+  it('answers a new subscription with its first invoice, as getInvoice reads it', async () => {
+    const { sub } = await subscribed('cus_first_invoice', 3);
+    expect(sub.latestInvoice).toBeDefined();
+    expect(sub.latestInvoice?.id).toBe(sub.latestInvoiceId);
+    expect(sub.latestInvoice?.status).toBe('paid');
+    expect(sub.latestInvoice).toEqual(await connector.port.getInvoice(sub.latestInvoiceId!));
+  });
+
   it('books an upgrade with the proration Chargebee computed, to the cent', async () => {
     const { priceId, sub } = await subscribed('cus_prorate_up', 2);
     const start = Date.parse(sub.currentPeriodStart) / 1000;

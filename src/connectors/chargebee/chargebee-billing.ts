@@ -234,7 +234,8 @@ export class ChargebeeBilling implements BillingSystem {
   /**
    * `POST /customers/{id}/subscription_for_items`: Chargebee bills the first term at once and
    * collects it from the customer's card (a decline leaves the invoice `payment_due`, an
-   * outcome). `latestInvoiceId` is that first invoice.
+   * outcome). `latestInvoiceId` is that first invoice, and `latestInvoice` the invoice as the
+   * create answered it.
    */
   async createSubscription(
     input: {
@@ -258,7 +259,9 @@ export class ChargebeeBilling implements BillingSystem {
         h,
       ),
     );
-    return this.#toSubscription(res.subscription, res.invoice?.id, options);
+    const subscription = await this.#toSubscription(res.subscription, res.invoice?.id, options);
+    if (res.invoice === undefined) return subscription;
+    return { ...subscription, latestInvoice: await this.#toInvoice(res.invoice, options) };
   }
 
   /**
