@@ -549,3 +549,104 @@ describe('every call', () => {
     }
   });
 });
+
+describe('reference data cached for the life of the process', () => {
+  // Outside calls by operation, through a connector of its own.
+  const counted = () => {
+    const calls = new Map<string, number>();
+    const f = connect(emu, {
+      onCall: (r) => calls.set(r.operation, (calls.get(r.operation) ?? 0) + 1),
+    });
+    return { erp: f.erp, count: (operation: string) => calls.get(operation) ?? 0 };
+  };
+
+  it('looks items up once per product: a product already ensured costs no call', async () => {
+    const c = counted();
+    await c.erp.upsertCustomer(
+      { externalId: 'cus_01ACME', name: 'Acme Corp', subsidiary: '1', currency: 'USD' },
+      write(),
+    );
+    await c.erp.upsertInvoice(invoiceInput(), write());
+    expect([c.count('item.find'), c.count('item.upsert')]).toEqual([1, 2]);
+    await c.erp.upsertInvoice(invoiceInput({ externalId: 'in_1002' }), write());
+    await c.erp.upsertCreditMemo(
+      {
+        externalId: 'cm_1',
+        customerExternalId: 'cus_01ACME',
+        currency: 'USD',
+        tranDate: '2026-01-20',
+        lines: [{ description: 'Pro plan refund', item: 'PRO', quantity: 1, amount: usd(9_999) }],
+        total: usd(9_999),
+      },
+      write(),
+    );
+    expect([c.count('item.find'), c.count('item.upsert')]).toEqual([1, 2]);
+    // Items that exist are found, not written: a new process reads them once and writes none.
+    const d = counted();
+    await d.erp.upsertInvoice(invoiceInput({ externalId: 'in_1003' }), write());
+    await d.erp.upsertInvoice(invoiceInput({ externalId: 'in_1004' }), write());
+    expect([d.count('item.find'), d.count('item.upsert')]).toEqual([1, 0]);
+  });
+
+  it('shares one look-up among concurrent postings of the same products', async () => {
+    const c = counted();
+    await c.erp.upsertCustomer(
+      { externalId: 'cus_01ACME', name: 'Acme Corp', subsidiary: '1', currency: 'USD' },
+      write(),
+    );
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        c.erp.upsertInvoice(invoiceInput({ externalId: `in_c${i}` }), write()),
+      ),
+    );
+    expect(emu.state.list('invoice')).toHaveLength(8);
+    expect([c.count('item.find'), c.count('item.upsert')]).toEqual([1, 2]);
+    expect(emu.state.list('noninventorysaleitem')).toHaveLength(2);
+  });
+
+  it('recreates an item deleted in NetSuite after it was cached, and posts once more', async () => {
+    const c = counted();
+    await c.erp.upsertCustomer(
+      { externalId: 'cus_01ACME', name: 'Acme Corp', subsidiary: '1', currency: 'USD' },
+      write(),
+    );
+    await c.erp.upsertInvoice(invoiceInput(), write());
+    // Someone deletes the invoice, then the item it used, in NetSuite.
+    emu.records.remove(emu.records.find('invoice', 'eid:in_1001')!);
+    emu.records.remove(emu.records.find('noninventorysaleitem', 'eid:PRO')!);
+    const { id } = await c.erp.upsertInvoice(invoiceInput({ externalId: 'in_1002' }), write());
+    const recreated = emu.records.find('noninventorysaleitem', 'eid:PRO')!;
+    expect(emu.records.find('invoice', id)!.lines[0]!.item).toBe(recreated.id);
+    // The refused posting, the look-up of both cached items, PRO created again, the retry.
+    expect(c.count('invoice.upsert')).toBe(3);
+    expect([c.count('item.find'), c.count('item.upsert')]).toEqual([2, 3]);
+    // Cached again: the next posting makes no item call.
+    await c.erp.upsertInvoice(invoiceInput({ externalId: 'in_1003' }), write());
+    expect([c.count('item.find'), c.count('item.upsert')]).toEqual([2, 3]);
+  });
+
+  it('keeps a refusal that is not about items: one look-up, no second posting', async () => {
+    const c = counted();
+    await c.erp.upsertCustomer(
+      { externalId: 'cus_01ACME', name: 'Acme Corp', subsidiary: '1', currency: 'USD' },
+      write(),
+    );
+    await c.erp.upsertInvoice(invoiceInput(), write());
+    await expect(
+      c.erp.upsertInvoice(
+        invoiceInput({ externalId: 'in_1002', customerExternalId: 'cus_NOBODY' }),
+        write(),
+      ),
+    ).rejects.toMatchObject({ retryable: false });
+    expect(c.count('invoice.upsert')).toBe(2);
+    expect([c.count('item.find'), c.count('item.upsert')]).toEqual([2, 2]);
+    expect(emu.state.list('noninventorysaleitem')).toHaveLength(2);
+  });
+
+  it('reads the locked periods once for postings that ask at the same time', async () => {
+    const c = counted();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => c.erp.lockedPeriods!()));
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(c.count('accountingperiod.list')).toBe(1);
+  });
+});

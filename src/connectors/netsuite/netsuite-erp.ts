@@ -90,6 +90,7 @@ export class NetsuiteErp implements ErpSystem {
   readonly #verifyTotals: boolean;
   readonly #accounts: { bank: string; fee: string; clearing: string };
   #locked: { at: number; periods: string[] } | undefined;
+  #lockedLoad: Promise<string[]> | undefined;
   /**
    * Invoices this connector just wrote: external id → internal id and currency (neither changes
    * after the write), so the payment that follows needs no lookup. Dropped when a write that
@@ -138,15 +139,16 @@ export class NetsuiteErp implements ErpSystem {
     assertInvoiceAmounts(input);
     const call = callOptions(options, 'invoice.upsert');
     const currencyId = await this.#refs.currencyId(input.currency, call);
-    await this.#ensureItems(input.lines, call);
     const body = toNetsuiteInvoice(input, {
       currencyId,
       itemFor: (code) => this.#refs.itemFor(code),
     });
-    const id = await this.#client.upsert('invoice', input.externalId, body, {
-      ...call,
-      query: { replace: 'item' },
-    });
+    const id = await this.#withItems(input.lines, call, () =>
+      this.#client.upsert('invoice', input.externalId, body, {
+        ...call,
+        query: { replace: 'item' },
+      }),
+    );
     if (this.#verifyTotals) {
       await this.#verify('invoice', id, input.externalId, currencyId, input.total, call, input.tax);
     }
@@ -219,7 +221,6 @@ export class NetsuiteErp implements ErpSystem {
       input.invoiceExternalId !== undefined
         ? await this.#invoiceRef(input.invoiceExternalId, call)
         : undefined;
-    await this.#ensureItems(input.lines, call);
     const body = toNetsuiteCreditMemo(input, {
       currencyId,
       itemFor: (code) => this.#refs.itemFor(code),
@@ -229,10 +230,12 @@ export class NetsuiteErp implements ErpSystem {
         applyToInvoice: invoice.amountRemaining > 0,
       }),
     });
-    const id = await this.#client.upsert('creditmemo', input.externalId, body, {
-      ...call,
-      query: { replace: 'item' },
-    });
+    const id = await this.#withItems(input.lines, call, () =>
+      this.#client.upsert('creditmemo', input.externalId, body, {
+        ...call,
+        query: { replace: 'item' },
+      }),
+    );
     if (this.#verifyTotals) {
       await this.#verify('creditmemo', id, input.externalId, currencyId, input.total, call);
     }
@@ -247,15 +250,25 @@ export class NetsuiteErp implements ErpSystem {
     const now = Date.now();
     if (!options?.fresh && this.#locked && now - this.#locked.at < LOCKED_PERIODS_TTL_MS)
       return this.#locked.periods;
-    const rows = await this.#client.suiteqlAll(
-      "SELECT TO_CHAR(startdate, 'YYYY-MM') AS month FROM accountingperiod" +
-        " WHERE (closed = 'T' OR arlocked = 'T') AND isquarter = 'F' AND isyear = 'F'" +
-        ' ORDER BY startdate',
-      callOptions(options, 'accountingperiod.list'),
-    );
-    const periods = rows.map((r) => r.month ?? '').filter((m) => m !== '');
-    this.#locked = { at: now, periods };
-    return periods;
+    // Postings that find the cache stale at once share one read rather than each making one.
+    if (!options?.fresh && this.#lockedLoad) return this.#lockedLoad;
+    const load = (async () => {
+      const rows = await this.#client.suiteqlAll(
+        "SELECT TO_CHAR(startdate, 'YYYY-MM') AS month FROM accountingperiod" +
+          " WHERE (closed = 'T' OR arlocked = 'T') AND isquarter = 'F' AND isyear = 'F'" +
+          ' ORDER BY startdate',
+        callOptions(options, 'accountingperiod.list'),
+      );
+      const periods = rows.map((r) => r.month ?? '').filter((m) => m !== '');
+      this.#locked = { at: now, periods };
+      return periods;
+    })();
+    this.#lockedLoad = load;
+    try {
+      return await load;
+    } finally {
+      if (this.#lockedLoad === load) this.#lockedLoad = undefined;
+    }
   }
 
   /**
@@ -635,16 +648,36 @@ export class NetsuiteErp implements ErpSystem {
     return rows.map(toCustomerMatch);
   }
 
-  async #ensureItems(lines: readonly ErpInvoiceLineInput[], call: NetsuiteCallOptions) {
+  /**
+   * Makes sure the lines' items exist, then posts. An item answered from the cache may have been
+   * deleted in NetSuite since it was cached, and the posting is then refused: on a refusal (not a
+   * transient failure) those items are forgotten and looked up again, and the posting is tried
+   * once more only if one had to be created again; otherwise the refusal stands.
+   */
+  async #withItems(
+    lines: readonly ErpInvoiceLineInput[],
+    call: NetsuiteCallOptions,
+    post: () => Promise<string>,
+  ): Promise<string> {
     const wanted = new Map<string, string>();
     for (const line of lines) {
       const externalId = this.#refs.itemFor(line.item);
       if (!wanted.has(externalId)) wanted.set(externalId, line.item ?? externalId);
     }
-    await this.#refs.ensureItems(
-      [...wanted].map(([externalId, name]) => ({ externalId, name })),
-      call,
-    );
+    const items = [...wanted].map(([externalId, name]) => ({ externalId, name }));
+    const { cached } = await this.#refs.ensureItems(items, call);
+    try {
+      return await post();
+    } catch (caught) {
+      if (cached.length === 0 || coerceError(caught).retryable) throw caught;
+      this.#refs.forgetItems(cached);
+      const { created } = await this.#refs.ensureItems(
+        items.filter((i) => cached.includes(i.externalId)),
+        call,
+      );
+      if (created.length === 0) throw caught;
+      return post();
+    }
   }
 
   async #invoiceRef(

@@ -35,20 +35,27 @@ export function sqlText(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/** How many items {@link NetsuiteReferenceData} remembers before it forgets the oldest. */
+const ITEM_CACHE_LIMIT = 10_000;
+
 interface CurrencyRecord {
   id: string;
   code: CurrencyCode;
 }
 
 /**
- * The account's reference data revsync needs, read once and cached: currency records (ISO code
- * ↔ internal id, from the currency record's `symbol`) and the sale items invoice lines point at.
+ * The account's reference data revsync needs, read once and cached for the life of the process:
+ * currency records (ISO code ↔ internal id, from the currency record's `symbol`) and the sale
+ * items invoice lines point at (external id → internal id, at most {@link ITEM_CACHE_LIMIT}).
  */
 export class NetsuiteReferenceData {
   readonly #client: NetsuiteClient;
   readonly #items: ItemSettings;
   #currencies: Promise<CurrencyRecord[]> | undefined;
-  readonly #knownItems = new Set<string>();
+  /** Items found or created by this process: external id → internal id, oldest first. */
+  readonly #knownItems = new Map<string, string>();
+  /** Item look-ups under way, by external id: each answers the external ids it created. */
+  readonly #pendingItems = new Map<string, Promise<Set<string>>>();
 
   constructor(client: NetsuiteClient, items: ItemSettings) {
     this.#client = client;
@@ -110,31 +117,85 @@ export class NetsuiteReferenceData {
   }
 
   /**
-   * Makes sure the items exist: one SuiteQL read for those not yet seen by this process, then
-   * an upsert for each one missing. Items that exist are never changed (finance may have set
-   * them up with their own accounts and names).
+   * Makes sure the items exist. Items this process has already found or created are answered
+   * from memory (an item is upserted by its external id, so the mapping holds until someone
+   * deletes the item in NetSuite: see {@link forgetItems}). For the others, one SuiteQL read, then
+   * an upsert for each one missing; a look-up already under way for the same item (concurrent
+   * postings of one product) is joined rather than repeated. Items that exist are never changed
+   * (finance may have set them up with their own accounts and names).
+   *
+   * @returns the external ids answered from memory without a call (`cached`) and those this
+   *   call (or the look-up it joined) had to create (`created`).
    */
   async ensureItems(
     wanted: readonly { externalId: string; name: string }[],
     options: NetsuiteCallOptions,
-  ): Promise<void> {
+  ): Promise<{ cached: string[]; created: string[] }> {
+    const cached: string[] = [];
+    const created: string[] = [];
     const unknown = new Map<string, string>();
-    for (const w of wanted)
-      if (!this.#knownItems.has(w.externalId)) unknown.set(w.externalId, w.name);
-    if (unknown.size === 0) return;
-    const list = [...unknown.keys()].map(sqlText).join(', ');
+    const joined = new Set<Promise<Set<string>>>();
+    for (const w of wanted) {
+      if (this.#knownItems.has(w.externalId)) cached.push(w.externalId);
+      else if (!unknown.has(w.externalId)) {
+        unknown.set(w.externalId, w.name);
+        const pending = this.#pendingItems.get(w.externalId);
+        if (pending) joined.add(pending);
+      }
+    }
+    if (unknown.size === 0) return { cached, created };
+    if (joined.size > 0) {
+      const settled = await Promise.allSettled(joined);
+      const made = new Set<string>();
+      for (const s of settled) if (s.status === 'fulfilled') for (const id of s.value) made.add(id);
+      for (const externalId of [...unknown.keys()]) {
+        if (!this.#knownItems.has(externalId)) continue;
+        unknown.delete(externalId);
+        if (made.has(externalId)) created.push(externalId);
+      }
+      // What a failed look-up left unknown is looked up again below, by this call.
+      if (unknown.size === 0) return { cached, created };
+    }
+    const run = this.#findOrCreateItems(unknown, options);
+    for (const externalId of unknown.keys()) this.#pendingItems.set(externalId, run);
+    try {
+      created.push(...(await run));
+    } finally {
+      for (const externalId of unknown.keys()) {
+        if (this.#pendingItems.get(externalId) === run) this.#pendingItems.delete(externalId);
+      }
+    }
+    return { cached, created };
+  }
+
+  /**
+   * Forgets items this process believed exist, so the next {@link ensureItems} looks them up:
+   * for a posting NetSuite refused, in case someone deleted an item since it was cached.
+   */
+  forgetItems(externalIds: readonly string[]): void {
+    for (const externalId of externalIds) this.#knownItems.delete(externalId);
+  }
+
+  /** One SuiteQL read for the items, an upsert for each one missing; answers those created. */
+  async #findOrCreateItems(
+    items: ReadonlyMap<string, string>,
+    options: NetsuiteCallOptions,
+  ): Promise<Set<string>> {
+    const list = [...items.keys()].map(sqlText).join(', ');
     const rows = await this.#client.suiteqlAll(
       `SELECT id, externalid FROM item WHERE externalid IN (${list})`,
       { ...options, operation: 'item.find' },
     );
+    const missing = new Map(items);
     for (const row of rows) {
-      if (row.externalid !== undefined) {
-        this.#knownItems.add(row.externalid);
-        unknown.delete(row.externalid);
+      if (row.externalid !== undefined && row.id !== undefined && missing.has(row.externalid)) {
+        this.#rememberItem(row.externalid, row.id);
+        missing.delete(row.externalid);
       }
     }
-    for (const [externalId, name] of unknown) {
-      await this.#client.upsert(
+    const created = new Set<string>();
+    for (const [externalId, name] of missing) {
+      const id = await this.#client.upsert(
         'noninventorysaleitem',
         externalId,
         {
@@ -147,8 +208,18 @@ export class NetsuiteReferenceData {
         },
         { ...options, operation: 'item.upsert' },
       );
-      this.#knownItems.add(externalId);
+      this.#rememberItem(externalId, id);
+      created.add(externalId);
     }
+    return created;
+  }
+
+  #rememberItem(externalId: string, id: string): void {
+    if (this.#knownItems.size >= ITEM_CACHE_LIMIT && !this.#knownItems.has(externalId)) {
+      const oldest = this.#knownItems.keys().next();
+      if (!oldest.done) this.#knownItems.delete(oldest.value);
+    }
+    this.#knownItems.set(externalId, id);
   }
 
   async #currencyList(options: NetsuiteCallOptions): Promise<CurrencyRecord[]> {

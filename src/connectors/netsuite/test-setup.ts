@@ -1,5 +1,6 @@
 /** Test fixture: the NetSuite emulator in-process, an outbound connection and the connector. */
 import type { CircuitOptions } from '../../gateway/circuit-breaker.ts';
+import type { CallRecord } from '../../gateway/outbound-gateway.ts';
 import type { GovernorLimits } from '../../gateway/governor.ts';
 import { OutboundConnection } from '../../gateway/outbound-gateway.ts';
 import {
@@ -40,13 +41,19 @@ export function connect(
     limits?: GovernorLimits;
     circuit?: CircuitOptions;
     connector?: Partial<NetsuiteConnectorOptions>;
+    /** Told of every outside call (one HTTP request), with its operation. */
+    onCall?: (record: CallRecord) => void;
   } = {},
 ): Omit<NetsuiteFixture, 'close'> {
-  const connection = new OutboundConnection('netsuite', {
-    system: 'netsuite',
-    ...(options.limits && { limits: options.limits }),
-    ...(options.circuit && { circuit: options.circuit }),
-  });
+  const connection = new OutboundConnection(
+    'netsuite',
+    {
+      system: 'netsuite',
+      ...(options.limits && { limits: options.limits }),
+      ...(options.circuit && { circuit: options.circuit }),
+    },
+    { ...(options.onCall && { onCall: options.onCall }) },
+  );
   const { accountId, consumerKey, consumerSecret, tokenId, tokenSecret } = emu.credentials;
   const connector = createNetsuiteConnector({
     accountId,

@@ -4,7 +4,11 @@
  */
 import Stripe from 'stripe';
 import type { BillingSystem, Connector } from '../ports.ts';
-import { OutboundConnection, type ConnectionSettings } from '../../gateway/outbound-gateway.ts';
+import {
+  OutboundConnection,
+  type CallRecord,
+  type ConnectionSettings,
+} from '../../gateway/outbound-gateway.ts';
 import {
   startStripeEmulator,
   type StripeEmulator,
@@ -24,6 +28,8 @@ export interface StripeFixture {
   connector(
     options?: Partial<Omit<StripeConnectorOptions, 'connection'>> & {
       settings?: Partial<ConnectionSettings>;
+      /** Told of every outside call (one HTTP request), with its operation. */
+      onCall?: (record: CallRecord) => void;
     },
   ): Connector<BillingSystem>;
   /** A new test clock at `frozenTime` (Unix seconds). */
@@ -51,11 +57,12 @@ export async function startStripeFixture(
   return {
     emu,
     sdk,
-    connector({ settings, ...rest } = {}) {
-      const connection = new OutboundConnection(`stripe-${++connections}`, {
-        system: 'stripe',
-        ...settings,
-      });
+    connector({ settings, onCall, ...rest } = {}) {
+      const connection = new OutboundConnection(
+        `stripe-${++connections}`,
+        { system: 'stripe', ...settings },
+        { ...(onCall && { onCall }) },
+      );
       return createStripeConnector({
         apiKey: TEST_API_KEY,
         baseUrl: emu.url,

@@ -189,6 +189,73 @@ describe('ensurePrice', () => {
   });
 });
 
+describe('prices and products cached as reference data', () => {
+  // Outside calls by operation, through a connector of its own.
+  const counted = (options: Parameters<StripeFixture['connector']>[0] = {}) => {
+    const calls = new Map<string, number>();
+    const connector = fx.connector({
+      ...options,
+      onCall: (r) => calls.set(r.operation, (calls.get(r.operation) ?? 0) + 1),
+    });
+    const count = (operation: string) => calls.get(`stripe.${operation}`) ?? 0;
+    return { billing: connector.port, count };
+  };
+  const priceOf = (code: string, currency: 'USD' | 'GBP' | 'EUR', amount: number) => ({
+    productCode: code,
+    productName: `Product ${code}`,
+    unitAmount: money(amount, currency),
+    interval: 'month' as const,
+  });
+
+  it('asks once per price and once per product, however many deals ask at once', async () => {
+    const c = counted();
+    const wanted = ['CACHE-A', 'CACHE-B'].flatMap((code, i) =>
+      (['USD', 'GBP', 'EUR'] as const).map((currency) => priceOf(code, currency, 1_000 + i * 100)),
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        Promise.all(wanted.map((w) => c.billing.ensurePrice(w, { idempotencyKey: fx.key() }))),
+      ),
+    );
+    // One price per key in Stripe, the same one for every caller.
+    for (const a of answers) expect(a).toEqual(answers[0]);
+    for (const code of ['CACHE-A', 'CACHE-B']) {
+      const prices = await fx.sdk.prices.list({ product: `prod_revsync_${code}`, limit: 100 });
+      expect(prices.data).toHaveLength(3);
+    }
+    const counts = () =>
+      ['prices.list', 'prices.create', 'products.retrieve', 'products.create'].map(c.count);
+    expect(counts()).toEqual([6, 6, 2, 2]);
+    await Promise.all(wanted.map((w) => c.billing.ensurePrice(w, { idempotencyKey: fx.key() })));
+    expect(counts()).toEqual([6, 6, 2, 2]);
+  });
+
+  it('knows the unit amounts of the prices it ensured: invoices on them need no price read', async () => {
+    const c = counted({ defaultPaymentMethod: 'pm_card_visa' });
+    const { id: customerId } = await c.billing.upsertCustomer(
+      { revsyncId: 'cus_rs_cache', name: 'Cache Ltd', currency: 'USD' },
+      { idempotencyKey: fx.key() },
+    );
+    const a = await c.billing.ensurePrice(priceOf('CACHE-C', 'USD', 2_500), {
+      idempotencyKey: fx.key(),
+    });
+    // Found by its lookup key, not created, by a connector that has not seen it yet.
+    const other = counted();
+    const again = await other.billing.ensurePrice(priceOf('CACHE-C', 'USD', 2_500), {
+      idempotencyKey: fx.key(),
+    });
+    expect(again).toEqual(a);
+    expect([other.count('prices.list'), other.count('prices.create')]).toEqual([1, 0]);
+    const sub = await c.billing.createSubscription(
+      { customerId, items: [{ priceId: a.priceId, quantity: 3 }], metadata: {} },
+      { idempotencyKey: fx.key() },
+    );
+    const invoice = await c.billing.getInvoice(sub.latestInvoiceId!);
+    expect(invoice.lines[0]?.unitAmount).toEqual(usd(2_500));
+    expect(c.count('prices.retrieve')).toBe(0);
+  });
+});
+
 describe('subscriptions and invoices', () => {
   const t0 = utcSeconds(2026, 2, 1);
   const t1 = utcSeconds(2026, 3, 1);

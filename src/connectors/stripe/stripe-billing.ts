@@ -79,6 +79,11 @@ export class StripeBilling implements BillingSystem {
   readonly #productCodes = new Map<string, string>();
   /** Prices found or created by lookup key, for {@link PRICE_CACHE_MS} (reference data). */
   readonly #prices = new Map<string, { priceId: string; productId: string; at: number }>();
+  /** Products found or created (`prod_revsync_<code>`), with when, for {@link PRICE_CACHE_MS}. */
+  readonly #products = new Map<string, number>();
+  /** Price and product look-ups under way, by lookup key and product id. */
+  readonly #pendingPrices = new Map<string, Promise<{ priceId: string; productId: string }>>();
+  readonly #pendingProducts = new Map<string, Promise<string>>();
 
   constructor(client: StripeClient, options: StripeBillingOptions = {}) {
     this.#client = client;
@@ -144,7 +149,8 @@ export class StripeBilling implements BillingSystem {
    * A price's amount and interval never change in Stripe (they are in its key), so what was
    * found is reused for {@link PRICE_CACHE_MS} without asking again; only an archived price
    * could go stale in that time, and subscriptions on it are then refused with an error that
-   * names it.
+   * names it. Concurrent calls for one key share one look-up (and at most one create), and the
+   * price's unit amount is kept for the invoices that will name it.
    */
   async ensurePrice(
     input: BillingPriceInput,
@@ -154,37 +160,96 @@ export class StripeBilling implements BillingSystem {
     const cached = this.#prices.get(lookupKey);
     if (cached && Date.now() - cached.at < PRICE_CACHE_MS)
       return { priceId: cached.priceId, productId: cached.productId };
+    const pending = this.#pendingPrices.get(lookupKey);
+    if (pending) {
+      try {
+        return await pending;
+      } catch {
+        // That caller's failure (its signal, its attempt): this call tries on its own options.
+      }
+    }
+    const run = this.#findOrCreatePrice(input, lookupKey, options);
+    this.#pendingPrices.set(lookupKey, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#pendingPrices.get(lookupKey) === run) this.#pendingPrices.delete(lookupKey);
+    }
+  }
+
+  async #findOrCreatePrice(
+    input: BillingPriceInput,
+    lookupKey: string,
+    options: WriteOptions,
+  ): Promise<{ priceId: string; productId: string }> {
     const found = await this.#client.read('prices.list', options, (request) =>
       this.#sdk.prices.list({ lookup_keys: [lookupKey], active: true, limit: 1 }, request),
     );
     const price = found.data[0];
     if (price) {
-      remember(this.#prices, lookupKey, {
-        priceId: price.id,
-        productId: idOf(price.product),
-        at: Date.now(),
-      });
-      return { priceId: price.id, productId: idOf(price.product) };
+      const productId = idOf(price.product);
+      remember(this.#prices, lookupKey, { priceId: price.id, productId, at: Date.now() });
+      remember(this.#unitAmounts, price.id, price.unit_amount);
+      return { priceId: price.id, productId };
     }
 
     const productId = await this.#ensureProduct(input, options);
-    const created = await this.#client.write(
-      'prices.create',
-      options,
-      (request) =>
-        this.#sdk.prices.create(
-          // An archived price may still hold the key; the new one takes it over.
-          { ...toStripePriceCreate(input, productId), transfer_lookup_key: true },
-          request,
-        ),
-      'price',
-    );
+    let created: Stripe.Price;
+    try {
+      created = await this.#client.write(
+        'prices.create',
+        options,
+        (request) =>
+          this.#sdk.prices.create(
+            // An archived price may still hold the key; the new one takes it over.
+            { ...toStripePriceCreate(input, productId), transfer_lookup_key: true },
+            request,
+          ),
+        'price',
+      );
+    } catch (caught) {
+      // The product may have gone since it was cached (deleted in Stripe): read it next time.
+      this.#products.delete(productId);
+      throw caught;
+    }
     remember(this.#prices, lookupKey, { priceId: created.id, productId, at: Date.now() });
+    remember(this.#unitAmounts, created.id, created.unit_amount);
     return { priceId: created.id, productId };
   }
 
+  /**
+   * Makes sure `prod_revsync_<code>` exists and is active. Products found or created are kept
+   * for {@link PRICE_CACHE_MS}, so a product's second price (another currency, amount or
+   * interval) needs no product call; concurrent calls for one product share one.
+   */
   async #ensureProduct(input: BillingPriceInput, options: WriteOptions): Promise<string> {
     const id = productIdFor(input.productCode);
+    const at = this.#products.get(id);
+    if (at !== undefined && Date.now() - at < PRICE_CACHE_MS) return id;
+    const pending = this.#pendingProducts.get(id);
+    if (pending) {
+      try {
+        return await pending;
+      } catch {
+        // That caller's failure: this call tries on its own options.
+      }
+    }
+    const run = this.#findOrCreateProduct(id, input, options);
+    this.#pendingProducts.set(id, run);
+    try {
+      const ensured = await run;
+      remember(this.#products, id, Date.now());
+      return ensured;
+    } finally {
+      if (this.#pendingProducts.get(id) === run) this.#pendingProducts.delete(id);
+    }
+  }
+
+  async #findOrCreateProduct(
+    id: string,
+    input: BillingPriceInput,
+    options: WriteOptions,
+  ): Promise<string> {
     try {
       const product = await this.#client.read('products.retrieve', options, (request) =>
         this.#sdk.products.retrieve(id, {}, request),
