@@ -21,6 +21,9 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
     faults: 'none',
     rateLimits: 'off',
     logger: pino({ level: 'silent' }),
+    // No webhook is lost here, so Stripe's event list is polled at revsync's default pace for a
+    // catch-up behind webhooks (the simulator polls it every 250 ms to catch injected losses).
+    catchUpPollIntervalMs: 10_000,
     configure: (config) => ({
       ...config,
       connections: {

@@ -52,7 +52,14 @@ export async function buildConnector<R extends Role>(
   logger: Logger,
   extras: ConnectorExtras = {},
 ): Promise<Connector<Ports[R]>> {
-  const { system, limits, circuit, pollIntervalMs: _poll, ...settings } = resolved;
+  const {
+    system,
+    limits,
+    circuit,
+    pollIntervalMs: _poll,
+    catchUpPollIntervalMs: _catchUp,
+    ...settings
+  } = resolved;
   const definition = connectorFor(system);
   if (!definition) throw new ValidationError(`connections.${role}: unknown system ${system}`);
   if (definition.role !== role)

@@ -53,8 +53,13 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Engine settings (concurrency, lease, polling, retry jitter). */
   engine?: Partial<Omit<EngineOptions, 'store' | 'flows' | 'clock' | 'logger'>>;
-  /** How often pollers run when idle (default from the connection settings, else 1 s). */
+  /** How often pollers run when idle (default from each connection's settings, else 1 s). */
   pollIntervalMs?: number;
+  /**
+   * How often a webhook catch-up poller runs when its connection receives webhooks (default from
+   * each connection's `catchUpPollIntervalMs`, else 10 s; never more often than its feed interval).
+   */
+  catchUpPollIntervalMs?: number;
   /** API settings (bootstrap keys, rate limits); `false` serves webhooks only. */
   api?: ApiOptions | false;
 }
@@ -133,12 +138,12 @@ export class Runtime {
       ...(config.recon?.tolerance !== undefined && { tolerance: config.recon.tolerance }),
     });
     this.keys = new EntityKeyResolver(this.store);
-    const pollers: PollSource[] = Object.values(this.connectors).flatMap((c) => c.pollers);
-    this.polls = new PollRunner(pollers, {
+    const intervals = pollIntervals(config, this.connectors, options);
+    this.polls = new PollRunner([...intervals.keys()], {
       inbox: this.engine.inbox,
       keys: this.keys,
       logger: this.log,
-      intervalMs: options.pollIntervalMs ?? pollIntervalOf(config),
+      intervalOf: (source) => intervals.get(source),
     });
   }
 
@@ -388,12 +393,32 @@ export function systemsOf(connectors: RuntimeConnectors): Record<Role, string> {
   };
 }
 
-/** The shortest poll interval any connection asks for (default 1 s). */
-function pollIntervalOf(config: ResolvedConfig): number {
-  const intervals = Object.values(config.connections).flatMap((c) =>
-    c?.pollIntervalMs !== undefined ? [c.pollIntervalMs] : [],
-  );
-  return intervals.length > 0 ? Math.min(...intervals) : 1_000;
+/**
+ * Every poller with its pause when idle: the runtime's `pollIntervalMs`, else its connection's,
+ * else 1 s. A webhook catch-up poller (`catchUp`) of a connection that receives webhooks rests
+ * longer — the runtime's `catchUpPollIntervalMs`, else its connection's, else 10 s — because
+ * the webhooks deliver the same events; it only finds deliveries that were missed.
+ */
+function pollIntervals(
+  config: ResolvedConfig,
+  connectors: RuntimeConnectors,
+  options: Pick<RuntimeOptions, 'pollIntervalMs' | 'catchUpPollIntervalMs'>,
+): Map<PollSource, number> {
+  const intervals = new Map<PollSource, number>();
+  for (const role of ROLES) {
+    const connector = connectors[role];
+    const settings = config.connections[role];
+    const feed = options.pollIntervalMs ?? settings?.pollIntervalMs ?? 1_000;
+    const catchUp = Math.max(
+      feed,
+      options.catchUpPollIntervalMs ?? settings?.catchUpPollIntervalMs ?? 10_000,
+    );
+    for (const source of connector.pollers) {
+      const webhookCatchUp = source.catchUp === true && connector.webhooks !== undefined;
+      intervals.set(source, webhookCatchUp ? catchUp : feed);
+    }
+  }
+  return intervals;
 }
 
 /** The business rules flows use, from configuration (with the documented defaults). */

@@ -202,6 +202,13 @@ export interface CommonConnectionInput {
   circuit?: z.input<typeof circuitSchema>;
   /** How often the connection's pollers run when idle, ms (default 1 000). */
   pollIntervalMs?: number;
+  /**
+   * How often the connection's webhook catch-up poller (Stripe's and Chargebee's event lists)
+   * runs when the connection receives webhooks, ms (default 10 000; never more often than
+   * `pollIntervalMs`). Without a webhook secret the event list is the feed and polls at
+   * `pollIntervalMs`.
+   */
+  catchUpPollIntervalMs?: number;
 }
 
 type Registered = (typeof CONNECTORS)[number];

@@ -27,6 +27,7 @@ export interface ResolvedConnection {
   limits?: GovernorLimits;
   circuit?: CircuitOptions;
   pollIntervalMs?: number;
+  catchUpPollIntervalMs?: number;
   [setting: string]: unknown;
 }
 

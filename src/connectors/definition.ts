@@ -64,8 +64,8 @@ export interface ConnectorDefinition<
   /** How people call it, e.g. `Business Central`. */
   readonly displayName: string;
   /**
-   * The connection's own settings (besides `system`, `limits`, `circuit` and `pollIntervalMs`,
-   * which every connection has), built from `./settings.ts`: secrets as `secret`.
+   * The connection's own settings (besides `system`, `limits`, `circuit`, `pollIntervalMs` and
+   * `catchUpPollIntervalMs`, which every connection has), built from `./settings.ts`: secrets as `secret`.
    */
   readonly configSchema: S;
   /** The vendor API's limits, used where the configuration sets none. */

@@ -105,6 +105,12 @@ export interface PollResult {
 export interface PollSource {
   /** A stable name for the cursor row, e.g. `stripe:events`. */
   readonly cursorName: string;
+  /**
+   * Only a catch-up for webhook deliveries that were missed (the connector's webhooks carry the
+   * same events). When the connection receives webhooks, it is polled at the connection's
+   * `catchUpPollIntervalMs` instead of its `pollIntervalMs`.
+   */
+  readonly catchUp?: boolean;
   poll(cursor: string | undefined, options?: ReadOptions & { limit?: number }): Promise<PollResult>;
 }
 

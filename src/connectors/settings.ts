@@ -92,6 +92,8 @@ export const commonConnectionSettings = {
   circuit: circuitSchema.optional(),
   /** How often the connection's pollers run when idle, ms (default 1 000). */
   pollIntervalMs: z.int().positive().optional(),
+  /** How often a webhook catch-up poller runs when webhooks are received, ms (default 10 000). */
+  catchUpPollIntervalMs: z.int().positive().optional(),
 };
 
 /** Replaces every `env()` and `file()` reference in T by the string it resolved to. */

@@ -10,6 +10,8 @@ export interface PollRunnerOptions {
   logger: Logger;
   /** Pause between polls of one source when it had nothing more (default 1 s). */
   intervalMs?: number;
+  /** A source's own pause, where it differs from `intervalMs` (e.g. per connection). */
+  intervalOf?: (source: PollSource) => number | undefined;
   /** Longest pause after repeated failures (default 30 s). */
   maxBackoffMs?: number;
 }
@@ -21,7 +23,7 @@ export interface PollRunnerOptions {
  */
 export class PollRunner {
   readonly #sources: PollSource[];
-  readonly #options: Required<Omit<PollRunnerOptions, 'inbox' | 'keys' | 'logger'>> &
+  readonly #options: Required<Omit<PollRunnerOptions, 'inbox' | 'keys' | 'logger' | 'intervalOf'>> &
     PollRunnerOptions;
   #running = false;
   readonly #loops: Promise<void>[] = [];
@@ -70,19 +72,25 @@ export class PollRunner {
     return total;
   }
 
+  /** How long `source` rests between polls when it had nothing more. */
+  intervalOf(source: PollSource): number {
+    return this.#options.intervalOf?.(source) ?? this.#options.intervalMs;
+  }
+
   async #loop(source: PollSource): Promise<void> {
+    const intervalMs = this.intervalOf(source);
     let failures = 0;
     while (this.#running) {
       try {
         await this.pollOnce(source);
         failures = 0;
-        await this.#sleep(this.#options.intervalMs);
+        await this.#sleep(intervalMs);
       } catch (caught) {
         failures += 1;
         const error = coerceError(caught);
         const delay = Math.min(
           this.#options.maxBackoffMs,
-          error.retryAfterMs ?? this.#options.intervalMs * 2 ** Math.min(failures, 5),
+          error.retryAfterMs ?? intervalMs * 2 ** Math.min(failures, 5),
         );
         this.#options.logger.warn(
           { source: source.cursorName, err: error, delayMs: delay },

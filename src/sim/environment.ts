@@ -54,6 +54,12 @@ export interface EnvironmentOptions {
   configure?: (config: RevsyncConfig) => RevsyncConfig;
   /** The API and dashboard (default: webhooks only). */
   api?: ApiOptions | false;
+  /**
+   * How often Stripe's and Chargebee's event lists are polled behind their webhooks (default
+   * 250 ms, like every other poller here, so injected webhook losses are caught up quickly;
+   * revsync's own default is 10 s).
+   */
+  catchUpPollIntervalMs?: number;
   /** The currencies customers buy in, one region each (default USD, GBP, EUR; JPY adds Japan). */
   currencies?: readonly string[];
 }
@@ -151,6 +157,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Sim
         ...options.engine,
       },
       pollIntervalMs: 250,
+      catchUpPollIntervalMs: options.catchUpPollIntervalMs ?? 250,
       api: options.api ?? false,
     });
     await runtime.start({ port });

@@ -37,6 +37,7 @@ export function createChargebeeEventPoller(
 ): PollSource & { readEvent(id: string, read?: ReadOptions): Promise<VendorEvent> } {
   return {
     cursorName: CHARGEBEE_EVENTS_CURSOR,
+    catchUp: true,
     async poll(cursor, pollOptions): Promise<PollResult> {
       const limit = Math.min(PAGE_LIMIT, Math.max(1, pollOptions?.limit ?? options.limit ?? 100));
       const from = cursor ? decodeCursor(cursor) : undefined;

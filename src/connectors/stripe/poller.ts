@@ -89,6 +89,7 @@ export function createStripeEventPoller(
 
   return {
     cursorName: STRIPE_EVENTS_CURSOR,
+    catchUp: true,
     async poll(cursor, pollOptions) {
       const limit = Math.min(PAGE_LIMIT, Math.max(1, pollOptions?.limit ?? options.limit ?? 100));
       if (cursor === undefined || cursor === '') {
