@@ -25,6 +25,7 @@ import { registerWebhookRoutes } from '../ingest/webhook-routes.ts';
 import type { ReconRunRecord } from '../store/recon-run-repository.ts';
 import type { Store } from '../store/store.ts';
 import { storeServices } from './store-services.ts';
+import { crmWriteLedger, DEFAULT_CRM_WRITE_TTL_MS } from './crm-write-ledger.ts';
 import { AlertMonitor } from '../observability/alerts.ts';
 import { resolveApprovalPolicy } from '../governance/approval-policy.ts';
 import { Approvals } from '../governance/approvals.ts';
@@ -123,6 +124,14 @@ export class Runtime {
       ...storeServices(this.store, this.clock),
       usage: this.usage,
       rules: this.rules,
+      crmWrites: crmWriteLedger(
+        this.store,
+        this.clock,
+        this.connectors.crm.port.system,
+        config.crmWriteback?.ttlSeconds !== undefined
+          ? config.crmWriteback.ttlSeconds * 1000
+          : DEFAULT_CRM_WRITE_TTL_MS,
+      ),
     };
     for (const flow of createFlows(deps, config.enabledFlows)) this.engine.register(flow);
     this.recon = new ReconRunner({

@@ -169,6 +169,12 @@ export const configSchema = z.strictObject({
    * approvers, expiry (see docs/approvals.md). On by default.
    */
   approvals: approvalPolicySchema.optional(),
+  /**
+   * CRM billing write-backs (docs/flows.md, "CRM billing write-backs"): for `ttlSeconds`
+   * (default 600) after revsync wrote values to a CRM object's billing fields, writing the same
+   * values again is skipped without calling the CRM; 0 writes every time.
+   */
+  crmWriteback: z.strictObject({ ttlSeconds: z.number().min(0).optional() }).optional(),
   /** The tamper-evident audit trail's signed checkpoints (see docs/audit-trail.md). */
   audit: z
     .strictObject({

@@ -31,6 +31,17 @@ export interface WriteOptions extends ReadOptions {
   idempotencyKey: string;
 }
 
+/** Options of a CRM billing write-back. */
+export interface CrmBillingWriteOptions extends WriteOptions {
+  /**
+   * `true` (the default): read the fields first and send only those that differ, nothing when
+   * all match, so a repeat bumps no modification stamp. `false`: send every given field without
+   * reading — for a caller that already knows the values differ, or accepts a repeat (flows
+   * decide with revsync's write-back ledger).
+   */
+  readBeforeWrite?: boolean;
+}
+
 /**
  * A time window for reconciliation's reads, `[from, to)` as ISO 8601 date-times: billing
  * documents created in it, ERP documents whose transaction date falls in it.
@@ -193,13 +204,13 @@ export interface CrmSystem {
   updateAccountBilling(
     accountId: string,
     status: CrmBillingStatus,
-    options: WriteOptions,
+    options: CrmBillingWriteOptions,
   ): Promise<void>;
   /** Updates the opportunity's billing fields (subscription id, status). */
   updateOpportunityBilling(
     opportunityId: string,
     status: CrmBillingStatus,
-    options: WriteOptions,
+    options: CrmBillingWriteOptions,
   ): Promise<void>;
   /** Reads the billing fields back (reconciliation and the simulator's invariants). */
   getAccountBilling(accountId: string, options?: ReadOptions): Promise<CrmBillingStatus>;

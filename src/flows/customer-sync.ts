@@ -9,6 +9,7 @@ import {
   matchRuleKeys,
   regionOf,
 } from './customer-rules.ts';
+import { writeBillingToCrm } from './crm-writeback.ts';
 import type { FlowDeps } from './deps.ts';
 import {
   markSeen,
@@ -205,11 +206,15 @@ export async function syncCustomerFromCrm(
   });
 
   if (account.revsyncId !== customerId) {
+    // The account was just read and differs: written without the connector's read, and
+    // recorded in the write-back ledger (so quote-to-cash's account write-back can skip it).
     await ctx.step(`${prefix}:crm-writeback`, (s) =>
-      deps.crm.updateAccountBilling(
-        accountId,
+      writeBillingToCrm(
+        deps,
+        { objectType: 'account', id: accountId },
         { revsyncId: customerId, billingCustomerId },
-        writeOptions(s),
+        s,
+        { differs: true },
       ),
     );
   }

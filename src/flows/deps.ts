@@ -1,9 +1,10 @@
 /**
  * What flows need besides the outside systems: revsync's own records (cross-references,
- * canonical entities, sync conflicts, the usage ledger) and the business rules from
- * configuration. Flows see these as interfaces; `src/app/` implements them on the store.
+ * canonical entities, sync conflicts, the usage ledger, the CRM write-back ledger) and the
+ * business rules from configuration. Flows see these as interfaces; `src/app/` implements them
+ * on the store.
  */
-import type { BillingSystem, CrmSystem, ErpSystem } from '../connectors/ports.ts';
+import type { BillingSystem, CrmBillingStatus, CrmSystem, ErpSystem } from '../connectors/ports.ts';
 
 export interface XrefLink {
   canonicalId: string;
@@ -84,6 +85,27 @@ export interface UsageLedger {
   }): Promise<UsageCompleteness>;
 }
 
+/** A CRM object revsync writes billing fields to (in the CRM connection's system). */
+export interface CrmWriteTarget {
+  objectType: 'account' | 'opportunity';
+  id: string;
+}
+
+/**
+ * The CRM billing write-back ledger: per CRM object and billing field, the value revsync last
+ * wrote and when, in revsync's store (so every worker sees the same). Flows consult it before a
+ * write-back to skip a repeat of what they wrote less than the TTL ago.
+ */
+export interface CrmWriteLedger {
+  /**
+   * Whether every value given in `status` is the one revsync last wrote to that field of the
+   * object, less than the TTL ago (false when any field was never written or differs).
+   */
+  unchanged(target: CrmWriteTarget, status: CrmBillingStatus): Promise<boolean>;
+  /** Records the values given in `status` as written to the object now (after the write). */
+  written(target: CrmWriteTarget, status: CrmBillingStatus): Promise<void>;
+}
+
 /** A region's booking rule. */
 export interface RegionRule {
   subsidiary: string;
@@ -115,4 +137,5 @@ export interface FlowDeps {
   conflicts: SyncConflicts;
   usage: UsageLedger;
   rules: FlowRules;
+  crmWrites: CrmWriteLedger;
 }

@@ -5,6 +5,7 @@ import { ValidationError } from '../model/revsync-error.ts';
 import { canonicalData } from '../model/canonical-events.ts';
 import { isRepairEvent } from '../model/repair-events.ts';
 import { erpLink } from './erp-link.ts';
+import { writeBillingToCrm } from './crm-writeback.ts';
 import type { FlowDeps } from './deps.ts';
 import { applyCustomerCredit } from './customer-credit.ts';
 import { postInOpenPeriod } from './erp-period.ts';
@@ -119,13 +120,15 @@ export function paymentStatusFlow(deps: FlowDeps) {
           'account',
         );
         if (!accountId) return null;
-        await deps.crm.updateAccountBilling(
-          accountId,
+        await writeBillingToCrm(
+          deps,
+          { objectType: 'account', id: accountId },
           {
             paymentStatus: input.kind === 'paid' ? 'paid' : 'failed',
             ...(input.kind === 'paid' && invoice.paidAt && { lastPaymentAt: invoice.paidAt }),
           },
-          writeOptions(s, 'critical'),
+          s,
+          { lane: 'critical' },
         );
         return accountId;
       });
@@ -221,10 +224,12 @@ async function applyRefund(
   await ctx.step('crm-payment-status', async (s) => {
     const accountId = await deps.xrefs.findExternal(posted.customerId, deps.crm.system, 'account');
     if (!accountId) return null;
-    await deps.crm.updateAccountBilling(
-      accountId,
+    await writeBillingToCrm(
+      deps,
+      { objectType: 'account', id: accountId },
       { paymentStatus: status },
-      writeOptions(s, 'critical'),
+      s,
+      { lane: 'critical' },
     );
     return accountId;
   });

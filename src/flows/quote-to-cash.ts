@@ -4,6 +4,7 @@ import { canonicalData } from '../model/canonical-events.ts';
 import { contractIdForOpportunity } from '../model/ids.ts';
 import { toDecimalString } from '../model/money.ts';
 import { ConflictError, ValidationError } from '../model/revsync-error.ts';
+import { writeBillingToCrm } from './crm-writeback.ts';
 import { syncCustomerFromCrm } from './customer-sync.ts';
 import type { FlowDeps } from './deps.ts';
 import { postInvoiceToErp } from './invoice-posting.ts';
@@ -164,23 +165,27 @@ export async function writeSubscriptionToCrm(
   subscription: BillingSubscription,
 ): Promise<string> {
   const mrr = monthlyRecurringRevenue(subscription);
+  // Through the write-back ledger: a re-run of this flow (the CRM echoing revsync's own write as
+  // a fresh `closed_won`, a replay) writes nothing when the values are what it wrote already.
   await ctx.step('crm-opportunity', (s) =>
-    deps.crm.updateOpportunityBilling(
-      opp.id,
+    writeBillingToCrm(
+      deps,
+      { objectType: 'opportunity', id: opp.id },
       { subscriptionId: subscription.id, subscriptionStatus: subscription.status, mrr },
-      writeOptions(s),
+      s,
     ),
   );
   await ctx.step('crm-account', (s) =>
-    deps.crm.updateAccountBilling(
-      opp.accountId,
+    writeBillingToCrm(
+      deps,
+      { objectType: 'account', id: opp.accountId },
       {
         revsyncId: customerId,
         billingCustomerId: subscription.customerId,
         subscriptionId: subscription.id,
         subscriptionStatus: subscription.status,
       },
-      writeOptions(s),
+      s,
     ),
   );
   return toDecimalString(mrr);

@@ -27,6 +27,7 @@ export interface Database {
   change_request_approvals: ChangeRequestApprovalTable;
   recon_runs: ReconRunTable;
   recon_items: ReconItemTable;
+  crm_writebacks: CrmWritebackTable;
 }
 
 type Millis = number;
@@ -339,4 +340,15 @@ export interface ReconItemTable {
   message: string | null;
   /** The rest of a discrepancy (e.g. `payout`). */
   detail: JsonText | null;
+}
+
+/** One billing field revsync last wrote to a CRM object, and when (migration 0013). */
+export interface CrmWritebackTable {
+  system: string;
+  object_type: string;
+  object_id: string;
+  field: string;
+  /** Canonical JSON of the canonical value written. */
+  value: JsonText;
+  written_at: Millis;
 }

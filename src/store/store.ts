@@ -5,6 +5,7 @@ import { AuditRepository } from './audit-repository.ts';
 import { ChangeRequestRepository } from './change-request-repository.ts';
 import { CanonicalEventRepository } from './canonical-event-repository.ts';
 import { ConflictRepository } from './conflict-repository.ts';
+import { CrmWritebackRepository } from './crm-writeback-repository.ts';
 import { CursorRepository } from './cursor-repository.ts';
 import { EntityRepository } from './entity-repository.ts';
 import { ExceptionRepository } from './exception-repository.ts';
@@ -52,6 +53,8 @@ export class Store {
   readonly changeRequests = ChangeRequestRepository;
   /** Stored reconciliation runs and what each found (discrepancies, in flight, matches). */
   readonly reconRuns = ReconRunRepository;
+  /** What revsync last wrote to each CRM object's billing fields, and when. */
+  readonly crmWritebacks = CrmWritebackRepository;
 
   /**
    * Wakes the workers of other processes on this database when there is new work (PostgreSQL

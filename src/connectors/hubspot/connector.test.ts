@@ -141,6 +141,22 @@ describe('hubspot connector', () => {
     expect(connector.connection.health().reportedUsage).toMatchObject({ limit: 1_000_000 });
   });
 
+  it('with readBeforeWrite: false sends every given property in one update and reads nothing', async () => {
+    const company = hs.state.create('companies', { name: 'Direct Co' });
+    const status = { subscriptionStatus: 'active', paymentStatus: 'paid' };
+    const noRead = { idempotencyKey: 'k2', readBeforeWrite: false };
+    const before = hs.app.requests.list().length;
+    await connector.port.updateAccountBilling(company.id, status, noRead);
+    await connector.port.updateAccountBilling(company.id, status, noRead);
+    expect(
+      hs.app.requests
+        .list()
+        .slice(before)
+        .map((r) => r.method),
+    ).toEqual(['PATCH', 'PATCH']);
+    expect(await connector.port.getAccountBilling(company.id)).toMatchObject(status);
+  });
+
   it('sends traceparent when the caller gives one', async () => {
     const seen: (string | undefined)[] = [];
     const server = createServer((req, res) => {

@@ -3,11 +3,11 @@ import { ValidationError } from '../../model/revsync-error.ts';
 import type {
   CrmAccount,
   CrmBillingStatus,
+  CrmBillingWriteOptions,
   CrmOpportunity,
   CrmOpportunityBilling,
   CrmSystem,
   ReadOptions,
-  WriteOptions,
 } from '../ports.ts';
 import type { HubspotClient, HubspotObjectType, HubspotRecord } from './client.ts';
 import {
@@ -40,7 +40,8 @@ export function associatedIds(record: HubspotRecord, type: 'companies' | 'line_i
  * items (associations), the account is the deal's primary company. Billing write-backs are
  * partial updates of the `revsync_*` properties; a write first reads them and sends only the ones
  * that differ (nothing when they match), so a repeated write bumps no `hs_lastmodifieddate` and
- * the poller does not see revsync's own echo as a fresh change.
+ * the poller does not see revsync's own echo as a fresh change. With `readBeforeWrite: false` it
+ * sends every given property without the read (the flows' write-back ledger skips repeats).
  */
 export class HubspotCrm implements CrmSystem {
   readonly system = 'hubspot' as const;
@@ -117,7 +118,7 @@ export class HubspotCrm implements CrmSystem {
   updateAccountBilling(
     accountId: string,
     status: CrmBillingStatus,
-    options: WriteOptions,
+    options: CrmBillingWriteOptions,
   ): Promise<void> {
     return this.#patch('companies', accountId, toHubspotCompanyBilling(status), options);
   }
@@ -125,7 +126,7 @@ export class HubspotCrm implements CrmSystem {
   updateOpportunityBilling(
     opportunityId: string,
     status: CrmBillingStatus,
-    options: WriteOptions,
+    options: CrmBillingWriteOptions,
   ): Promise<void> {
     return this.#patch('deals', opportunityId, toHubspotDealBilling(status), options);
   }
@@ -150,10 +151,14 @@ export class HubspotCrm implements CrmSystem {
     type: HubspotObjectType,
     id: string,
     values: Record<string, string>,
-    options: WriteOptions,
+    options: CrmBillingWriteOptions,
   ): Promise<void> {
     const names = Object.keys(values);
     if (names.length === 0) return;
+    if (options.readBeforeWrite === false) {
+      await this.#client.update(type, id, values, options);
+      return;
+    }
     const current = await this.#client.getObject(type, id, names, [], options);
     const changed = Object.fromEntries(
       Object.entries(values).filter(([name, value]) => !sameValue(current.properties[name], value)),

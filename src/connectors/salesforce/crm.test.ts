@@ -274,6 +274,52 @@ describe('billing write-back', () => {
     expect((await tb.connector.port.getOpportunity(oppId)).subscriptionId).toBe('sub_9');
   });
 
+  it('with readBeforeWrite: false sends every given field in one PATCH and reads nothing', async () => {
+    const accountId = await seedAccount();
+    const oppId = await createRecord(tb.admin, 'Opportunity', {
+      Name: 'Deal',
+      AccountId: accountId,
+      StageName: 'Closed Won',
+      CloseDate: '2026-04-30',
+    });
+    const status = {
+      subscriptionId: 'sub_9',
+      subscriptionStatus: 'active',
+      mrr: { amount: 12345, currency: 'GBP' as const },
+    };
+    const noRead = { ...write, readBeforeWrite: false };
+    await tb.connector.port.updateOpportunityBilling(oppId, status, write);
+    const before = tb.sf.app.requests.list().length;
+    // The same values again: without the read they are sent (the caller decided to write).
+    await tb.connector.port.updateOpportunityBilling(oppId, status, noRead);
+    const sent = tb.sf.app.requests.list().slice(before);
+    expect(sent.map((r) => r.method)).toEqual(['PATCH']);
+    await tb.connector.port.updateOpportunityBilling(
+      oppId,
+      { ...status, subscriptionStatus: 'past_due' },
+      noRead,
+    );
+    expect(
+      tb.sf.app.requests
+        .list()
+        .slice(before)
+        .map((r) => r.method),
+    ).toEqual(['PATCH', 'PATCH']);
+    expect(await tb.admin.sobject('Opportunity').retrieve(oppId)).toMatchObject({
+      Subscription_Id__c: 'sub_9',
+      Subscription_Status__c: 'past_due',
+      MRR__c: 123.45,
+      Currency__c: 'GBP',
+    });
+    await expect(
+      tb.connector.port.updateAccountBilling('not an id!', { subscriptionId: 'sub_1' }, noRead),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    await tb.admin.sobject('Account').destroy(accountId);
+    await expect(
+      tb.connector.port.updateAccountBilling(accountId, { subscriptionId: 'sub_1' }, noRead),
+    ).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('answers NotFoundError when writing to a missing account', async () => {
     const id = await seedAccount();
     await tb.admin.sobject('Account').destroy(id);

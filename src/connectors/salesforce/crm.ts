@@ -2,11 +2,11 @@ import type { CurrencyCode } from '../../model/currency.ts';
 import type {
   CrmAccount,
   CrmBillingStatus,
+  CrmBillingWriteOptions,
   CrmOpportunity,
   CrmOpportunityBilling,
   CrmSystem,
   ReadOptions,
-  WriteOptions,
 } from '../ports.ts';
 import { soqlId, type SalesforceClient } from './client.ts';
 import type { SalesforceFieldMap } from './fields.ts';
@@ -27,10 +27,12 @@ import {
 
 /**
  * {@link CrmSystem} on Salesforce. Reads are SOQL (custom fields included); billing write-backs
- * are partial updates (PATCH) of the fields given. A write first reads those fields and sends
- * only the ones that differ — nothing at all when they already match — so a repeated write is a
- * no-op that bumps no `SystemModstamp` and starts no change event (the SOQL poller would
- * otherwise see every repeat as a fresh change and feed it back to the flows).
+ * are partial updates (PATCH) of the fields given. By default a write first reads those fields
+ * and sends only the ones that differ — nothing at all when they already match — so a repeated
+ * write is a no-op that bumps no `SystemModstamp` and starts no change event (the SOQL poller
+ * would otherwise see every repeat as a fresh change and feed it back to the flows). With
+ * `readBeforeWrite: false` it PATCHes every given field without the read: the flows' write-back
+ * ledger has already skipped the repeats it knows of.
  */
 export class SalesforceCrm implements CrmSystem {
   readonly system = 'salesforce' as const;
@@ -99,7 +101,7 @@ export class SalesforceCrm implements CrmSystem {
   updateAccountBilling(
     accountId: string,
     status: CrmBillingStatus,
-    options: WriteOptions,
+    options: CrmBillingWriteOptions,
   ): Promise<void> {
     return this.#patch(
       'Account',
@@ -112,7 +114,7 @@ export class SalesforceCrm implements CrmSystem {
   updateOpportunityBilling(
     opportunityId: string,
     status: CrmBillingStatus,
-    options: WriteOptions,
+    options: CrmBillingWriteOptions,
   ): Promise<void> {
     return this.#patch(
       'Opportunity',
@@ -126,11 +128,22 @@ export class SalesforceCrm implements CrmSystem {
     object: 'Account' | 'Opportunity',
     id: string,
     values: Record<string, SalesforceFieldValue>,
-    options: WriteOptions,
+    options: CrmBillingWriteOptions,
   ): Promise<void> {
     const names = Object.keys(values);
     if (names.length === 0) return;
     const operation = `${object.toLowerCase()}.billing`;
+    if (options.readBeforeWrite === false) {
+      // soqlId refuses a malformed id (`ValidationError`) as the read would; a missing record
+      // answers 404 (`NotFoundError`).
+      soqlId(id);
+      await this.#client.request(
+        `${operation}.update`,
+        { method: 'PATCH', url: `/sobjects/${object}/${id}`, body: values },
+        options,
+      );
+      return;
+    }
     const current = await this.#client.queryById(
       `${operation}.read`,
       object,

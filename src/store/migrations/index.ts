@@ -10,6 +10,7 @@ import { migration0008 } from './0008_change_requests.ts';
 import { migration0010 } from './0010_api_key_expiry.ts';
 import { migration0011 } from './0011_run_claim_index.ts';
 import { migration0012 } from './0012_recon_runs.ts';
+import { migration0013 } from './0013_crm_writebacks.ts';
 import type { DialectName, RevsyncMigration } from './migration.ts';
 
 /** Every migration, in order. Append only: a released migration is never changed. */
@@ -25,6 +26,7 @@ export const MIGRATIONS: Record<string, RevsyncMigration> = {
   '0010_api_key_expiry': migration0010,
   '0011_run_claim_index': migration0011,
   '0012_recon_runs': migration0012,
+  '0013_crm_writebacks': migration0013,
 };
 
 /** Hands Kysely's migrator the migrations above, bound to one dialect. */
