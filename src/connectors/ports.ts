@@ -171,6 +171,11 @@ export interface CrmOpportunity {
   subscriptionId?: string;
   lines: CrmOpportunityLine[];
   modifiedAt: string;
+  /**
+   * The opportunity's account, when the CRM read it in the same call (a flow can use it instead
+   * of reading the account again). Absent when the CRM did not, or its fields did not map.
+   */
+  account?: CrmAccount;
 }
 
 /** What revsync writes back to the CRM so sales sees the true billing state. */

@@ -57,15 +57,20 @@ export type CustomerSyncResult =
  * match rules prevent duplicates (a duplicate is queued as a sync conflict, nothing is created),
  * field ownership decides which incoming values apply, and a field both sides changed since the
  * last sync is queued as a conflict. Every part is a step named under `prefix`.
+ *
+ * `known` is the account as a step of the caller already read it (quote-to-cash gets it with the
+ * opportunity): the `read-account` step then records it instead of asking the CRM again. It is
+ * used only when it is the account `accountId` names.
  */
 export async function syncCustomerFromCrm(
   ctx: FlowContext,
   deps: FlowDeps,
   accountId: string,
   prefix = 'customer',
+  known?: CrmAccount,
 ): Promise<CustomerSyncResult> {
   const account = await ctx.step(`${prefix}:read-account`, (s) =>
-    deps.crm.getAccount(accountId, readOptions(s)),
+    known?.id === accountId ? known : deps.crm.getAccount(accountId, readOptions(s)),
   );
 
   const identity = await ctx.step(`${prefix}:match`, async () => {

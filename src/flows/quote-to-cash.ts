@@ -53,7 +53,8 @@ export function quoteToCashFlow(deps: FlowDeps) {
         return current;
       });
 
-      const customer = await syncCustomerFromCrm(ctx, deps, opp.accountId);
+      // The account came with the opportunity read (when the CRM reads both at once).
+      const customer = await syncCustomerFromCrm(ctx, deps, opp.accountId, 'customer', opp.account);
       if (customer.status === 'duplicate') {
         await ctx.step('customer-is-duplicate', () => {
           throw new ConflictError(

@@ -62,6 +62,42 @@ describe('quote-to-cash and amendment flows (Salesforce → Stripe → NetSuite 
     expect(names).not.toContain('first-invoice:read');
   });
 
+  it('reads the deal, its lines and its account from Salesforce in one call', async () => {
+    const { env, rng } = t;
+    const sim = await createAccount(env.world, rng, 7);
+    sim.interval = 'month';
+    await t.settle(); // the account's own sync
+    const calls = new Map<string, number>();
+    const stop = env.gateway.onCall((r) => {
+      if (r.system !== 'salesforce') return;
+      calls.set(r.operation, (calls.get(r.operation) ?? 0) + 1);
+    });
+    try {
+      await winDeal(env.world, rng, sim);
+      await t.settle();
+    } finally {
+      stop();
+    }
+    expect(calls.get('opportunity.get')).toBe(1);
+    expect(calls.get('opportunity.lines')).toBeUndefined();
+    expect(calls.get('account.get')).toBeUndefined();
+    const runs = await env.runtime.store.runs.list(env.runtime.store.db, {
+      flow: 'quote-to-cash',
+      limit: 10_000,
+    });
+    const run = runs.find(
+      (r) => r.status === 'completed' && JSON.stringify(r).includes(sim.opportunityId!),
+    );
+    expect(run).toBeDefined();
+    const account = (await t.salesforce.sobject('Account').retrieve(sim.accountId)) as Record<
+      string,
+      unknown
+    >;
+    expect(account.Revsync_Id__c).toMatch(/^cus_/);
+    const customer = await netsuiteRecord(env, 'customer', String(account.Revsync_Id__c));
+    expect(customer?.companyName).toBe(sim.name);
+  });
+
   it('posts a mid-cycle upgrade’s proration invoice to NetSuite to the cent (Stripe’s documented method)', async () => {
     const { env, rng } = t;
     const sim = await createAccount(env.world, rng, 1);

@@ -89,6 +89,8 @@ describe('hubspot connector', () => {
       deal.id,
     );
     const opp = await connector.port.getOpportunity(deal.id);
+    // The company was read for its currency: it comes along as the account.
+    expect(opp.account).toEqual(await connector.port.getAccount(company.id));
     expect(opp).toMatchObject({
       accountId: company.id,
       currency: 'EUR',

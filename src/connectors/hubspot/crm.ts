@@ -76,17 +76,20 @@ export class HubspotCrm implements CrmSystem {
         ? await this.#client.batchRead('line_items', lineIds, LINE_ITEM_PROPERTIES, options)
         : [];
     let companyCurrency: CurrencyCode | undefined;
+    let account: CrmAccount | undefined;
     if (!deal.properties['deal_currency_code']) {
+      // The company is read for its currency anyway: read all it maps to, and pass it along.
       const company = await this.#client.getObject(
         'companies',
         companyId,
-        ['revsync_currency'],
+        COMPANY_PROPERTIES,
         [],
         options,
       );
       companyCurrency = toCompanyCurrency(company);
+      account = accountOrUndefined(company);
     }
-    return toCrmOpportunity(
+    const opportunity = toCrmOpportunity(
       deal,
       companyId,
       companyCurrency,
@@ -94,6 +97,7 @@ export class HubspotCrm implements CrmSystem {
       this.#rule,
       this.#defaultCurrency,
     );
+    return account ? { ...opportunity, account } : opportunity;
   }
 
   async getAccountBilling(accountId: string, options?: ReadOptions): Promise<CrmBillingStatus> {
@@ -165,5 +169,15 @@ export class HubspotCrm implements CrmSystem {
     );
     if (Object.keys(changed).length === 0) return;
     await this.#client.update(type, current.id, changed, options);
+  }
+}
+
+/** The company as a CRM account, or `undefined` when its fields do not map (getAccount reports that). */
+function accountOrUndefined(company: HubspotRecord): CrmAccount | undefined {
+  try {
+    return toCrmAccount(company);
+  } catch (error) {
+    if (error instanceof ValidationError) return undefined;
+    throw error;
   }
 }

@@ -147,15 +147,27 @@ export class SalesforceClient {
     soql: string,
     options: ReadOptions = {},
   ): AsyncGenerator<T[]> {
-    let url: string | undefined = `/query?q=${encodeURIComponent(soql)}`;
-    while (url !== undefined) {
+    yield* this.queryPagesFrom<T>(operation, `/query?q=${encodeURIComponent(soql)}`, options);
+  }
+
+  /**
+   * The pages of a query from `url` on: a `/query?q=` URL, or a `nextRecordsUrl` (also the one of
+   * a subquery's nested result) to read the rest of a result. Each page is one governed call.
+   */
+  async *queryPagesFrom<T extends SalesforceRecord = SalesforceRecord>(
+    operation: string,
+    url: string,
+    options: ReadOptions = {},
+  ): AsyncGenerator<T[]> {
+    let next: string | undefined = url;
+    while (next !== undefined) {
       const page: QueryPage = await this.request<QueryPage>(
         operation,
-        { method: 'GET', url },
+        { method: 'GET', url: next },
         options,
       );
       yield page.records as T[];
-      url = page.done ? undefined : page.nextRecordsUrl;
+      next = page.done ? undefined : page.nextRecordsUrl;
     }
   }
 

@@ -109,7 +109,12 @@ describe('getOpportunity', () => {
       Billing_Interval__c: 'Annual',
     });
 
+    const before = tb.headers.length;
     const opp = await tb.connector.port.getOpportunity(oppId);
+    const requests = tb.headers.slice(before).filter((h) => !h.url.includes('oauth2'));
+    // The opportunity, its account and its lines in one SOQL query.
+    expect(requests).toHaveLength(1);
+    expect(decodeURIComponent(requests[0]?.url ?? '')).toContain('FROM OpportunityLineItems');
     opp.lines.sort((a, b) => a.productCode.localeCompare(b.productCode));
     expect(opp).toEqual({
       id: oppId,
@@ -140,6 +145,92 @@ describe('getOpportunity', () => {
         },
       ],
       modifiedAt: expect.any(String),
+      account: await tb.connector.port.getAccount(accountId),
+    });
+  });
+
+  it('reads the account and line fields the field map names, in the same query', async () => {
+    await tb.close();
+    tb = await startTestbed({
+      connector: {
+        fields: {
+          account: { region: 'Sales_Region__c', currency: 'Acct_Currency__c' },
+          lineItem: { interval: 'Cadence__c' },
+        },
+      },
+    });
+    const accountId = await createRecord(tb.admin, 'Account', {
+      Name: 'Mapped AG',
+      Sales_Region__c: 'EU',
+      Acct_Currency__c: 'CHF',
+    });
+    const product = await createProduct(tb, 'P', 'Product', 10);
+    const oppId = await createRecord(tb.admin, 'Opportunity', {
+      Name: 'Mapped – New',
+      AccountId: accountId,
+      StageName: 'Closed Won',
+      CloseDate: '2026-03-31',
+    });
+    await createRecord(tb.admin, 'OpportunityLineItem', {
+      OpportunityId: oppId,
+      Product2Id: product,
+      Quantity: 2,
+      UnitPrice: 10,
+      Cadence__c: 'year',
+    });
+    const opp = await tb.connector.port.getOpportunity(oppId);
+    expect(opp).toMatchObject({
+      currency: 'CHF',
+      lines: [{ quantity: 2, interval: 'year', unitAmount: { amount: 1000, currency: 'CHF' } }],
+      account: { id: accountId, name: 'Mapped AG', region: 'EU', currency: 'CHF' },
+    });
+  });
+
+  it('follows the nested nextRecordsUrl of a deal with more lines than one batch', async () => {
+    const accountId = await seedAccount();
+    const seats = await createProduct(tb, 'SEATS', 'Seats', 1);
+    const oppId = await createRecord(tb.admin, 'Opportunity', {
+      Name: 'Acme – Big',
+      AccountId: accountId,
+      StageName: 'Closed Won',
+      CloseDate: '2026-03-31',
+    });
+    const count = 205; // the emulator nests 200 child records, then pages
+    const saved = await tb.admin.sobject('OpportunityLineItem').create(
+      Array.from({ length: count }, (_, i) => ({
+        OpportunityId: oppId,
+        Product2Id: seats,
+        Quantity: i + 1,
+        UnitPrice: 1,
+      })),
+      { allowRecursive: true },
+    );
+    expect(saved.every((r) => r.success)).toBe(true);
+    const before = tb.headers.length;
+    const opp = await tb.connector.port.getOpportunity(oppId);
+    const requests = tb.headers.slice(before).filter((h) => !h.url.includes('oauth2'));
+    expect(requests).toHaveLength(2);
+    expect(requests[1]?.url).toMatch(/\/query\/01g\w+-200$/);
+    expect(opp.lines).toHaveLength(count);
+    expect(new Set(opp.lines.map((l) => l.id)).size).toBe(count);
+    expect(opp.lines.map((l) => l.quantity).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: count }, (_, i) => i + 1),
+    );
+  });
+
+  it('reads a deal without lines, and leaves out an account whose fields do not map', async () => {
+    const accountId = await seedAccount({ BillingCountry: 'Narnia' });
+    const oppId = await createRecord(tb.admin, 'Opportunity', {
+      Name: 'Acme – Empty',
+      AccountId: accountId,
+      StageName: 'Closed Won',
+      CloseDate: '2026-03-31',
+    });
+    const opp = await tb.connector.port.getOpportunity(oppId);
+    expect(opp).toMatchObject({ id: oppId, accountId, lines: [] });
+    expect(opp.account).toBeUndefined();
+    await expect(tb.connector.port.getAccount(accountId)).rejects.toMatchObject({
+      code: 'validation_failed',
     });
   });
 

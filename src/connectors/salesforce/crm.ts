@@ -12,14 +12,16 @@ import { soqlId, type SalesforceClient } from './client.ts';
 import type { SalesforceFieldMap } from './fields.ts';
 import {
   accountFieldsToSelect,
-  lineItemFieldsToSelect,
+  LINE_ITEMS_RELATIONSHIP,
   opportunityBillingFieldsToSelect,
-  opportunityFieldsToSelect,
+  opportunityWithRelationsToSelect,
   toCrmAccount,
+  toCrmAccountOfOpportunity,
   toCrmBillingStatus,
   toCrmOpportunityBilling,
   toCrmOpportunity,
   toIsoTimestamp,
+  toNestedRecords,
   toSalesforceAccountBilling,
   toSalesforceOpportunityBilling,
   type SalesforceFieldValue,
@@ -57,21 +59,32 @@ export class SalesforceCrm implements CrmSystem {
     return toCrmAccount(record, this.#fields);
   }
 
+  /**
+   * One SOQL query reads the opportunity, its account's fields (`Account.<field>`, returned as
+   * `account`) and its line items (a subquery); only a deal with more line items than the nested
+   * result holds costs more calls, one per further page (`opportunity.lines`).
+   */
   async getOpportunity(id: string, options?: ReadOptions): Promise<CrmOpportunity> {
     const record = await this.#client.queryById(
       'opportunity.get',
       'Opportunity',
-      opportunityFieldsToSelect(this.#fields),
+      opportunityWithRelationsToSelect(this.#fields),
       id,
       options,
     );
-    const lines = await this.#client.query(
-      'opportunity.lines',
-      `SELECT ${lineItemFieldsToSelect(this.#fields).join(', ')} FROM OpportunityLineItem ` +
-        `WHERE OpportunityId = ${soqlId(String(record['Id']))} ORDER BY CreatedDate, Id`,
-      options,
-    );
-    return toCrmOpportunity(record, lines, this.#fields, this.#defaultCurrency);
+    const nested = toNestedRecords(record, LINE_ITEMS_RELATIONSHIP, 'Opportunity');
+    const lines = [...nested.records];
+    if (nested.nextRecordsUrl !== undefined) {
+      for await (const page of this.#client.queryPagesFrom(
+        'opportunity.lines',
+        nested.nextRecordsUrl,
+        options,
+      ))
+        lines.push(...page);
+    }
+    const opportunity = toCrmOpportunity(record, lines, this.#fields, this.#defaultCurrency);
+    const account = toCrmAccountOfOpportunity(record, this.#fields);
+    return account ? { ...opportunity, account } : opportunity;
   }
 
   async getAccountBilling(accountId: string, options?: ReadOptions): Promise<CrmBillingStatus> {

@@ -8,6 +8,8 @@ import {
   toCrmOpportunityLine,
   toDomain,
   toIsoTimestamp,
+  toNestedRecords,
+  opportunityWithRelationsToSelect,
   toSalesforceAccountBilling,
   toSalesforceOpportunityBilling,
   toSoqlDateTime,
@@ -191,5 +193,58 @@ describe('event types', () => {
         fields,
       ),
     ).toBe('salesforce.account.updated');
+  });
+});
+
+describe('one query per deal', () => {
+  it('selects the account and line fields the field map names', () => {
+    const custom = resolveSalesforceFields({
+      account: { region: 'Sales_Region__c' },
+      lineItem: { interval: 'Cadence__c' },
+    });
+    const select = opportunityWithRelationsToSelect(custom);
+    expect(select).toContain('Account.Sales_Region__c');
+    expect(select).toContain('Account.SystemModstamp');
+    expect(select.filter((f) => f === 'Account.Currency__c')).toHaveLength(1);
+    expect(select.at(-1)).toMatch(
+      /^\(SELECT Id, .*Cadence__c FROM OpportunityLineItems ORDER BY CreatedDate, Id\)$/,
+    );
+  });
+
+  it('reads a nested result: null is no lines, not done needs a nextRecordsUrl', () => {
+    const id = '006000000000001AAA';
+    expect(
+      toNestedRecords(
+        { Id: id, OpportunityLineItems: null },
+        'OpportunityLineItems',
+        'Opportunity',
+      ),
+    ).toEqual({ records: [] });
+    const rest = '/services/data/v62.0/query/01g000000000001-200';
+    expect(
+      toNestedRecords(
+        {
+          Id: id,
+          OpportunityLineItems: {
+            totalSize: 201,
+            done: false,
+            nextRecordsUrl: rest,
+            records: [{ Id: 'x' }],
+          },
+        },
+        'OpportunityLineItems',
+        'Opportunity',
+      ),
+    ).toEqual({ records: [{ Id: 'x' }], nextRecordsUrl: rest });
+    expect(() =>
+      toNestedRecords(
+        { Id: id, OpportunityLineItems: { totalSize: 201, done: false, records: [] } },
+        'OpportunityLineItems',
+        'Opportunity',
+      ),
+    ).toThrow(/nextRecordsUrl/);
+    expect(() =>
+      toNestedRecords({ Id: id, OpportunityLineItems: [] }, 'OpportunityLineItems', 'Opportunity'),
+    ).toThrow(/expected shape/);
   });
 });

@@ -67,6 +67,23 @@ export function lineItemFieldsToSelect(fields: SalesforceFieldMap): string[] {
   ]);
 }
 
+/** The child relationship of an Opportunity's line items, as SOQL subqueries name it. */
+export const LINE_ITEMS_RELATIONSHIP = 'OpportunityLineItems';
+
+/**
+ * What `getOpportunity` selects to read a deal in one query: the Opportunity fields, its
+ * account's ({@link accountFieldsToSelect} as `Account.<field>`) and its line items as a
+ * parent-to-child subquery, oldest first.
+ */
+export function opportunityWithRelationsToSelect(fields: SalesforceFieldMap): string[] {
+  return unique([
+    ...opportunityFieldsToSelect(fields),
+    ...accountFieldsToSelect(fields).map((name) => `Account.${name}`),
+    `(SELECT ${lineItemFieldsToSelect(fields).join(', ')} FROM ${LINE_ITEMS_RELATIONSHIP} ` +
+      'ORDER BY CreatedDate, Id)',
+  ]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Salesforce → canonical
 // ---------------------------------------------------------------------------------------------
@@ -163,6 +180,54 @@ export function toCrmOpportunity(
   const subscriptionId = read.text(f.subscriptionId);
   if (subscriptionId) result.subscriptionId = subscriptionId;
   return result;
+}
+
+const NestedResult = z
+  .looseObject({
+    done: z.boolean(),
+    nextRecordsUrl: z.string().optional(),
+    records: z.array(z.looseObject({})),
+  })
+  .nullable();
+
+/**
+ * The nested query result of a subquery in `record` (Salesforce gives null for no children):
+ * its records, and the URL of the rest when it is not done.
+ */
+export function toNestedRecords(
+  record: SfRecord,
+  relationship: string,
+  object: string,
+): { records: SfRecord[]; nextRecordsUrl?: string } {
+  const nested = parse(NestedResult, record[relationship] ?? null, `${object} ${relationship}`);
+  if (!nested) return { records: [] };
+  if (nested.done) return { records: nested.records };
+  if (!nested.nextRecordsUrl)
+    throw invalid(
+      `${object} ${String(record['Id'])}`,
+      relationship,
+      'is not done but has no nextRecordsUrl',
+    );
+  return { records: nested.records, nextRecordsUrl: nested.nextRecordsUrl };
+}
+
+/**
+ * The account read with an opportunity (`Account.<field>` in the record), or `undefined` when
+ * there is none or its fields do not map: the caller then reads the account on its own and meets
+ * the problem there, where it belongs (reading a deal does not fail for its account's fields).
+ */
+export function toCrmAccountOfOpportunity(
+  record: SfRecord,
+  fields: SalesforceFieldMap,
+): CrmAccount | undefined {
+  const account = record['Account'];
+  if (typeof account !== 'object' || account === null) return undefined;
+  try {
+    return toCrmAccount(account as SfRecord, fields);
+  } catch (error) {
+    if (error instanceof ValidationError) return undefined;
+    throw error;
+  }
 }
 
 /** Reads one OpportunityLineItem (with `Product2.ProductCode`/`Name`) in the deal's currency. */

@@ -1,11 +1,17 @@
 import type { EmulatorResponse } from '../kit/index.ts';
 import type { ApiRequest, ApiRoute, SalesforceContext } from './api-router.ts';
 import { SalesforceError } from './errors.ts';
-import { runSoql } from './soql-executor.ts';
+import { runSoql, type SoqlChildResult } from './soql-executor.ts';
 import type { SfRecord } from './state.ts';
 
 /** Default and bounds of `Sforce-Query-Options: batchSize=N`. */
 export const QUERY_BATCH = { default: 2000, min: 200, max: 2000 } as const;
+/**
+ * Child records of one parent a subquery returns inline; the rest through the nested result's
+ * `nextRecordsUrl`. Salesforce documents no fixed figure (it pages children "if there are many");
+ * the emulator uses 200, small enough for tests to reach.
+ */
+export const CHILD_BATCH = 200;
 /** An open query cursor lives 15 minutes after its last use (emulator clock). */
 const CURSOR_IDLE_MS = 15 * 60_000;
 const MAX_CURSORS = 200;
@@ -49,6 +55,14 @@ export class QueryCursors {
     if (this.cursors.size > MAX_CURSORS)
       this.cursors.delete(this.cursors.keys().next().value as string);
     return this.page(records.slice(0, batchSize), totalSize, `${id}-${batchSize}`, version);
+  }
+
+  /**
+   * A subquery's nested result for one parent: every child inline up to {@link CHILD_BATCH},
+   * else the first batch and a cursor for the rest (read like any query locator).
+   */
+  children(records: SfRecord[], now: number, version: string): SoqlChildResult {
+    return this.first(records, records.length, CHILD_BATCH, now, version).body as SoqlChildResult;
   }
 
   /** The page at a locator (`01g…-2000`). */
@@ -112,7 +126,13 @@ export function queryRoutes(ctx: SalesforceContext, cursors: QueryCursors): ApiR
     if (!soql)
       throw new SalesforceError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
     const now = ctx.clock.now();
-    const result = runSoql(soql, { state: ctx.state, version: req.version, includeDeleted, now });
+    const result = runSoql(soql, {
+      state: ctx.state,
+      version: req.version,
+      includeDeleted,
+      now,
+      pageChildren: (records) => cursors.children(records, now, req.version),
+    });
     return cursors.first(result.records, result.totalSize, batchSizeOf(req), now, req.version);
   };
   const more = (req: ApiRequest): EmulatorResponse =>

@@ -320,6 +320,43 @@ export function parseDateTime(value: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** A parent-to-child relationship: the child object, its reference field and the name. */
+export interface ChildRelationship {
+  child: ObjectDef;
+  field: FieldDef;
+  /** The name subqueries use in FROM (`OpportunityLineItems`, `ChildAccounts`, `Things__r`). */
+  relationshipName: string;
+}
+
+/**
+ * The child relationships of `parent`, as describe lists them and subqueries name them: the
+ * plural of the child object (`Contacts`, `Opportunities`), `ChildAccounts` for `ParentId`,
+ * `Things__r` for a custom child. Fields whose type was only inferred have none.
+ */
+export function childRelationshipsOf(
+  schema: SchemaRegistry,
+  parent: ObjectDef,
+): ChildRelationship[] {
+  if (parent.name === 'User') return [];
+  const out: ChildRelationship[] = [];
+  for (const child of schema.list()) {
+    for (const f of child.fields) {
+      if (f.referenceTo !== parent.name || f.inferred) continue;
+      const plural = child.custom
+        ? `${child.name.slice(0, -3)}s__r`
+        : child.name.endsWith('y')
+          ? `${child.name.slice(0, -1)}ies`
+          : `${child.name}s`;
+      out.push({
+        child,
+        field: f,
+        relationshipName: f.name === 'ParentId' ? 'ChildAccounts' : plural,
+      });
+    }
+  }
+  return out;
+}
+
 /**
  * The sObject catalogue of one emulator: the standard objects plus the custom objects and
  * `__c` fields learned from the records written (Salesforce's metadata, as far as it goes).

@@ -7,6 +7,7 @@ import {
 } from './api-router.ts';
 import { SalesforceError } from './errors.ts';
 import {
+  childRelationshipsOf,
   isTextType,
   parseDateTime,
   type FieldDef,
@@ -90,25 +91,12 @@ function describeBasics(o: ObjectDef, version: string): Record<string, unknown> 
 }
 
 function childRelationships(ctx: SalesforceContext, o: ObjectDef): Record<string, unknown>[] {
-  if (o.name === 'User') return [];
-  const out: Record<string, unknown>[] = [];
-  for (const child of ctx.state.schema.list()) {
-    for (const f of child.fields) {
-      if (f.referenceTo !== o.name || f.inferred) continue;
-      const plural = child.custom
-        ? `${child.name.slice(0, -3)}s__r`
-        : child.name.endsWith('y')
-          ? `${child.name.slice(0, -1)}ies`
-          : `${child.name}s`;
-      out.push({
-        childSObject: child.name,
-        field: f.name,
-        relationshipName: f.name === 'ParentId' ? 'ChildAccounts' : plural,
-        cascadeDelete: f.cascadeDelete === true,
-      });
-    }
-  }
-  return out;
+  return childRelationshipsOf(ctx.state.schema, o).map((r) => ({
+    childSObject: r.child.name,
+    field: r.field.name,
+    relationshipName: r.relationshipName,
+    cascadeDelete: r.field.cascadeDelete === true,
+  }));
 }
 
 function timeWindow(req: ApiRequest): [number, number] {

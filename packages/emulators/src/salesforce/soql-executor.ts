@@ -1,6 +1,7 @@
 import { SalesforceError } from './errors.ts';
 import { salesforceId } from './salesforce-id.ts';
 import {
+  childRelationshipsOf,
   isNumberType,
   isTextType,
   parseDateTime,
@@ -8,7 +9,14 @@ import {
   type FieldType,
   type ObjectDef,
 } from './schema.ts';
-import { parseSoql, type SoqlCondition, type SoqlQuery, type SoqlValue } from './soql-parser.ts';
+import {
+  parseSoql,
+  type SoqlCondition,
+  type SoqlOrder,
+  type SoqlQuery,
+  type SoqlSubquery,
+  type SoqlValue,
+} from './soql-parser.ts';
 import type { SalesforceState, SfRecord } from './state.ts';
 
 /** The rows of a query, before paging. */
@@ -16,6 +24,14 @@ export interface SoqlResult {
   /** Rows matched (after LIMIT / OFFSET); for `COUNT()` the count. */
   totalSize: number;
   /** Projected records (`attributes` + the selected fields); empty for `COUNT()`. */
+  records: SfRecord[];
+}
+
+/** The nested query result of a parent-to-child subquery, as in a record of the parent. */
+export interface SoqlChildResult {
+  totalSize: number;
+  done: boolean;
+  nextRecordsUrl?: string;
   records: SfRecord[];
 }
 
@@ -28,6 +44,11 @@ export interface SoqlContext {
   includeDeleted: boolean;
   /** Epoch ms for date literals such as `TODAY` (UTC days). */
   now: number;
+  /**
+   * Pages the child records of one parent's subquery (a first batch and a `nextRecordsUrl`);
+   * without it every child record is inline and `done` is true.
+   */
+  pageChildren?: (records: SfRecord[]) => SoqlChildResult;
 }
 
 /** Largest OFFSET Salesforce accepts. */
@@ -127,14 +148,35 @@ interface Resolved {
 
 type Comparable = string | number | boolean | null;
 
-class Executor {
-  private readonly object: ObjectDef;
+/** A subquery resolved against the parent object: which child records it reads, and how. */
+interface ChildPlan {
+  sub: SoqlSubquery;
+  /** The canonical relationship name, the key of the nested result. */
+  name: string;
+  /** The child's reference field that points at the parent. */
+  field: string;
+  executor: Executor;
+  plan: Plan;
+}
 
+/** A query compiled against the schema. */
+interface Plan {
+  selected: Resolved[];
+  where: (r: SfRecord) => boolean;
+  order: (Omit<SoqlOrder, 'field'> & { field: Resolved })[];
+  children: ChildPlan[];
+}
+
+class Executor {
+  readonly object: ObjectDef;
+
+  /** `object`: the child object a subquery reads (its FROM names a relationship, not one). */
   constructor(
     private readonly q: SoqlQuery,
     private readonly ctx: SoqlContext,
+    object?: ObjectDef,
   ) {
-    const o = ctx.state.schema.find(q.object, true);
+    const o = object ?? ctx.state.schema.find(q.object, true);
     if (!o) {
       throw new SalesforceError(
         400,
@@ -146,6 +188,14 @@ class Executor {
   }
 
   run(): SoqlResult {
+    const plan = this.plan();
+    const rows = this.select(plan, this.ctx.state.all(this.object.name));
+    if (this.q.fields === 'count') return { totalSize: rows.length, records: [] };
+    return { totalSize: rows.length, records: rows.map((r) => this.project(r, plan)) };
+  }
+
+  /** Resolves fields, filter, order and subqueries once, before any row is read. */
+  plan(): Plan {
     const selected = this.q.fields === 'count' ? [] : this.q.fields.map((p) => this.resolve(p));
     const where = this.q.where ? this.compile(this.q.where) : () => true;
     const order = this.q.orderBy.map((o) => ({ ...o, field: this.resolve(o.field) }));
@@ -156,9 +206,35 @@ class Executor {
         `Maximum SOQL offset allowed is ${MAX_OFFSET}`,
       );
     }
-    let rows = this.ctx.state
-      .all(this.object.name)
-      .filter((r) => (this.ctx.includeDeleted || r['IsDeleted'] !== true) && where(r));
+    const relationships = childRelationshipsOf(this.ctx.state.schema, this.object);
+    const children = this.q.subqueries.map((sub): ChildPlan => {
+      const lower = sub.object.toLowerCase();
+      const rel = relationships.find((r) => r.relationshipName.toLowerCase() === lower);
+      if (!rel) {
+        throw new SalesforceError(
+          400,
+          'INVALID_TYPE',
+          `Didn't understand relationship '${sub.object}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
+        );
+      }
+      const executor = new Executor(sub, this.ctx, rel.child);
+      return {
+        sub,
+        name: rel.relationshipName,
+        field: rel.field.name,
+        executor,
+        plan: executor.plan(),
+      };
+    });
+    return { selected, where, order, children };
+  }
+
+  /** The candidate rows that pass the filter, ordered, with OFFSET and LIMIT applied. */
+  select(plan: Plan, candidates: SfRecord[]): SfRecord[] {
+    const { where, order } = plan;
+    let rows = candidates.filter(
+      (r) => (this.ctx.includeDeleted || r['IsDeleted'] !== true) && where(r),
+    );
     if (order.length > 0) {
       rows.sort((a, b) => {
         for (const o of order) {
@@ -175,19 +251,36 @@ class Executor {
     }
     const offset = this.q.offset ?? 0;
     rows = rows.slice(offset, this.q.limit === undefined ? undefined : offset + this.q.limit);
-    if (this.q.fields === 'count') return { totalSize: rows.length, records: [] };
-    return { totalSize: rows.length, records: rows.map((r) => this.project(r, selected)) };
+    return rows;
+  }
+
+  /** One parent's nested result of a subquery: null without children, as in Salesforce. */
+  private children(parent: SfRecord, child: ChildPlan): SoqlChildResult | null {
+    const id = parent['Id'];
+    const rows = child.executor.select(
+      child.plan,
+      this.ctx.state.all(child.executor.object.name).filter((r) => r[child.field] === id),
+    );
+    if (rows.length === 0) return null;
+    const records = rows.map((r) => child.executor.project(r, child.plan));
+    return this.ctx.pageChildren?.(records) ?? { totalSize: records.length, done: true, records };
   }
 
   private url(o: ObjectDef, id: unknown): string {
     return `/services/data/v${this.ctx.version}/sobjects/${o.name}/${String(id)}`;
   }
 
-  private project(rec: SfRecord, fields: Resolved[]): SfRecord {
+  /** A row as the API returns it: `attributes`, then the SELECT items in their order. */
+  project(rec: SfRecord, plan: Plan): SfRecord {
     const out: SfRecord = {
       attributes: { type: this.object.name, url: this.url(this.object, rec['Id']) },
     };
-    for (const f of fields) {
+    const childrenAt = (position: number): void => {
+      for (const c of plan.children)
+        if (c.sub.position === position) out[c.name] = this.children(rec, c);
+    };
+    for (const [i, f] of plan.selected.entries()) {
+      childrenAt(i);
       if (!f.relationship || !f.parent) {
         out[f.name] = f.get(rec);
         continue;
@@ -203,6 +296,7 @@ class Executor {
       nested[f.name] = parent.record[f.name] ?? null;
       out[f.relationship] = nested;
     }
+    childrenAt(plan.selected.length);
     return out;
   }
 

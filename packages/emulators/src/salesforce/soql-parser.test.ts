@@ -59,6 +59,35 @@ describe('parseSoql', () => {
     expect(parseSoql('SELECT COUNT() FROM Contact').fields).toBe('count');
   });
 
+  it('parses parent-to-child subqueries with their position in the SELECT list', () => {
+    const q = parseSoql(
+      "SELECT Id, (SELECT Id, Product2.Name FROM OpportunityLineItems WHERE Quantity > 1 ORDER BY CreatedDate, Id LIMIT 5), Name FROM Opportunity WHERE Id = '006000000000001'",
+    );
+    expect(q.fields).toEqual([['Id'], ['Name']]);
+    expect(q.subqueries).toEqual([
+      {
+        object: 'OpportunityLineItems',
+        position: 1,
+        fields: [['Id'], ['Product2', 'Name']],
+        subqueries: [],
+        where: {
+          kind: 'compare',
+          field: ['Quantity'],
+          op: '>',
+          value: { kind: 'number', value: 1 },
+        },
+        orderBy: [
+          { field: ['CreatedDate'], descending: false, nullsFirst: true },
+          { field: ['Id'], descending: false, nullsFirst: true },
+        ],
+        limit: 5,
+      },
+    ]);
+    expect(failure('SELECT Id, (SELECT Id FROM Contacts FROM Account').errorCode).toBe(
+      'MALFORMED_QUERY',
+    );
+  });
+
   it('refuses AND and OR mixed without parentheses, as SOQL does', () => {
     expect(
       failure("SELECT Id FROM Account WHERE Name = 'a' AND Name = 'b' OR Name = 'c'").errorCode,
@@ -70,9 +99,9 @@ describe('parseSoql', () => {
       /aggregate/,
     );
     expect(failure('SELECT Name FROM Account GROUP BY Name').message).toMatch(/GROUP BY/);
-    expect(failure('SELECT Id, (SELECT Id FROM Contacts) FROM Account').message).toMatch(
-      /subquery/,
-    );
+    expect(
+      failure('SELECT Id, (SELECT Id, (SELECT Id FROM Cases) FROM Contacts) FROM Account').message,
+    ).toMatch(/subquery inside a subquery/);
     expect(
       failure('SELECT Id FROM Contact WHERE AccountId IN (SELECT Id FROM Account)').message,
     ).toMatch(/semi-join/);

@@ -33,11 +33,24 @@ export interface SoqlQuery {
   object: string;
   /** Field paths (`['Name']`, `['Account', 'Name']`), or `'count'` for `SELECT COUNT()`. */
   fields: string[][] | 'count';
+  /** Parent-to-child subqueries in the SELECT list (`(SELECT … FROM OpportunityLineItems)`). */
+  subqueries: SoqlSubquery[];
   where?: SoqlCondition;
   orderBy: SoqlOrder[];
   limit?: number;
   offset?: number;
 }
+
+/**
+ * A parent-to-child subquery: `object` is the child relationship name as written
+ * (`OpportunityLineItems`); `position` is how many plain fields precede it in the SELECT list.
+ */
+export interface SoqlSubquery extends SoqlQuery {
+  position: number;
+}
+
+/** Most parent-to-child subqueries one query may hold (as in Salesforce). */
+export const MAX_SUBQUERIES = 20;
 
 type Token =
   | { t: 'ident'; v: string; at: number }
@@ -54,7 +67,7 @@ const malformed = (message: string): SalesforceError =>
 
 const unsupported = (what: string): SalesforceError =>
   malformed(
-    `${what} is not supported by the Salesforce emulator (supported: SELECT fields or COUNT() FROM one object, WHERE, ORDER BY, LIMIT, OFFSET)`,
+    `${what} is not supported by the Salesforce emulator (supported: SELECT fields, parent fields (Account.Name), one level of child subqueries, or COUNT() FROM one object, WHERE, ORDER BY, LIMIT, OFFSET)`,
   );
 
 const ESCAPES: Record<string, string> = {
@@ -230,13 +243,23 @@ class Parser {
   }
 
   parse(): SoqlQuery {
+    const q = this.query(false);
+    if (this.peek().t !== 'eof') throw this.unexpected();
+    return q;
+  }
+
+  /** `SELECT … FROM … [WHERE] [ORDER BY] [LIMIT] [OFFSET]`; a subquery stops before its `)`. */
+  private query(nested: boolean): SoqlQuery {
     this.expectWord('SELECT');
-    const fields = this.fieldList();
+    const { fields, subqueries } = this.fieldList(nested);
     this.expectWord('FROM');
     const from = this.next();
     if (from.t !== 'ident' || RESERVED.has(from.v.toUpperCase())) throw this.unexpected(from);
-    if (from.v.includes('.')) throw unsupported('A relationship in FROM');
-    const q: SoqlQuery = { object: from.v, fields, orderBy: [] };
+    if (from.v.includes('.'))
+      throw unsupported(
+        nested ? 'A relationship path in the FROM of a subquery' : 'A relationship in FROM',
+      );
+    const q: SoqlQuery = { object: from.v, fields, subqueries, orderBy: [] };
     if (
       this.peek().t === 'ident' &&
       !RESERVED.has((this.peek() as { v: string }).v.toUpperCase())
@@ -259,10 +282,10 @@ class Parser {
       q.limit = this.count('LIMIT');
     }
     if (this.isWord('OFFSET')) {
+      if (nested) throw unsupported('OFFSET in a subquery');
       this.pos++;
       q.offset = this.count('OFFSET');
     }
-    if (this.peek().t !== 'eof') throw this.unexpected();
     if (fields === 'count' && q.orderBy.length > 0)
       throw malformed('ORDER BY is not allowed with COUNT()');
     return q;
@@ -276,27 +299,48 @@ class Parser {
     return t.v;
   }
 
-  private fieldList(): string[][] | 'count' {
+  private fieldList(nested: boolean): {
+    fields: string[][] | 'count';
+    subqueries: SoqlSubquery[];
+  } {
     if (this.isWord('COUNT') && this.peek(1).t === 'punct') {
+      if (nested) throw unsupported('COUNT() in a subquery');
       this.pos++;
       this.expectPunct('(');
       if (!this.isPunct(')'))
         throw unsupported('The aggregate function COUNT(field) (aggregate queries)');
       this.pos++;
       if (this.isPunct(',')) throw malformed('COUNT() must be the only item of the SELECT list');
-      return 'count';
+      return { fields: 'count', subqueries: [] };
     }
     const fields: string[][] = [];
+    const subqueries: SoqlSubquery[] = [];
     const seen = new Set<string>();
     do {
-      if (this.isPunct('(')) throw unsupported('A subquery (child relationship) in SELECT');
+      if (this.isPunct('(')) {
+        // Salesforce (API 58.0+) nests up to five levels over REST; the emulator serves one.
+        if (nested) throw unsupported('A subquery inside a subquery');
+        this.pos++;
+        const sub: SoqlSubquery = { ...this.query(true), position: fields.length };
+        this.expectPunct(')');
+        const key = sub.object.toLowerCase();
+        if (seen.has(key)) throw malformed(`duplicate field selected: ${sub.object}`);
+        seen.add(key);
+        subqueries.push(sub);
+        if (subqueries.length > MAX_SUBQUERIES) {
+          throw malformed(
+            `SOQL statements cannot query more than ${MAX_SUBQUERIES} different child types`,
+          );
+        }
+        continue;
+      }
       const path = this.fieldPath();
       const key = path.join('.').toLowerCase();
       if (seen.has(key)) throw malformed(`duplicate field selected: ${path.join('.')}`);
       seen.add(key);
       fields.push(path);
     } while (this.isPunct(',') && this.next());
-    return fields;
+    return { fields, subqueries };
   }
 
   private fieldPath(): string[] {
