@@ -1,6 +1,7 @@
 import type { AnyConnectorDefinition } from '../connectors/definition.ts';
 import type { VendorEvent } from '../connectors/ports.ts';
 import { connectorFor } from '../connectors/registry.ts';
+import { extendEnvelope } from '../model/event-envelope.ts';
 import { customerIdForAccount } from '../model/ids.ts';
 import type { Store } from '../store/store.ts';
 
@@ -33,11 +34,9 @@ export class EntityKeyResolver {
     const definition = this.#definitions(event.source);
     const correlationid = definition?.correlationId?.(event) ?? event.correlationid;
     const entitykey = event.entitykey ?? (await this.#keyOf(event, definition));
-    return {
-      ...event,
-      ...(entitykey !== undefined && { entitykey }),
-      ...(correlationid !== undefined && { correlationid }),
-    };
+    // Only the added attributes are checked: the connector's mapper validated the rest, so the
+    // inbox does not validate the envelope again.
+    return extendEnvelope(event, { entitykey, correlationid });
   }
 
   async #keyOf(

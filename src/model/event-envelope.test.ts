@@ -1,7 +1,12 @@
 import { z } from 'zod';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EnvelopeValidationError, type ValidationIssue } from './errors.ts';
-import { makeEnvelope, parseEnvelope } from './event-envelope.ts';
+import {
+  EventEnvelopeSchema,
+  extendEnvelope,
+  makeEnvelope,
+  parseEnvelope,
+} from './event-envelope.ts';
 import { seededRandom } from './seeded-random.ts';
 
 const minimal = {
@@ -182,5 +187,42 @@ describe('makeEnvelope', () => {
 
   it('throws EnvelopeValidationError for an invalid result', () => {
     expect(() => makeEnvelope({ type: 'a', source: 'not a uri' })).toThrow(EnvelopeValidationError);
+  });
+});
+
+describe('extendEnvelope', () => {
+  it('adds attributes to an envelope from makeEnvelope without validating it again', () => {
+    const made = makeEnvelope({ type: 'stripe.invoice.finalized', source: 'stripe', id: 'evt_1' });
+    const parse = vi.spyOn(EventEnvelopeSchema, 'safeParse');
+    try {
+      const extended = extendEnvelope(made, { entitykey: 'cus_1', correlationid: undefined });
+      expect(extended).toEqual({ ...made, entitykey: 'cus_1' });
+      expect(Object.isFrozen(extended)).toBe(true);
+      // The inbox's check of it is skipped as well.
+      expect(parseEnvelope(extended)).toBe(extended);
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('validates what it cannot vouch for: an envelope of unknown origin, a bad attribute', () => {
+    expect(() => extendEnvelope({ ...minimal, source: '' } as never, {})).toThrow(
+      EnvelopeValidationError,
+    );
+    const made = makeEnvelope({ type: 't', source: 'stripe' });
+    expect(() => extendEnvelope(made, { entitykey: '' })).toThrow(EnvelopeValidationError);
+    expect(() => extendEnvelope(made, { 'Bad-Name': 'x' })).toThrow(EnvelopeValidationError);
+    expect(extendEnvelope({ ...minimal } as never, { entitykey: 'k' })).toEqual({
+      ...minimal,
+      entitykey: 'k',
+    });
+  });
+
+  it('envelopes from makeEnvelope cannot be changed into invalid ones', () => {
+    const made = makeEnvelope({ type: 't', source: 'stripe' });
+    expect(() => {
+      (made as { source: string }).source = '';
+    }).toThrow(TypeError);
   });
 });

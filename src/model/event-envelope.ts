@@ -79,6 +79,8 @@ export function parseEnvelope<T = unknown>(
   value: unknown,
   dataSchema?: z.ZodType<T>,
 ): EventEnvelope<T> {
+  if (dataSchema === undefined && typeof value === 'object' && value !== null && SEALED.has(value))
+    return value as EventEnvelope<T>;
   const result = EventEnvelopeSchema.safeParse(value);
   if (!result.success) throw new EnvelopeValidationError(toValidationIssues(result.error));
   if (dataSchema === undefined) return result.data as EventEnvelope<T>;
@@ -96,6 +98,39 @@ export function parseEnvelope<T = unknown>(
     throw new EnvelopeValidationError(details);
   }
   return { ...result.data, data: data.data };
+}
+
+/**
+ * Envelopes known valid: made by {@link makeEnvelope} or {@link extendEnvelope}, and frozen
+ * (shallowly: the attributes cannot change; `data` is not validated anyway), so they stay valid.
+ */
+const SEALED = new WeakSet<object>();
+
+/**
+ * `envelope` with extension attributes added (`undefined` ones left out), frozen. When the
+ * envelope was made by {@link makeEnvelope} (or this function), only the new attributes are
+ * checked, and {@link parseEnvelope} accepts the result without validating it a second time (a
+ * webhook's envelope is validated once, by its connector's mapper, not again by the inbox).
+ * Otherwise the whole envelope is validated as usual.
+ *
+ * @throws EnvelopeValidationError when an attribute is invalid.
+ */
+export function extendEnvelope<T>(
+  envelope: EventEnvelope<T>,
+  extensions: Record<string, string | undefined>,
+): EventEnvelope<T> {
+  const out: Record<string, unknown> = { ...envelope };
+  let checked = SEALED.has(envelope);
+  for (const [name, value] of Object.entries(extensions)) {
+    if (value === undefined) continue;
+    if (!ATTRIBUTE_NAME.test(name) || typeof value !== 'string' || value === '') checked = false;
+    out[name] = value;
+  }
+  const result = checked ? (out as EventEnvelope<T>) : parseEnvelope<T>(out);
+  // Frozen, so nothing can make it invalid after the check.
+  Object.freeze(result);
+  SEALED.add(result);
+  return result;
 }
 
 /** What {@link makeEnvelope} needs; everything else is filled in. */
@@ -152,7 +187,11 @@ export function makeEnvelope<T>(
   }
   for (const [key, value] of Object.entries(envelope))
     if (value === undefined) delete envelope[key];
-  return parseEnvelope<T>(envelope);
+  const result = parseEnvelope<T>(envelope);
+  // Frozen (attributes only) and remembered: later checks of it can be skipped.
+  Object.freeze(result);
+  SEALED.add(result);
+  return result;
 }
 
 function isAttributeValue(value: unknown): boolean {

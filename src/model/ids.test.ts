@@ -13,6 +13,14 @@ describe('newId', () => {
     expect(isId(id, 'inv')).toBe(false);
   });
 
+  it('draws a fresh random part for every id, across refills of its random pool', () => {
+    const ids = Array.from({ length: 1000 }, () => newId('evt', { now: 0 }));
+    expect(new Set(ids).size).toBe(1000);
+    for (const id of ids) expect(id).toMatch(/^evt_0{10}[0-9A-HJKMNP-TV-Z]{16}$/);
+    // Every base32 digit turns up in the random parts (16,000 draws of 32 values).
+    expect(new Set(ids.map((id) => id.slice(-16)).join('')).size).toBe(32);
+  });
+
   it('is deterministic given a clock and a seeded random source', () => {
     const make = () => newId('inv', { now: 1_735_689_600_000, random: seededRandom(7) });
     expect(make()).toBe(make());

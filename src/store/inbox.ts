@@ -12,6 +12,12 @@ export interface CursorUpdate {
   cursor: string;
 }
 
+interface PendingAppend {
+  rows: NewInboxEvent[];
+  resolve: (r: AppendResult[]) => void;
+  reject: (e: unknown) => void;
+}
+
 /**
  * The durable inbox. Every accepted event is validated, de-duplicated on (source, id) — the
  * CloudEvents identity — and committed (fsync'd) before `append` resolves, so a webhook handler
@@ -21,11 +27,10 @@ export class Inbox {
   readonly #store: Store;
   readonly #now: () => number;
   readonly #listeners = new Set<() => void>();
-  readonly #pending: {
-    row: NewInboxEvent;
-    resolve: (r: AppendResult) => void;
-    reject: (e: unknown) => void;
-  }[] = [];
+  /** Appends waiting for the next group commit, each with its rows (validated already). */
+  #pending: PendingAppend[] = [];
+  /** A group commit item is queued that will take {@link Inbox.#pending} when it runs. */
+  #submitted = false;
 
   constructor(store: Store, options: { now?: () => number } = {}) {
     this.#store = store;
@@ -37,33 +42,8 @@ export class Inbox {
    * `InvalidEventError` (code `invalid_event`) and nothing is written.
    */
   async append(input: unknown): Promise<AppendResult> {
-    const row = this.#toRow(input);
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.#pending.push({ row, resolve, reject });
-      if (this.#pending.length === 1) setImmediate(() => this.#flush());
-    });
-  }
-
-  /**
-   * Everything appended in one turn of the event loop goes into the next group commit as one
-   * multi-row insert.
-   */
-  #flush(): void {
-    const batch = this.#pending.splice(0);
-    this.#store
-      .grouped((trx) =>
-        this.#store.inbox.insertMany(
-          trx,
-          batch.map((p) => p.row),
-        ),
-      )
-      .then(
-        (results) => {
-          batch.forEach((p, i) => p.resolve(results[i]!));
-          if (results.some((r) => !r.duplicate)) this.#notify();
-        },
-        (error: unknown) => batch.forEach((p) => p.reject(error)),
-      );
+    const [result] = await this.#enqueue([this.#toRow(input)]);
+    return result!;
   }
 
   /**
@@ -72,14 +52,61 @@ export class Inbox {
    */
   async appendMany(inputs: unknown[], cursor?: CursorUpdate): Promise<AppendResult[]> {
     const rows = inputs.map((input) => this.#toRow(input));
+    if (!cursor) return this.#enqueue(rows);
     const at = this.#now();
     const results = await this.#store.grouped(async (trx) => {
       const out = await this.#store.inbox.insertMany(trx, rows);
-      if (cursor) await this.#store.cursors.set(trx, cursor.source, cursor.cursor, at);
+      await this.#store.cursors.set(trx, cursor.source, cursor.cursor, at);
       return out;
     });
     if (results.some((r) => !r.duplicate)) this.#notify();
     return results;
+  }
+
+  /**
+   * Everything appended without a cursor until the next group commit runs (each webhook
+   * request's events, `append` calls) goes into it as one multi-row insert: one statement for
+   * all concurrent requests instead of one each. The batch is taken when the commit's work
+   * starts, not a turn earlier, so no extra wait is added. One statement in one transaction, so
+   * each caller's events are committed all together or not at all.
+   */
+  #enqueue(rows: NewInboxEvent[]): Promise<AppendResult[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise<AppendResult[]>((resolve, reject) => {
+      this.#pending.push({ rows, resolve, reject });
+      if (!this.#submitted) this.#submit();
+    });
+  }
+
+  #submit(): void {
+    this.#submitted = true;
+    let batch: PendingAppend[] | undefined;
+    const take = () => {
+      this.#submitted = false;
+      const taken = this.#pending;
+      this.#pending = [];
+      return taken;
+    };
+    this.#store
+      .grouped((trx) => {
+        // The group commit may run this again (a neighbour failed): with the same batch.
+        batch ??= take();
+        return this.#store.inbox.insertMany(
+          trx,
+          batch.flatMap((p) => p.rows),
+        );
+      })
+      .then(
+        (results) => {
+          let at = 0;
+          for (const p of batch!) {
+            p.resolve(results.slice(at, at + p.rows.length));
+            at += p.rows.length;
+          }
+          if (results.some((r) => !r.duplicate)) this.#notify();
+        },
+        (error: unknown) => (batch ?? take()).forEach((p) => p.reject(error)),
+      );
   }
 
   /** The saved cursor of a poller, if any. */

@@ -67,6 +67,25 @@ for (const dialect of DIALECTS) {
         expect(commits).toBeLessThan(200);
       });
 
+      it('puts concurrent webhook batches into one commit, each answered with its own results', async () => {
+        const statsBefore = { ...store.commits.stats };
+        const batches = Array.from({ length: 20 }, (_, i) => [
+          envelope(`wh-${i}-a`),
+          envelope(`wh-${i}-b`),
+        ]);
+        // The same event delivered twice at once (a vendor retry racing its original).
+        batches.push([envelope('wh-0-a'), envelope('wh-extra')]);
+        const results = await Promise.all(batches.map((b) => inbox.appendMany(b)));
+        expect(store.commits.stats.commits - statsBefore.commits).toBe(1);
+        for (const [i, batch] of batches.entries()) {
+          expect(results[i]).toHaveLength(batch.length);
+        }
+        expect(results[20]![0]).toEqual({ ...results[0]![0], duplicate: true });
+        expect(results[20]![1]!.duplicate).toBe(false);
+        const stored = await store.inbox.getBySeq(store.db, results[7]![1]!.seq);
+        expect(stored?.sourceEventId).toBe('wh-7-b');
+      });
+
       it('saves a poll cursor in the same transaction as its events', async () => {
         const results = await inbox.appendMany([envelope('p-1'), envelope('p-2')], {
           source: 'poller',
