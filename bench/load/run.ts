@@ -2,7 +2,8 @@
  * `npm run bench:load`: an open-loop load test with the emulators, the engine and the load
  * generator in separate processes.
  *
- * 1. `revsync emulate stripe salesforce netsuite` (one process, request-rate limits off);
+ * 1. `revsync emulate stripe salesforce netsuite` (one process, request-rate limits off, Stripe
+ *    webhooks sent 16 at a time as Stripe sends them concurrently: `--webhook-concurrency`);
  * 2. `revsync start --config <generated>` on a SQLite file (one process; `--profile` runs it
  *    under `node --cpu-prof`);
  * 3. a bare Fastify no-op server (one process), the ceiling for accepted/s;
@@ -49,7 +50,7 @@ const flag = (name: string): string | undefined => {
 };
 if (args.includes('--help')) {
   process.stdout.write(
-    'npm run bench:load -- [--duration S] [--step S] [--customers N] [--profile] [--rate R] [--workers 1,2,4 [--rate R]]\n' +
+    'npm run bench:load -- [--duration S] [--step S] [--customers N] [--profile] [--rate R] [--workers 1,2,4 [--rate R]] [--webhook-concurrency N]\n' +
       '  --duration  seconds at each of 25/50/100 % of the maximum sustainable rate (default 15)\n' +
       '  --step      seconds per step while searching for that rate (default 6)\n' +
       '  --customers customers set up through quote-to-cash before the load (default 20)\n' +
@@ -58,7 +59,9 @@ if (args.includes('--help')) {
       '              killed halfway, lost and duplicate ERP postings checked by external id\n' +
       '  --rate      without --workers: one fixed-rate phase of --duration s at R/s instead of the\n' +
       '              rate search, with the latency broken into stages, then accepted/s\n' +
-      '  --rate      with --workers: arrivals/s of each phase (default 60)\n',
+      '  --rate      with --workers: arrivals/s of each phase (default 60)\n' +
+      '  --webhook-concurrency  Stripe emulator webhook deliveries in flight at once (default 16;\n' +
+      '              Stripe sends concurrently; 1 = one at a time, in order)\n',
   );
   process.exit(0);
 }
@@ -74,6 +77,7 @@ const WORKERS = flag('workers')
     return n;
   });
 const RATE = Number(flag('rate') ?? 60);
+const WEBHOOK_CONCURRENCY = Number(flag('webhook-concurrency') ?? 16);
 /** `--rate` without `--workers`: a fixed-rate phase only (no rate search). */
 const FIXED_RATE = !flag('workers') && flag('rate') !== undefined ? RATE : undefined;
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -192,6 +196,8 @@ try {
     '0',
     '--stripe-rate-limit',
     '0',
+    '--stripe-webhook-concurrency',
+    String(WEBHOOK_CONCURRENCY),
   ]);
   await lineMatching(emulators, /emulators running/);
   const urls = Object.fromEntries(

@@ -111,6 +111,37 @@ describe('createWebhookDispatcher', () => {
     expect(hooks.received.map((r) => r.body.n)).toEqual([1, 2, 1]);
   });
 
+  it('sends one delivery at a time per URL by default, and up to `concurrency` when set', async () => {
+    const maxInFlight = async (concurrency: number | undefined) => {
+      let inFlight = 0;
+      let max = 0;
+      const server = createServer((req, res) => {
+        inFlight++;
+        max = Math.max(max, inFlight);
+        req.resume();
+        setTimeout(() => {
+          inFlight--;
+          res.writeHead(200).end();
+        }, 30);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+      const d = createWebhookDispatcher({
+        rng: createRng(1),
+        clock: createClock(),
+        ...(concurrency !== undefined && { concurrency }),
+      });
+      cleanups.push(() => d.stop());
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+      for (let n = 0; n < 12; n++) d.send({ url }, { n });
+      await d.idle();
+      expect(d.deliveries().every((x) => x.state === 'delivered')).toBe(true);
+      return max;
+    };
+    expect(await maxInFlight(undefined)).toBe(1);
+    expect(await maxInFlight(4)).toBe(4);
+  });
+
   it('duplicates deliveries', async () => {
     const hooks = await receiver();
     const d = dispatcher({ webhooks: { duplicate: 1 } });

@@ -51,6 +51,12 @@ export interface WebhookDispatcherOptions<E extends WebhookEndpoint> {
   timeoutMs?: number;
   /** Finished deliveries kept for inspection (default 1000). */
   historyLimit?: number;
+  /**
+   * Deliveries in flight to one URL at a time (default 1: one at a time, in queue order, so that
+   * order changes only through faults, reproducibly). Stripe itself sends concurrently and
+   * guarantees no order; more than 1 lets a slow delivery be overtaken.
+   */
+  concurrency?: number;
 }
 
 /** Sends webhooks with retries and injected duplicate/reorder/delay faults. */
@@ -74,8 +80,8 @@ interface Item<E> {
 }
 
 /**
- * Creates a webhook dispatcher. Deliveries to one URL go out one at a time in queue order (so
- * order changes only through faults, reproducibly); a failed attempt (non-2xx or network error)
+ * Creates a webhook dispatcher. Deliveries to one URL go out in queue order, `concurrency` at a
+ * time (default one at a time, so order changes only through faults, reproducibly); a failed attempt (non-2xx or network error)
  * is queued again after `backoff(attempt)` real-time ms, letting later deliveries pass it.
  */
 export function createWebhookDispatcher<E extends WebhookEndpoint>(
@@ -87,10 +93,11 @@ export function createWebhookDispatcher<E extends WebhookEndpoint>(
   const backoff = options.backoff ?? ((n: number) => Math.min(30_000, 500 * 2 ** (n - 1)));
   const timeoutMs = options.timeoutMs ?? 10_000;
   const historyLimit = options.historyLimit ?? 1000;
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
 
   const history = new Map<string, WebhookDelivery>();
   const queues = new Map<string, Item<E>[]>();
-  const busy = new Set<string>();
+  const inFlight = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   const abort = new AbortController();
   let heldBack: Item<E>[] = [];
@@ -130,20 +137,21 @@ export function createWebhookDispatcher<E extends WebhookEndpoint>(
     const q = queues.get(item.delivery.url) ?? [];
     q.push(item);
     queues.set(item.delivery.url, q);
-    void pump(item.delivery.url);
+    pump(item.delivery.url);
   };
 
-  const pump = async (url: string): Promise<void> => {
-    if (busy.has(url)) return;
-    const item = queues.get(url)?.shift();
-    if (!item) return;
-    busy.add(url);
-    try {
-      await attempt(item);
-    } finally {
-      busy.delete(url);
+  const pump = (url: string): void => {
+    for (;;) {
+      const sending = inFlight.get(url) ?? 0;
+      if (sending >= concurrency) return;
+      const item = queues.get(url)?.shift();
+      if (!item) return;
+      inFlight.set(url, sending + 1);
+      void attempt(item).finally(() => {
+        inFlight.set(url, (inFlight.get(url) ?? 1) - 1);
+        if (!stopped) pump(url);
+      });
     }
-    if (!stopped) void pump(url);
   };
 
   const attempt = async (item: Item<E>): Promise<void> => {

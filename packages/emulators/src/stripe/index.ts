@@ -29,6 +29,11 @@ export interface StripeEmulatorOptions {
   webhookMaxAttempts?: number;
   /** First retry delay in real ms, doubled each attempt up to 30 s (default 500). */
   webhookBackoffMs?: number;
+  /**
+   * Webhook deliveries in flight to one endpoint (default 1: in order, reproducibly). Stripe
+   * sends concurrently; a load test wants more.
+   */
+  webhookConcurrency?: number;
   /** `api_version` of events and the default `Stripe-Version` (default {@link STRIPE_API_VERSION}). */
   apiVersion?: string;
   /** The emulator clock (default: real time, movable through `/_emulator/clock/*`). */
@@ -78,6 +83,7 @@ export const stripeEmulatorDefaults = {
   webhookSecret: 'whsec_stripe_emulator',
   webhookMaxAttempts: 5,
   webhookBackoffMs: 500,
+  webhookConcurrency: 1,
   apiVersion: STRIPE_API_VERSION,
 } as const;
 
@@ -119,6 +125,11 @@ export const stripeEmulatorFlags: readonly EmulatorFlag[] = [
     default: 'whsec_stripe_emulator',
   },
   {
+    flag: '--webhook-concurrency',
+    description: 'Webhook deliveries in flight to one endpoint (1 = one at a time, in order)',
+    default: 1,
+  },
+  {
     flag: '--api-version',
     description: 'API version of events and responses',
     default: STRIPE_API_VERSION,
@@ -153,6 +164,7 @@ export async function startStripeEmulator(
     webhookSecret,
     webhookMaxAttempts: options.webhookMaxAttempts ?? d.webhookMaxAttempts,
     webhookBackoffMs: options.webhookBackoffMs ?? d.webhookBackoffMs,
+    webhookConcurrency: options.webhookConcurrency ?? d.webhookConcurrency,
     ...(options.clock && { clock: options.clock }),
   });
   const { ctx, server } = s;

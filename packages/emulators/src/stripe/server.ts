@@ -32,6 +32,7 @@ export interface StripeServerConfig {
   webhookSecret: string;
   webhookMaxAttempts: number;
   webhookBackoffMs: number;
+  webhookConcurrency?: number;
   clock?: kit.Clock;
 }
 
@@ -80,6 +81,7 @@ export async function createStripeServer(config: StripeServerConfig): Promise<St
     faults,
     maxAttempts: config.webhookMaxAttempts,
     backoff: (n) => Math.min(30_000, config.webhookBackoffMs * 2 ** (n - 1)),
+    ...(config.webhookConcurrency !== undefined && { concurrency: config.webhookConcurrency }),
   });
   if (config.webhookUrl) {
     webhooks.listeners.push({

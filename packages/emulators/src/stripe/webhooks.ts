@@ -35,6 +35,8 @@ export interface StripeWebhooksOptions {
   clock: kit.Clock;
   faults: kit.FaultInjector;
   maxAttempts?: number;
+  /** Deliveries in flight to one endpoint (default 1). */
+  concurrency?: number;
   backoff?: (attempt: number) => number;
 }
 
@@ -58,6 +60,7 @@ export function createStripeWebhooks(options: StripeWebhooksOptions): StripeWebh
     sign: (payload, endpoint) => ({ 'Stripe-Signature': signPayload(payload, endpoint.secret) }),
     ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
     ...(options.backoff !== undefined && { backoff: options.backoff }),
+    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
   });
   const listeners: SigningEndpoint[] = [];
   return {
