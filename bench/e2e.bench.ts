@@ -22,8 +22,11 @@ export async function benchEndToEnd(): Promise<Measurement[]> {
     rateLimits: 'off',
     logger: pino({ level: 'silent' }),
     // No webhook is lost here, so Stripe's event list is polled at revsync's default pace for a
-    // catch-up behind webhooks (the simulator polls it every 250 ms to catch injected losses).
+    // catch-up behind webhooks (the simulator polls it every 250 ms to catch injected losses),
+    // and webhooks go out 16 at a time, as Stripe sends them concurrently (the simulator sends
+    // them one at a time, for reproducible order).
     catchUpPollIntervalMs: 10_000,
+    webhookConcurrency: 16,
     configure: (config) => ({
       ...config,
       connections: {

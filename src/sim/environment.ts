@@ -41,6 +41,8 @@ export interface EnvironmentOptions {
   emulatorPorts?: 'default';
   /** `'off'`: emulators without request-rate limits (benchmarks); default each vendor's. */
   rateLimits?: 'vendor' | 'off';
+  /** Webhook deliveries each emulator has in flight at once (default 1; Stripe's honours it). */
+  webhookConcurrency?: number;
   /** revsync's store (default: a temporary SQLite file). */
   storeUrl?: string;
   /** revsync's HTTP port (default: any free port). */
@@ -114,6 +116,9 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Sim
         ...(url !== undefined && { url }),
         webhookUrl: `http://127.0.0.1:${port}/webhooks/${stack[role]}`,
         ...(options.rateLimits !== undefined && { rateLimits: options.rateLimits }),
+        ...(options.webhookConcurrency !== undefined && {
+          webhookConcurrency: options.webhookConcurrency,
+        }),
       });
       (started as Record<Role, StartedSystem<unknown>>)[role] = system;
       cleanups.push(() => system.close());

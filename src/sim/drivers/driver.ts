@@ -22,6 +22,11 @@ export interface DriverStartOptions {
   webhookUrl: string;
   /** `'off'`: the emulator enforces no request-rate limit (benchmarks); default the vendor's. */
   rateLimits?: 'vendor' | 'off';
+  /**
+   * Webhook deliveries the emulator has in flight to revsync at once (default 1: one at a time,
+   * in order, reproducibly); emulators without the setting ignore it.
+   */
+  webhookConcurrency?: number;
 }
 
 /** A started system: how revsync connects to it, the actor that drives it, how to stop it. */

@@ -241,6 +241,9 @@ export const driver: BillingDriver = {
         seed: options.seed,
         faults: options.faults,
         rateLimit: options.rateLimits === 'off' ? 0 : 100,
+        ...(options.webhookConcurrency !== undefined && {
+          webhookConcurrency: options.webhookConcurrency,
+        }),
       }),
     );
     const url = emulator.url;
