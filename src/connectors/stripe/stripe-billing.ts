@@ -160,21 +160,9 @@ export class StripeBilling implements BillingSystem {
     const cached = this.#prices.get(lookupKey);
     if (cached && Date.now() - cached.at < PRICE_CACHE_MS)
       return { priceId: cached.priceId, productId: cached.productId };
-    const pending = this.#pendingPrices.get(lookupKey);
-    if (pending) {
-      try {
-        return await pending;
-      } catch {
-        // That caller's failure (its signal, its attempt): this call tries on its own options.
-      }
-    }
-    const run = this.#findOrCreatePrice(input, lookupKey, options);
-    this.#pendingPrices.set(lookupKey, run);
-    try {
-      return await run;
-    } finally {
-      if (this.#pendingPrices.get(lookupKey) === run) this.#pendingPrices.delete(lookupKey);
-    }
+    return sharedAttempt(this.#pendingPrices, lookupKey, () =>
+      this.#findOrCreatePrice(input, lookupKey, options),
+    );
   }
 
   async #findOrCreatePrice(
@@ -226,23 +214,11 @@ export class StripeBilling implements BillingSystem {
     const id = productIdFor(input.productCode);
     const at = this.#products.get(id);
     if (at !== undefined && Date.now() - at < PRICE_CACHE_MS) return id;
-    const pending = this.#pendingProducts.get(id);
-    if (pending) {
-      try {
-        return await pending;
-      } catch {
-        // That caller's failure: this call tries on its own options.
-      }
-    }
-    const run = this.#findOrCreateProduct(id, input, options);
-    this.#pendingProducts.set(id, run);
-    try {
-      const ensured = await run;
-      remember(this.#products, id, Date.now());
-      return ensured;
-    } finally {
-      if (this.#pendingProducts.get(id) === run) this.#pendingProducts.delete(id);
-    }
+    const ensured = await sharedAttempt(this.#pendingProducts, id, () =>
+      this.#findOrCreateProduct(id, input, options),
+    );
+    remember(this.#products, id, Date.now());
+    return ensured;
   }
 
   async #findOrCreateProduct(
@@ -744,4 +720,31 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
 /** Stripe's `created` range filter for a window (Unix seconds, `[from, to)`). */
 function createdIn(window: DocumentWindow): Stripe.RangeQueryParam {
   return { gte: unixSeconds(window.from), lt: unixSeconds(window.to) };
+}
+
+/**
+ * `attempt()` once per key at a time: concurrent callers share the one in flight, so a burst of
+ * postings for one price or product makes one look-up and at most one create. A caller whose
+ * shared attempt failed (another caller's signal or attempt) then tries once on its own.
+ */
+async function sharedAttempt<T>(
+  inFlight: Map<string, Promise<T>>,
+  key: string,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  const pending = inFlight.get(key);
+  if (pending) {
+    try {
+      return await pending;
+    } catch {
+      // That caller's failure: this call tries on its own options below.
+    }
+  }
+  const run = attempt();
+  inFlight.set(key, run);
+  try {
+    return await run;
+  } finally {
+    if (inFlight.get(key) === run) inFlight.delete(key);
+  }
 }
