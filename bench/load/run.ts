@@ -213,7 +213,7 @@ try {
     emulator('salesforce'),
     emulator('netsuite'),
   ]);
-  const urls = { stripe: stripeUrl!, salesforce: salesforceUrl!, netsuite: netsuiteUrl! };
+  const urls = { stripe: stripeUrl, salesforce: salesforceUrl, netsuite: netsuiteUrl };
   const port = await freePort();
   const revsyncUrl = `http://127.0.0.1:${port}`;
   const attach = { seed: 1, faults: 'none' as const, rateLimits: 'off' as const };
