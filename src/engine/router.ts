@@ -9,6 +9,7 @@ import {
 import { upcasters as defaultUpcasters, type UpcasterRegistry } from '../model/upcasters.ts';
 import type { NewCanonicalEvent } from '../store/canonical-event-repository.ts';
 import type { InboxRecord } from '../store/inbox-repository.ts';
+import type { NewRun } from '../store/run-repository.ts';
 import type { Store } from '../store/store.ts';
 import type { Transaction } from '../store/store.ts';
 import type { Database } from '../store/schema.ts';
@@ -54,6 +55,14 @@ export const passThrough: Normalise = (event) => [
 
 // One router at a time on PostgreSQL, so runs of one entity key get sequence numbers in inbox order.
 const ROUTER_LOCK = 7_420_001;
+
+/** What routing one batch writes after its events are normalised, in inbox order. */
+interface BatchWrites {
+  logged: NewCanonicalEvent[];
+  runs: NewRun[];
+  signals: { key: string; payload: unknown }[];
+  routed: number[];
+}
 
 export interface RouteResult {
   events: InboxRecord[];
@@ -109,29 +118,41 @@ export class Router {
         if (!rows[0]?.locked) return result;
       }
       const events = await store.inbox.listUnrouted(trx, limit);
-      // The batch's canonical events go into the log in one statement, in inbox order.
-      const logged: NewCanonicalEvent[] = [];
-      for (const event of events) await this.#route(trx, event, result, logged);
-      await store.events.insertMany(trx, logged);
+      // What the batch writes goes in a few multi-row statements, in inbox order: nothing in
+      // the batch reads it back (new runs are queued, so waking waiters cannot touch them).
+      const writes: BatchWrites = { logged: [], runs: [], signals: [], routed: [] };
+      const at = this.#clock.now();
+      for (const event of events) await this.#route(trx, event, at, result, writes);
+      await store.events.insertMany(trx, writes.logged);
+      await store.runs.insertMany(trx, writes.runs);
+      await store.signals.raiseMany(trx, writes.signals, at);
+      await store.runs.wakeWaitingMany(
+        trx,
+        writes.signals.map((s) => s.key),
+        at,
+      );
+      await store.inbox.markRouted(trx, writes.routed, at);
+      result.runsCreated = writes.runs.length;
+      result.signals = writes.signals.map((s) => s.key);
       result.events = events;
       return result;
     });
   }
 
   /**
-   * Normalises one inbox event into canonical events, adds them to `logged` (written to the
-   * event log with the batch), and starts a run per subscribed flow of each, in order. An event
-   * that cannot be normalised or that a flow cannot take is poison: failed and queued as an
-   * exception, nothing else of it kept.
+   * Normalises one inbox event into canonical events and adds to `writes` (written with the
+   * batch) those events, a run per subscribed flow of each and the signals they raise, in
+   * order. An event that cannot be normalised or that a flow cannot take is poison: failed and
+   * queued as an exception at once, nothing else of it kept.
    */
   async #route(
     trx: Transaction<Database>,
     event: InboxRecord,
+    at: number,
     result: RouteResult,
-    logged: NewCanonicalEvent[],
+    writes: BatchWrites,
   ): Promise<void> {
     const store = this.#store;
-    const at = this.#clock.now();
     const vendor = toTriggerEvent(event);
     const canonical: TriggerEvent[] = [];
     const planned: { flow: Flow; entityKey: string; input: unknown; trigger: TriggerEvent }[] = [];
@@ -178,9 +199,9 @@ export class Router {
       result.poisoned.push({ event, error });
       return;
     }
-    for (const c of canonical) logged.push(toCanonicalRecord(event, c, at));
+    for (const c of canonical) writes.logged.push(toCanonicalRecord(event, c, at));
     for (const plan of planned) {
-      await store.runs.insert(trx, {
+      writes.runs.push({
         id: newId('run'),
         flow: plan.flow.name,
         flowVersion: plan.flow.version,
@@ -193,21 +214,16 @@ export class Router {
         availableAt: at,
         createdAt: at,
       });
-      result.runsCreated += 1;
     }
     for (const trigger of canonical) {
       for (const key of this.#signalKeys(trigger)) {
-        await store.signals.raise(
-          trx,
+        writes.signals.push({
           key,
-          { eventId: trigger.eventId, type: trigger.type, data: trigger.data ?? null },
-          at,
-        );
-        await store.runs.wakeWaiting(trx, key, at);
-        result.signals.push(key);
+          payload: { eventId: trigger.eventId, type: trigger.type, data: trigger.data ?? null },
+        });
       }
     }
-    await store.inbox.transition(trx, event.seq, 'routed', { at });
+    writes.routed.push(event.seq);
     // A replayed poison event that now routes closes its exception.
     const open =
       event.attempts > 0 ? await store.exceptions.openForEvent(trx, event.seq) : undefined;

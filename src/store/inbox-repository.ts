@@ -1,6 +1,7 @@
 import type { InboxStatus } from '../model/states.ts';
 import { INBOX_TRANSITIONS, sourcesOf } from '../model/states.ts';
 import type { SerializedError } from '../model/revsync-error.ts';
+import { chunks } from './chunks.ts';
 import type { Executor } from './executor.ts';
 import { fromJson, toJson } from './json.ts';
 import type { InboxEventTable } from './schema.ts';
@@ -213,6 +214,18 @@ export const InboxRepository = {
       .where('status', 'in', sourcesOf(INBOX_TRANSITIONS, to))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  },
+
+  /** Marks events routed (those still in a state that may become routed), a statement per few hundred. */
+  async markRouted(db: Executor, seqs: readonly number[], at: number): Promise<void> {
+    for (const chunk of chunks(seqs)) {
+      await db
+        .updateTable('inbox_events')
+        .set({ status: 'routed', routed_at: at })
+        .where('seq', 'in', chunk)
+        .where('status', 'in', sourcesOf(INBOX_TRANSITIONS, 'routed'))
+        .execute();
+    }
   },
 
   /** Replaces the event's `data` (edit-and-resubmit of a poison event). */

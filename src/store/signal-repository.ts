@@ -1,3 +1,4 @@
+import { chunks } from './chunks.ts';
 import type { Executor } from './executor.ts';
 import { fromJson, toJson } from './json.ts';
 
@@ -11,6 +12,21 @@ export const SignalRepository = {
       .onConflict((oc) => oc.column('key').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  },
+
+  /** Stores signals in order; a key already raised (or earlier in the list) keeps its first payload. */
+  async raiseMany(
+    db: Executor,
+    signals: readonly { key: string; payload: unknown }[],
+    at: number,
+  ): Promise<void> {
+    for (const chunk of chunks(signals)) {
+      await db
+        .insertInto('signals')
+        .values(chunk.map((s) => ({ key: s.key, payload: toJson(s.payload), created_at: at })))
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+    }
   },
 
   async get(db: Executor, key: string): Promise<{ payload: unknown; at: number } | undefined> {

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { bucketOf, toBucketCounts, type BucketCount, type BucketWindow } from './time-buckets.ts';
 import type { SerializedError } from '../model/revsync-error.ts';
+import { chunks } from './chunks.ts';
 import type { Executor } from './executor.ts';
 import { fromJson, toJson } from './json.ts';
 import type { StepAttemptTable, StepTable } from './schema.ts';
@@ -211,11 +212,4 @@ function toAttemptRecord(row: Selectable<StepAttemptTable>): StepAttemptRecord {
       retryable: true,
     },
   };
-}
-
-/** Splits long `in (…)` lists; SQLite allows at most 32766 bound parameters per statement. */
-function chunks<T>(items: readonly T[], size = 500): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

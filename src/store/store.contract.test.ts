@@ -101,6 +101,22 @@ for (const dialect of DIALECTS) {
         expect(await store.inbox.transition(store.db, seq, 'received', { at: 2 })).toBe(false);
         expect(await store.inbox.transition(store.db, seq, 'failed', { at: 3 })).toBe(false);
       });
+
+      it('marks a batch routed in one call, leaving events that may not become routed alone', async () => {
+        const [a, b, c] = await inbox.appendMany([
+          envelope('mr-1'),
+          envelope('mr-2'),
+          envelope('mr-3'),
+        ]);
+        expect(await store.inbox.transition(store.db, c!.seq, 'routed', { at: 1 })).toBe(true);
+        expect(await store.inbox.transition(store.db, c!.seq, 'failed', { at: 1 })).toBe(false);
+        await store.inbox.markRouted(store.db, [a!.seq, b!.seq, c!.seq], 5);
+        for (const { seq } of [a!, b!]) {
+          const row = await store.inbox.getBySeq(store.db, seq);
+          expect([row?.status, row?.routedAt]).toEqual(['routed', 5]);
+        }
+        expect((await store.inbox.getBySeq(store.db, c!.seq))?.routedAt).toBe(1);
+      });
     });
 
     describe('group commit', () => {
@@ -244,6 +260,53 @@ for (const dialect of DIALECTS) {
         causationId: null,
         availableAt: at,
         createdAt: at,
+      });
+
+      it('inserts many runs in list order, raises many signals (first payload wins) and wakes their waiters', async () => {
+        await store.runs.insertMany(store.db, [
+          newRun('r-m1', 'K-m1', 1),
+          newRun('r-m2', 'K-m2', 1),
+          newRun('r-m3', 'K-m3', 1),
+        ]);
+        const [m1, m2, m3] = await Promise.all(
+          ['r-m1', 'r-m2', 'r-m3'].map((id) => store.runs.getById(store.db, id)),
+        );
+        expect(m1!.seq).toBeLessThan(m2!.seq);
+        expect(m2!.seq).toBeLessThan(m3!.seq);
+        expect(m3!.input).toEqual({ id: 'r-m3' });
+        const claimed = await store.grouped((trx) =>
+          store.runs.claim(trx, store.dialect, { owner: 'w', now: 2, leaseMs: 1000, limit: 100 }),
+        );
+        for (const [run, key] of [
+          [m1!, 'sig-m-a'],
+          [m2!, 'sig-m-b'],
+          [m3!, 'sig-m-other'],
+        ] as const) {
+          expect(claimed.map((r) => r.id)).toContain(run.id);
+          expect(
+            await store.runs.transition(store.db, run.seq, 'waiting', { at: 3, waitSignal: key }),
+          ).toBe(true);
+        }
+        await store.signals.raiseMany(
+          store.db,
+          [
+            { key: 'sig-m-a', payload: { n: 1 } },
+            { key: 'sig-m-a', payload: { n: 2 } },
+            { key: 'sig-m-b', payload: { n: 3 } },
+          ],
+          4,
+        );
+        expect(await store.signals.get(store.db, 'sig-m-a')).toEqual({ payload: { n: 1 }, at: 4 });
+        expect(
+          await store.runs.wakeWaitingMany(store.db, ['sig-m-a', 'sig-m-b', 'sig-m-a'], 5),
+        ).toBe(2);
+        const after = await Promise.all(
+          [m1!, m2!, m3!].map((r) => store.runs.getBySeq(store.db, r.seq)),
+        );
+        expect(after.map((r) => r?.status)).toEqual(['queued', 'queued', 'waiting']);
+        expect(after[0]?.availableAt).toBe(5);
+        for (const run of after)
+          await store.runs.transition(store.db, run!.seq, 'cancelled', { at: 6 });
       });
 
       it('claims only the head of each entity key, and holds later runs behind a parked one', async () => {
