@@ -210,7 +210,7 @@ export class Engine {
       const routed = await this.#routeOnce();
       const claimed = await this.#claimOnce();
       if (
-        routed === 0 &&
+        routed.events === 0 &&
         claimed === 0 &&
         this.#active.size === 0 &&
         this.#finished === finishedBefore
@@ -233,9 +233,18 @@ export class Engine {
         // Routing and claiming are queued in the same turn, so they share one group commit (the
         // claim runs after the routing in that transaction and sees the runs it created): a new
         // run waits for one fsync before it executes, not two.
+        const free = this.#concurrency - this.#active.size;
         const [routed, claimed] = await Promise.all([this.#routeOnce(), this.#claimOnce()]);
-        if (routed === 0 && claimed === 0) await this.#idle();
-        else if (this.#active.size >= this.#concurrency) await this.#idle();
+        // Go round again at once only if this pass may have left work it could not see: a full
+        // routing batch, runs the routing made claimable (the claim's time was taken before the
+        // routing's, and on PostgreSQL the two may be separate transactions), or a full claim.
+        // Anything else that becomes claimable later notifies (appends, finished runs, timers,
+        // other processes), and a notification during this pass makes the idle return at once.
+        const more =
+          routed.events === this.#routeBatchSize ||
+          routed.claimable > 0 ||
+          (free > 0 && claimed >= free);
+        if (!more || this.#active.size >= this.#concurrency) await this.#idle();
       } catch (caught) {
         this.log.error({ err: coerceError(caught) }, 'engine loop failed; retrying');
         await this.#idle();
@@ -312,7 +321,8 @@ export class Engine {
     this.#dueTimer = { at: next, timer };
   }
 
-  async #routeOnce(): Promise<number> {
+  /** Routes one batch: how many events it took, and how many runs it made claimable. */
+  async #routeOnce(): Promise<{ events: number; claimable: number }> {
     const result = await this.#router.routeBatch(this.#routeBatchSize);
     for (const { event, error } of result.poisoned) {
       this.log.warn(
@@ -323,9 +333,10 @@ export class Engine {
     }
     for (const event of result.events)
       this.events.emit('event.routed', { event, runs: result.runsCreated });
-    // Other processes' workers may claim the new runs (this one may be full).
-    if (result.runsCreated > 0) this.store.work.announce();
-    return result.events.length;
+    // Other processes' workers may claim the new and woken runs (this one may be full).
+    const claimable = result.runsCreated + result.woken;
+    if (claimable > 0) this.store.work.announce();
+    return { events: result.events.length, claimable };
   }
 
   async #claimOnce(): Promise<number> {

@@ -69,6 +69,8 @@ export interface RouteResult {
   poisoned: { event: InboxRecord; error: RevsyncError }[];
   runsCreated: number;
   signals: string[];
+  /** Waiting runs the batch's signals woke (now queued). */
+  woken: number;
 }
 
 /**
@@ -110,7 +112,13 @@ export class Router {
   async routeBatch(limit: number): Promise<RouteResult> {
     const store = this.#store;
     return store.grouped(async (trx) => {
-      const result: RouteResult = { events: [], poisoned: [], runsCreated: 0, signals: [] };
+      const result: RouteResult = {
+        events: [],
+        poisoned: [],
+        runsCreated: 0,
+        signals: [],
+        woken: 0,
+      };
       if (store.dialect === 'postgres') {
         const { rows } = await sql<{
           locked: boolean;
@@ -126,7 +134,7 @@ export class Router {
       await store.events.insertMany(trx, writes.logged);
       await store.runs.insertMany(trx, writes.runs);
       await store.signals.raiseMany(trx, writes.signals, at);
-      await store.runs.wakeWaitingMany(
+      result.woken = await store.runs.wakeWaitingMany(
         trx,
         writes.signals.map((s) => s.key),
         at,
