@@ -155,6 +155,72 @@ for (const dialect of DIALECTS) {
       expect(run?.output).toBe(3);
     });
 
+    it("writes a local step's checkpoint with the next checkpoint or the outcome, not on a commit of its own", async () => {
+      let lookups = 0;
+      let flaky = 0;
+      const seenByCall: string[][] = [];
+      const flow = defineFlow({
+        name: 'local-steps',
+        triggers: ['x.local'],
+        retry: { maxAttempts: 5, initialDelayMs: 1000 },
+        async run(ctx) {
+          const found = await ctx.step('look-up', () => ({ n: ++lookups }), { local: true });
+          const called = await ctx.step('call', async () => {
+            const stored = await store.steps.listForRun(store.db, ctx.runId);
+            seenByCall.push(stored.map((st) => st.name));
+            return found.n * 10;
+          });
+          await ctx.step('look-again', () => called + 1, { local: true });
+          return ctx.step('flaky', () => {
+            flaky += 1;
+            if (flaky < 2) throw new RetryableError('not yet');
+            return 'ok';
+          });
+        },
+      });
+      const e = engine([flow]);
+      await e.inbox.append(event('x.local', {}, { entitykey: 'k-local' }));
+      await e.runUntilIdle();
+      // 'call' ran before anything was checkpointed: the local step waited for its commit.
+      expect(seenByCall).toEqual([[]]);
+      let [run] = await store.runs.list(store.db, { flow: 'local-steps' });
+      expect(run?.status).toBe('queued');
+      // The retry's transaction wrote the local step that came after 'call'.
+      let steps = await store.steps.listForRun(store.db, run!.id);
+      expect(steps.map((st) => [st.name, st.result])).toEqual([
+        ['look-up', { n: 1 }],
+        ['call', 10],
+        ['look-again', 11],
+      ]);
+      clock.advance(10_000);
+      await e.runUntilIdle();
+      [run] = await store.runs.list(store.db, { flow: 'local-steps' });
+      expect(run?.status).toBe('completed');
+      // Replayed from their checkpoints, not run again.
+      expect([lookups, seenByCall.length]).toEqual([1, 1]);
+      steps = await store.steps.listForRun(store.db, run!.id);
+      expect(steps.map((st) => st.name)).toEqual(['look-up', 'call', 'look-again', 'flaky']);
+    });
+
+    it("writes a run's last local step in the transaction that completes it", async () => {
+      let lookups = 0;
+      const flow = defineFlow({
+        name: 'local-last',
+        triggers: ['x.local-last'],
+        async run(ctx) {
+          return ctx.step('look-up', () => ++lookups, { local: true });
+        },
+      });
+      const e = engine([flow]);
+      await e.inbox.append(event('x.local-last', {}, { entitykey: 'k-local-last' }));
+      await e.runUntilIdle();
+      const [run] = await store.runs.list(store.db, { flow: 'local-last' });
+      expect([run?.status, run?.output]).toEqual(['completed', 1]);
+      // The completion's transaction wrote it.
+      const steps = await store.steps.listForRun(store.db, run!.id);
+      expect(steps.map((st) => [st.name, st.result])).toEqual([['look-up', 1]]);
+    });
+
     it('parks a non-retryable failure in the exception queue with class, message, attempts and input', async () => {
       const flow = defineFlow({
         name: 'invalid',

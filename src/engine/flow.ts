@@ -46,6 +46,13 @@ export interface StepOptions {
   retry?: RetryPolicy;
   /** Abort an attempt after this long (default 60 s). */
   timeoutMs?: number;
+  /**
+   * The step only reads or writes revsync's own store and may run again (no call outside, no
+   * effect that must not repeat): its checkpoint does not get a commit of its own but is written
+   * in the transaction of the run's next checkpoint or of its outcome. If the process dies before
+   * that, the step simply runs again.
+   */
+  local?: boolean;
 }
 
 /** What a flow's `run` function uses to reach the outside world; all of it is durable. */

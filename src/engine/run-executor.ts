@@ -10,7 +10,8 @@ import {
 import { newId } from '../model/ids.ts';
 import type { RunRecord } from '../store/run-repository.ts';
 import type { StepAttemptRecord, StepRecord } from '../store/step-repository.ts';
-import type { Store } from '../store/store.ts';
+import type { Database } from '../store/schema.ts';
+import type { Store, Transaction } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { EngineEvents } from './engine-events.ts';
 import type { Flow, FlowContext, StepContext, StepOptions } from './flow.ts';
@@ -34,7 +35,7 @@ export interface ExecutorEnv {
 }
 
 /** How one execution of a run ended. */
-export type ExecutionOutcome =
+export type ExecutionOutcome = (
   | { kind: 'completed'; output: unknown }
   | {
       kind: 'retry';
@@ -49,7 +50,14 @@ export type ExecutionOutcome =
   | { kind: 'wait'; step: string; key: string; deadline: number }
   | { kind: 'sleep'; step: string; position: number; wakeAt: number; idempotencyKey: string }
   /** The lease went to another worker (or the store failed); the run is left for its new owner. */
-  | { kind: 'abandoned'; reason: string };
+  | { kind: 'abandoned'; reason: string }
+) & {
+  /** Checkpoints of `local` steps not written yet: they go in the outcome's transaction. */
+  localSteps?: readonly CompletedStep[];
+};
+
+/** A finished step's checkpoint as the store writes it. */
+type CompletedStep = Omit<StepRecord, 'status' | 'wakeAt'> & { completedAt: number };
 
 /** Thrown through the flow body to unwind it once the execution's outcome is known. */
 class Suspend {
@@ -100,36 +108,46 @@ export async function executeRun(
     seen.add(name);
     return position++;
   };
+  // Checkpoints of `local` steps, written with the next checkpoint or the outcome.
+  let localSteps: CompletedStep[] = [];
   const checkpoint = async (
     step: string,
     pos: number,
     result: unknown,
     attempts: number,
     startedAt: number,
+    local = false,
   ) => {
     const at = clock.now();
-    try {
-      await store.grouped(async (trx) => {
-        const held = await store.runs.touch(trx, run.seq, env.owner, {
-          at,
-          attempt: 0,
-          currentStep: null,
-          leaseExpiresAt: at + env.leaseMs,
+    const completed: CompletedStep = {
+      runId: run.id,
+      name: step,
+      position: pos,
+      result,
+      attempts,
+      idempotencyKey: stepIdempotencyKey(run.id, step, run.inputRevision),
+      startedAt,
+      completedAt: at,
+    };
+    if (local) {
+      localSteps.push(completed);
+    } else {
+      try {
+        await store.grouped(async (trx) => {
+          const held = await store.runs.touch(trx, run.seq, env.owner, {
+            at,
+            attempt: 0,
+            currentStep: null,
+            leaseExpiresAt: at + env.leaseMs,
+          });
+          if (!held) throw new LeaseLostError(`run ${run.id} is no longer leased by ${env.owner}`);
+          for (const earlier of localSteps) await store.steps.complete(trx, earlier);
+          await store.steps.complete(trx, completed);
         });
-        if (!held) throw new LeaseLostError(`run ${run.id} is no longer leased by ${env.owner}`);
-        await store.steps.complete(trx, {
-          runId: run.id,
-          name: step,
-          position: pos,
-          result,
-          attempts,
-          idempotencyKey: stepIdempotencyKey(run.id, step, run.inputRevision),
-          startedAt,
-          completedAt: at,
-        });
-      });
-    } catch (caught) {
-      stop({ kind: 'abandoned', reason: coerceError(caught).message });
+        localSteps = [];
+      } catch (caught) {
+        stop({ kind: 'abandoned', reason: coerceError(caught).message });
+      }
     }
     env.events.emit('step.completed', { run, step, attempt: attempts, durationMs: at - startedAt });
   };
@@ -216,7 +234,7 @@ export async function executeRun(
         lease.removeEventListener('abort', onLeaseLost);
       }
       const json = toJsonValue(result);
-      await checkpoint(name, pos, json, attempt, startedAt);
+      await checkpoint(name, pos, json, attempt, startedAt, options.local === true);
       return json as T;
     },
 
@@ -286,7 +304,8 @@ export async function executeRun(
       };
     }
   }
-  return outcome ?? { kind: 'abandoned', reason: 'no outcome' };
+  const final: ExecutionOutcome = outcome ?? { kind: 'abandoned', reason: 'no outcome' };
+  return localSteps.length > 0 ? { ...final, localSteps } : final;
 }
 
 /** Applies an execution's outcome in one transaction; false if the lease was lost meanwhile. */
@@ -299,27 +318,35 @@ export async function applyOutcome(
   const at = env.clock.now();
   const guard = { leaseOwner: env.owner, from: ['running' as const] };
   const release = { leaseOwner: null, leaseExpiresAt: null };
+  /** After the run's transition (only if it moved): the `local` steps' checkpoints. */
+  const withLocalSteps = async (trx: Transaction<Database>, moved: boolean): Promise<boolean> => {
+    if (moved) for (const step of outcome.localSteps ?? []) await store.steps.complete(trx, step);
+    return moved;
+  };
   switch (outcome.kind) {
     case 'abandoned':
       return false;
     case 'completed':
-      return store.grouped((trx) =>
-        store.runs.transition(
+      return store.grouped(async (trx) =>
+        withLocalSteps(
           trx,
-          run.seq,
-          'completed',
-          {
-            at,
-            ...release,
-            output: outcome.output,
-            completedAt: at,
-            currentStep: null,
-            attempt: 0,
-            waitSignal: null,
-            waitDeadline: null,
-            error: null,
-          },
-          guard,
+          await store.runs.transition(
+            trx,
+            run.seq,
+            'completed',
+            {
+              at,
+              ...release,
+              output: outcome.output,
+              completedAt: at,
+              currentStep: null,
+              attempt: 0,
+              waitSignal: null,
+              waitDeadline: null,
+              error: null,
+            },
+            guard,
+          ),
         ),
       );
     case 'retry':
@@ -343,22 +370,25 @@ export async function applyOutcome(
             trx,
             failedAttempt(run, outcome.step, outcome.attempt, at, outcome),
           );
-        return moved;
+        return withLocalSteps(trx, moved);
       });
     case 'defer':
-      return store.grouped((trx) =>
-        store.runs.transition(
+      return store.grouped(async (trx) =>
+        withLocalSteps(
           trx,
-          run.seq,
-          'queued',
-          {
-            at,
-            ...release,
-            availableAt: at + outcome.delayMs,
-            currentStep: outcome.step,
-            error: outcome.error.toJSON(),
-          },
-          guard,
+          await store.runs.transition(
+            trx,
+            run.seq,
+            'queued',
+            {
+              at,
+              ...release,
+              availableAt: at + outcome.delayMs,
+              currentStep: outcome.step,
+              error: outcome.error.toJSON(),
+            },
+            guard,
+          ),
         ),
       );
     case 'park':
@@ -379,6 +409,7 @@ export async function applyOutcome(
           guard,
         );
         if (!moved) return false;
+        await withLocalSteps(trx, moved);
         if (outcome.step !== null) {
           await store.steps.recordFailedAttempt(
             trx,
@@ -421,7 +452,7 @@ export async function applyOutcome(
         if (moved && (await store.signals.get(trx, outcome.key))) {
           await store.runs.wakeWaiting(trx, outcome.key, at);
         }
-        return moved;
+        return withLocalSteps(trx, moved);
       });
     case 'sleep':
       return store.grouped(async (trx) => {
@@ -442,7 +473,7 @@ export async function applyOutcome(
             wakeAt: outcome.wakeAt,
           });
         }
-        return moved;
+        return withLocalSteps(trx, moved);
       });
   }
 }

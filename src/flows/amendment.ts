@@ -75,8 +75,10 @@ export function amendmentFlow(deps: FlowDeps) {
       });
       const customerId =
         amended.metadata.revsync_customer_id ??
-        (await ctx.step('resolve-customer', () =>
-          deps.xrefs.find(deps.billing.system, 'customer', amended.customerId),
+        (await ctx.step(
+          'resolve-customer',
+          () => deps.xrefs.find(deps.billing.system, 'customer', amended.customerId),
+          { local: true },
         ));
       if (!customerId) {
         await ctx.step('unknown-customer', () => {

@@ -69,17 +69,21 @@ export async function postInvoiceToErp(
     );
   }
 
-  const customerId = await ctx.step(`${prefix}:resolve-customer`, async () => {
-    const id =
-      invoice.revsyncId ??
-      (await deps.xrefs.find(deps.billing.system, 'customer', invoice.customerId));
-    if (!id) {
-      throw new ValidationError(
-        `${deps.billing.system} invoice ${invoice.id} belongs to customer ${invoice.customerId}, which revsync does not know; sync the customer first`,
-      );
-    }
-    return id;
-  });
+  const customerId = await ctx.step(
+    `${prefix}:resolve-customer`,
+    async () => {
+      const id =
+        invoice.revsyncId ??
+        (await deps.xrefs.find(deps.billing.system, 'customer', invoice.customerId));
+      if (!id) {
+        throw new ValidationError(
+          `${deps.billing.system} invoice ${invoice.id} belongs to customer ${invoice.customerId}, which revsync does not know; sync the customer first`,
+        );
+      }
+      return id;
+    },
+    { local: true },
+  );
 
   const customer = await ctx.step(`${prefix}:erp-customer`, async (s) => {
     const state = (await deps.entities.get<CustomerState>(customerId))?.data;

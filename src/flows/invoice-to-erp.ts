@@ -28,6 +28,7 @@ export function invoiceToErpFlow(deps: FlowDeps) {
         const erpInvoiceId = await ctx.step(
           'invoice:already-posted',
           async () => (await postedInvoice(deps, invoiceId)) ?? null,
+          { local: true },
         );
         if (erpInvoiceId) return { invoiceId, erpInvoiceId, alreadyPosted: true };
       }
