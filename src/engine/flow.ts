@@ -47,10 +47,10 @@ export interface StepOptions {
   /** Abort an attempt after this long (default 60 s). */
   timeoutMs?: number;
   /**
-   * The step only reads or writes revsync's own store and may run again (no call outside, no
-   * effect that must not repeat): its checkpoint does not get a commit of its own but is written
-   * in the transaction of the run's next checkpoint or of its outcome. If the process dies before
-   * that, the step simply runs again.
+   * The step only reads revsync's own store (no call outside, no write: a write of its own would
+   * commit apart from the checkpoint): its checkpoint does not get a commit of its own but is
+   * written in the transaction of the run's next checkpoint or of its outcome. If the process
+   * dies before that, the step simply runs again.
    */
   local?: boolean;
 }
