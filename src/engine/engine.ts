@@ -231,8 +231,9 @@ export class Engine {
     while (this.#running) {
       try {
         // Routing and claiming are queued in the same turn, so they share one group commit (the
-        // claim runs after the routing in that transaction and sees the runs it created): a new
-        // run waits for one fsync before it executes, not two.
+        // claim runs after the routing in that transaction and sees the runs it created, when
+        // they are due by the claim's time): a new run waits for one fsync before it executes,
+        // not two.
         const free = this.#concurrency - this.#active.size;
         const [routed, claimed] = await Promise.all([this.#routeOnce(), this.#claimOnce()]);
         // Go round again at once only if this pass may have left work it could not see: a full

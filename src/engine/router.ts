@@ -134,14 +134,10 @@ export class Router {
       await store.events.insertMany(trx, writes.logged);
       await store.runs.insertMany(trx, writes.runs);
       await store.signals.raiseMany(trx, writes.signals, at);
-      result.woken = await store.runs.wakeWaitingMany(
-        trx,
-        writes.signals.map((s) => s.key),
-        at,
-      );
+      result.signals = writes.signals.map((s) => s.key);
+      result.woken = await store.runs.wakeWaitingMany(trx, result.signals, at);
       await store.inbox.markRouted(trx, writes.routed, at);
       result.runsCreated = writes.runs.length;
-      result.signals = writes.signals.map((s) => s.key);
       result.events = events;
       return result;
     });

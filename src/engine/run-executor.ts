@@ -314,167 +314,151 @@ export async function applyOutcome(
   run: RunRecord,
   outcome: ExecutionOutcome,
 ): Promise<boolean> {
+  if (outcome.kind === 'abandoned') return false;
   const { store } = env;
   const at = env.clock.now();
-  const guard = { leaseOwner: env.owner, from: ['running' as const] };
-  const release = { leaseOwner: null, leaseExpiresAt: null };
-  /** After the run's transition (only if it moved): the `local` steps' checkpoints. */
-  const withLocalSteps = async (trx: Transaction<Database>, moved: boolean): Promise<boolean> => {
+  return store.grouped(async (trx) => {
+    const moved = await writeOutcome(env, trx, run, outcome, at);
+    // The `local` steps' checkpoints go with the outcome they led to.
     if (moved) for (const step of outcome.localSteps ?? []) await store.steps.complete(trx, step);
     return moved;
-  };
+  });
+}
+
+/** The outcome's writes in `trx`: the run's transition (lease-guarded) and what goes with it. */
+async function writeOutcome(
+  env: ExecutorEnv,
+  trx: Transaction<Database>,
+  run: RunRecord,
+  outcome: Exclude<ExecutionOutcome, { kind: 'abandoned' }>,
+  at: number,
+): Promise<boolean> {
+  const { store } = env;
+  const guard = { leaseOwner: env.owner, from: ['running' as const] };
+  const release = { leaseOwner: null, leaseExpiresAt: null };
   switch (outcome.kind) {
-    case 'abandoned':
-      return false;
     case 'completed':
-      return store.grouped(async (trx) =>
-        withLocalSteps(
-          trx,
-          await store.runs.transition(
-            trx,
-            run.seq,
-            'completed',
-            {
-              at,
-              ...release,
-              output: outcome.output,
-              completedAt: at,
-              currentStep: null,
-              attempt: 0,
-              waitSignal: null,
-              waitDeadline: null,
-              error: null,
-            },
-            guard,
-          ),
-        ),
+      return store.runs.transition(
+        trx,
+        run.seq,
+        'completed',
+        {
+          at,
+          ...release,
+          output: outcome.output,
+          completedAt: at,
+          currentStep: null,
+          attempt: 0,
+          waitSignal: null,
+          waitDeadline: null,
+          error: null,
+        },
+        guard,
       );
     case 'retry':
-      return store.grouped(async (trx) => {
-        const moved = await store.runs.transition(
-          trx,
-          run.seq,
-          'queued',
-          {
-            at,
-            ...release,
-            availableAt: at + outcome.delayMs,
-            attempt: outcome.attempt,
-            currentStep: outcome.step,
-            error: outcome.error.toJSON(),
-          },
-          guard,
-        );
-        if (moved)
-          await store.steps.recordFailedAttempt(
-            trx,
-            failedAttempt(run, outcome.step, outcome.attempt, at, outcome),
-          );
-        return withLocalSteps(trx, moved);
-      });
-    case 'defer':
-      return store.grouped(async (trx) =>
-        withLocalSteps(
-          trx,
-          await store.runs.transition(
-            trx,
-            run.seq,
-            'queued',
-            {
-              at,
-              ...release,
-              availableAt: at + outcome.delayMs,
-              currentStep: outcome.step,
-              error: outcome.error.toJSON(),
-            },
-            guard,
-          ),
-        ),
-      );
-    case 'park':
-      return store.grouped(async (trx) => {
-        const moved = await store.runs.transition(
-          trx,
-          run.seq,
-          'parked',
-          {
-            at,
-            ...release,
-            attempt: outcome.attempts,
-            currentStep: outcome.step,
-            waitSignal: null,
-            waitDeadline: null,
-            error: outcome.error.toJSON(),
-          },
-          guard,
-        );
-        if (!moved) return false;
-        await withLocalSteps(trx, moved);
-        if (outcome.step !== null) {
-          await store.steps.recordFailedAttempt(
-            trx,
-            failedAttempt(run, outcome.step, outcome.attempts, at, outcome),
-          );
-        }
-        await store.exceptions.open(trx, {
-          id: newId('exc'),
-          kind: 'run',
-          runId: run.id,
-          eventSeq: null,
-          flow: run.flow,
-          entityKey: run.entityKey,
-          stepName: outcome.step,
+    case 'defer': {
+      const moved = await store.runs.transition(
+        trx,
+        run.seq,
+        'queued',
+        {
+          at,
+          ...release,
+          availableAt: at + outcome.delayMs,
+          // A deferral (rate limit, open circuit) does not use up an attempt.
+          ...(outcome.kind === 'retry' && { attempt: outcome.attempt }),
+          currentStep: outcome.step,
           error: outcome.error.toJSON(),
-          attempts: outcome.attempts,
-          lastInput: run.input,
-          correlationId: run.correlationId,
-          createdAt: at,
+        },
+        guard,
+      );
+      if (moved && outcome.kind === 'retry')
+        await store.steps.recordFailedAttempt(
+          trx,
+          failedAttempt(run, outcome.step, outcome.attempt, at, outcome),
+        );
+      return moved;
+    }
+    case 'park': {
+      const moved = await store.runs.transition(
+        trx,
+        run.seq,
+        'parked',
+        {
+          at,
+          ...release,
+          attempt: outcome.attempts,
+          currentStep: outcome.step,
+          waitSignal: null,
+          waitDeadline: null,
+          error: outcome.error.toJSON(),
+        },
+        guard,
+      );
+      if (!moved) return false;
+      if (outcome.step !== null) {
+        await store.steps.recordFailedAttempt(
+          trx,
+          failedAttempt(run, outcome.step, outcome.attempts, at, outcome),
+        );
+      }
+      await store.exceptions.open(trx, {
+        id: newId('exc'),
+        kind: 'run',
+        runId: run.id,
+        eventSeq: null,
+        flow: run.flow,
+        entityKey: run.entityKey,
+        stepName: outcome.step,
+        error: outcome.error.toJSON(),
+        attempts: outcome.attempts,
+        lastInput: run.input,
+        correlationId: run.correlationId,
+        createdAt: at,
+      });
+      return true;
+    }
+    case 'wait': {
+      const moved = await store.runs.transition(
+        trx,
+        run.seq,
+        'waiting',
+        {
+          at,
+          ...release,
+          currentStep: outcome.step,
+          attempt: 0,
+          waitSignal: outcome.key,
+          waitDeadline: outcome.deadline,
+        },
+        guard,
+      );
+      // The signal may have been raised after the executor looked; wake the run now if so.
+      if (moved && (await store.signals.get(trx, outcome.key))) {
+        await store.runs.wakeWaiting(trx, outcome.key, at);
+      }
+      return moved;
+    }
+    case 'sleep': {
+      const moved = await store.runs.transition(
+        trx,
+        run.seq,
+        'queued',
+        { at, ...release, availableAt: outcome.wakeAt, currentStep: outcome.step, attempt: 0 },
+        guard,
+      );
+      if (moved) {
+        await store.steps.sleep(trx, {
+          runId: run.id,
+          name: outcome.step,
+          position: outcome.position,
+          idempotencyKey: outcome.idempotencyKey,
+          startedAt: at,
+          wakeAt: outcome.wakeAt,
         });
-        return true;
-      });
-    case 'wait':
-      return store.grouped(async (trx) => {
-        const moved = await store.runs.transition(
-          trx,
-          run.seq,
-          'waiting',
-          {
-            at,
-            ...release,
-            currentStep: outcome.step,
-            attempt: 0,
-            waitSignal: outcome.key,
-            waitDeadline: outcome.deadline,
-          },
-          guard,
-        );
-        // The signal may have been raised after the executor looked; wake the run now if so.
-        if (moved && (await store.signals.get(trx, outcome.key))) {
-          await store.runs.wakeWaiting(trx, outcome.key, at);
-        }
-        return withLocalSteps(trx, moved);
-      });
-    case 'sleep':
-      return store.grouped(async (trx) => {
-        const moved = await store.runs.transition(
-          trx,
-          run.seq,
-          'queued',
-          { at, ...release, availableAt: outcome.wakeAt, currentStep: outcome.step, attempt: 0 },
-          guard,
-        );
-        if (moved) {
-          await store.steps.sleep(trx, {
-            runId: run.id,
-            name: outcome.step,
-            position: outcome.position,
-            idempotencyKey: outcome.idempotencyKey,
-            startedAt: at,
-            wakeAt: outcome.wakeAt,
-          });
-        }
-        return withLocalSteps(trx, moved);
-      });
+      }
+      return moved;
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { chunks } from './chunks.ts';
 import type { Executor } from './executor.ts';
 import { fromJson, toJson } from './json.ts';
 import type { CanonicalEventTable } from './schema.ts';
@@ -29,10 +30,7 @@ export type NewCanonicalEvent = Omit<CanonicalEventRecord, 'seq'>;
 export const CanonicalEventRepository = {
   /** Appends events; an event id already stored (a re-routed inbox event) is kept as it was. */
   async insertMany(db: Executor, events: NewCanonicalEvent[]): Promise<void> {
-    // Chunks keep a statement well below SQLite's and PostgreSQL's bound-parameter limits.
-    for (let i = 0; i < events.length; i += INSERT_CHUNK) {
-      await insertChunk(db, events.slice(i, i + INSERT_CHUNK));
-    }
+    for (const chunk of chunks(events)) await insertChunk(db, chunk);
   },
 
   async getByEventId(db: Executor, eventId: string): Promise<CanonicalEventRecord | undefined> {
@@ -101,8 +99,6 @@ function toRecord(row: Selectable<CanonicalEventTable>): CanonicalEventRecord {
     createdAt: Number(row.created_at),
   };
 }
-
-const INSERT_CHUNK = 500;
 
 async function insertChunk(db: Executor, events: NewCanonicalEvent[]): Promise<void> {
   await db

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { chunks } from './chunks.ts';
 import type { Executor } from './executor.ts';
 
 /** One usage record as ingested. */
@@ -31,20 +32,18 @@ export interface UsageTally {
  * Rows per insert statement: 6 bound values each keeps a statement far below SQLite's and
  * PostgreSQL's parameter limits, and a few statements per batch instead of one per record.
  */
-const INSERT_CHUNK = 500;
-
 export const UsageRepository = {
   /**
    * Stores records, ignoring (source, dedupe key) pairs already there (or earlier in the same
-   * call); returns how many were new. Rows go in multi-row statements of {@link INSERT_CHUNK}.
+   * call); returns how many were new. Rows go in multi-row statements of 500 ({@link chunks}).
    */
   async insert(db: Executor, records: UsageRecordRow[], receivedAt: number): Promise<number> {
     let accepted = 0;
-    for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+    for (const chunk of chunks(records)) {
       const result = await db
         .insertInto('usage_records')
         .values(
-          records.slice(i, i + INSERT_CHUNK).map((r) => ({
+          chunk.map((r) => ({
             source: r.source,
             dedupe_key: r.dedupeKey,
             subscription_item_id: r.subscriptionItemId,
